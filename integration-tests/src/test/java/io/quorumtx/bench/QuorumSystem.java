@@ -1,0 +1,126 @@
+package io.quorumtx.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.quorumtx.jdbc.TransactionalDataSource;
+import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.tm.QuorumTransactionManager;
+import io.quorumtx.tm.log.LocalCommitLog;
+import jakarta.transaction.Status;
+
+/**
+ * {@code quorumtx-xa} and {@code quorumtx-dialect}: QuorumTX as an application uses it, one
+ * {@link QuorumTransactionManager} (local commit log under {@code target/bench/quorumtx}) and one
+ * {@link TransactionalDataSource} per database; connections are taken and closed inside each
+ * transaction, as application code does. Pools are sized to the highest thread count, like
+ * Atomikos', so no client waits for a connection, plus one for QuorumTX's recovery pass.
+ * <ul>
+ *   <li>{@code quorumtx-xa}: over the driver's XADataSource (H2's, {@code PGXADataSource},
+ *       {@code MariaDbDataSource}), pooled by the adapter's HikariCP pool;</li>
+ *   <li>{@code quorumtx-dialect}: over an application-style {@link HikariDataSource} on the driver's
+ *       plain DataSource, two-phase commit through the database's {@link Dialect}
+ *       ({@code h2()}, {@code postgresql()}, {@code mysql()}).</li>
+ * </ul>
+ */
+final class QuorumSystem implements TransferSystem {
+    private final LocalCommitLog log;
+    private final LogDiagnostics logDiagnostics;
+    private final QuorumTransactionManager tm;
+    private final TransactionalDataSource dsA;
+    private final TransactionalDataSource dsB;
+    private final HikariDataSource hikariA;
+    private final HikariDataSource hikariB;
+
+    private QuorumSystem(Path logDirectory, boolean xa, BankDatabase a, BankDatabase b, int threads)
+            throws SQLException {
+        // One connection more than threads: QuorumTX's recovery pass borrows one from the same pool,
+        // and with exactly one per thread it waited out the pool's 30 s timeout (seen at 1 thread).
+        int poolSize = threads + 1;
+        // The same local log logDirectory(...) would open, held here to report its group commit.
+        log = LocalCommitLog.open(logDirectory);
+        logDiagnostics = new LogDiagnostics(log);
+        tm = QuorumTransactionManager.builder()
+                .nodeId(xa ? "bench-xa" : "bench-dialect")
+                .commitLog(log)
+                .defaultTimeout(Duration.ofSeconds(60))
+                .build();
+        if (xa) {
+            hikariA = null;
+            hikariB = null;
+            dsA = TransactionalDataSource.builder(tm).name("bank-a").xaDataSource(a.xaDataSource())
+                    .maximumPoolSize(poolSize).build();
+            dsB = TransactionalDataSource.builder(tm).name("bank-b").xaDataSource(b.xaDataSource())
+                    .maximumPoolSize(poolSize).build();
+        } else {
+            hikariA = hikari(a, "bench-a", poolSize);
+            hikariB = hikari(b, "bench-b", poolSize);
+            dsA = TransactionalDataSource.builder(tm).name("bank-a").dataSource(hikariA).dialect(a.dialect()).build();
+            dsB = TransactionalDataSource.builder(tm).name("bank-b").dataSource(hikariB).dialect(b.dialect()).build();
+        }
+    }
+
+    static QuorumSystem xa(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
+            throws SQLException {
+        return new QuorumSystem(logDirectory, true, a, b, poolSize);
+    }
+
+    static QuorumSystem dialect(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
+            throws SQLException {
+        return new QuorumSystem(logDirectory, false, a, b, poolSize);
+    }
+
+    private static HikariDataSource hikari(BankDatabase db, String name, int poolSize) throws SQLException {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setDataSource(db.dataSource());
+        config.setMaximumPoolSize(poolSize);
+        return new HikariDataSource(config);
+    }
+
+    @Override
+    public Client newClient() {
+        return (fromId, toId, amount) -> {
+            tm.begin();
+            try {
+                try (Connection c = dsA.getConnection()) {
+                    Transfers.debit(c, fromId, amount);
+                }
+                try (Connection c = dsB.getConnection()) {
+                    Transfers.credit(c, toId, amount);
+                }
+            } catch (Exception e) {
+                tm.rollback();
+                throw e;
+            }
+            try {
+                tm.commit();
+            } finally {
+                if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
+                    tm.rollback();
+                }
+            }
+        };
+    }
+
+    @Override
+    public String diagnostics() {
+        return logDiagnostics.sinceLastCall();
+    }
+
+    @Override
+    public void close() {
+        dsA.close();
+        dsB.close();
+        if (hikariA != null) {
+            hikariA.close();
+            hikariB.close();
+        }
+        tm.close();
+    }
+}

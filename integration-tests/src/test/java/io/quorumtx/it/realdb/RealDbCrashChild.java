@@ -1,0 +1,107 @@
+package io.quorumtx.it.realdb;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quorumtx.it.support.WrappingStyle;
+import io.quorumtx.tm.CrashInjector;
+import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.internal.QuorumTransaction;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionManager;
+
+/**
+ * The JVM a real-database crash test kills: moves money through QuorumTX across the banks of a
+ * {@link Topology} on one thread (so the verdict can be exact) until its crash injector halts it
+ * at the n-th time a transaction reaches the named point. It speaks the line protocol of the H2
+ * crash tests' {@code io.quorumtx.it.crash.TransferChild}, flushed before it can die:
+ * {@code READY}; {@code TX <n> <gtrid>}; {@code OK <n> .} (acknowledged: must survive);
+ * {@code FAIL <n> <error>}; {@code CRASH <point> <gtrid>}; {@code DONE}.
+ *
+ * <p>Arguments, {@code key=value}: topology, style, dir (log directory's parent), node (the
+ * crashed node's id, which the recovering manager reuses), tables (one per bank), accounts,
+ * point, hit.
+ */
+public final class RealDbCrashChild {
+    static final int CRASH_EXIT = 77;
+
+    private RealDbCrashChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            a.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        Topology topology = Topology.valueOf(a.get("topology"));
+        WrappingStyle style = WrappingStyle.valueOf(a.get("style"));
+        Path dir = Path.of(a.get("dir"));
+        int accounts = Integer.parseInt(a.get("accounts"));
+        List<String> tables = Arrays.asList(a.get("tables").split(","));
+        CrashPoint point = CrashPoint.valueOf(a.get("point"));
+        int hit = Integer.parseInt(a.get("hit"));
+
+        List<Bank> banks = topology.open(dir, accounts, tables);
+        try (RealDbCluster c = RealDbCluster.attach(banks, a.get("node"), dir.resolve("tx-log"), style, 2,
+                b -> b.crashInjector(injector(point, hit)))) {
+            emit("READY");
+            // Far more than any crash point needs: reaching DONE means the point was never hit.
+            for (int n = 1; n <= 1_000; n++) {
+                transfer(c, n);
+            }
+            emit("DONE");
+        }
+        System.exit(0);
+    }
+
+    private static CrashInjector injector(CrashPoint target, int hit) {
+        AtomicInteger hits = new AtomicInteger();
+        return (point, gtrid) -> {
+            if (point == target && hits.incrementAndGet() == hit) {
+                emit("CRASH " + point + " " + gtrid);
+                Runtime.getRuntime().halt(CRASH_EXIT);
+            }
+        };
+    }
+
+    /** One row in each bank, in bank order; the amounts sum to zero. */
+    private static void transfer(RealDbCluster c, int n) throws Exception {
+        TransactionManager tm = c.tm();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long[] delta = new long[c.size()];
+        long sum = 0;
+        for (int i = 1; i < delta.length; i++) {
+            delta[i] = r.nextInt(1, 21);
+            sum += delta[i];
+        }
+        delta[0] = -sum;
+        try {
+            tm.begin();
+            emit("TX " + n + " " + ((QuorumTransaction) tm.getTransaction()).gtrid());
+            for (int i = 0; i < delta.length; i++) {
+                c.credit(i, 1 + r.nextInt(c.bank(i).accounts()), delta[i]);
+            }
+            tm.commit();
+            emit("OK " + n + " .");
+        } catch (SQLException | RuntimeException | jakarta.transaction.RollbackException e) {
+            emit("FAIL " + n + " " + e.toString().replace('\n', ' '));
+            if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
+                tm.rollback();
+            }
+        }
+    }
+
+    private static void emit(String line) {
+        synchronized (System.out) {
+            System.out.println(line);
+            System.out.flush();
+        }
+    }
+}

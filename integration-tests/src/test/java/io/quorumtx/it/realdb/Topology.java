@@ -1,0 +1,62 @@
+package io.quorumtx.it.realdb;
+
+import static io.quorumtx.it.support.ExternalDatabases.DATABASE_A;
+import static io.quorumtx.it.support.ExternalDatabases.DATABASE_B;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.List;
+
+import io.quorumtx.it.support.ExternalDatabases;
+import io.quorumtx.it.support.ExternalDatabases.Server;
+
+/**
+ * Which databases one transaction spans: two databases on one PostgreSQL server, two on one
+ * MariaDB server, or H2 + PostgreSQL + MariaDB together. One branch of each server topology (and
+ * the PostgreSQL branch of the mixed one) logs in as the dedicated user with a password, so the
+ * password reaches the driver on the commit path and on the retry and recovery paths too.
+ */
+enum Topology {
+    POSTGRESQL {
+        @Override
+        List<Bank> open(Path directory, int accounts, List<String> tables) throws SQLException {
+            Server pg = ExternalDatabases.postgresql();
+            return List.of(new ServerBank(pg, DATABASE_A, pg.admin(), "pg-a", accounts, table(tables, 0)),
+                    new ServerBank(pg, DATABASE_B, ExternalDatabases.appUser(), "pg-b", accounts, table(tables, 1)));
+        }
+    },
+    MARIADB {
+        @Override
+        List<Bank> open(Path directory, int accounts, List<String> tables) throws SQLException {
+            Server maria = ExternalDatabases.mariadb();
+            return List.of(new ServerBank(maria, DATABASE_A, maria.admin(), "maria-a", accounts, table(tables, 0)),
+                    new ServerBank(maria, DATABASE_B, ExternalDatabases.appUser(), "maria-b", accounts,
+                            table(tables, 1)));
+        }
+    },
+    MIXED {
+        @Override
+        List<Bank> open(Path directory, int accounts, List<String> tables) throws SQLException {
+            Server pg = ExternalDatabases.postgresql();
+            Server maria = ExternalDatabases.mariadb();
+            return List.of(new H2FileBank(directory, "h2", accounts, tables == null),
+                    new ServerBank(pg, DATABASE_B, ExternalDatabases.appUser(), "pg", accounts, table(tables, 1)),
+                    new ServerBank(maria, DATABASE_A, maria.admin(), "maria", accounts, table(tables, 2)));
+        }
+    };
+
+    /**
+     * Checks the servers (skipping or failing the test when one is missing) and creates a fresh
+     * accounts table in each database, {@code accounts} rows of {@link Bank#INITIAL_BALANCE}.
+     */
+    List<Bank> open(Path directory, int accounts) throws SQLException {
+        return open(directory, accounts, null);
+    }
+
+    /** With {@code tables} (one per bank, as {@link Bank#table()} named them): attaches instead of creating. */
+    abstract List<Bank> open(Path directory, int accounts, List<String> tables) throws SQLException;
+
+    private static String table(List<String> tables, int i) {
+        return tables == null ? null : tables.get(i);
+    }
+}

@@ -1,0 +1,131 @@
+package io.quorumtx.jdbc.internal;
+
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Executor;
+
+/**
+ * What the application holds inside a transaction: a cheap handle on the transaction's physical
+ * connection. Closing it only ends this handle; the connection stays with the transaction until
+ * it completes. Ending the transaction through the connection is refused, because the
+ * transaction manager, not the connection, decides the outcome of a distributed transaction.
+ *
+ * <p>The refusal holds on every path JDBC offers back to a connection: statements, result sets
+ * and metadata created through this handle answer {@code getConnection()} with this handle
+ * ({@link HandleStatement} explains why), not with the pooled connection behind it.
+ */
+public final class EnlistedConnection extends DelegatingConnection {
+
+    static final String FORBIDDEN = "connection is enlisted in a QuorumTX transaction;"
+            + " commit or roll back through the TransactionManager";
+
+    private final Enlistment enlistment;
+    private volatile boolean closed;
+
+    EnlistedConnection(Enlistment enlistment) {
+        this.enlistment = enlistment;
+    }
+
+    @Override
+    protected Connection delegate() throws SQLException {
+        if (closed) {
+            throw new SQLException("connection handle is closed; get a new connection from the DataSource", "08003");
+        }
+        return enlistment.connection();
+    }
+
+    @Override
+    protected Statement statement(Statement created) {
+        return new HandleStatement(this, created);
+    }
+
+    @Override
+    protected PreparedStatement preparedStatement(PreparedStatement created) {
+        return new HandlePreparedStatement(this, created);
+    }
+
+    @Override
+    protected CallableStatement callableStatement(CallableStatement created) {
+        return new HandleCallableStatement(this, created);
+    }
+
+    @Override
+    protected DatabaseMetaData metaData(DatabaseMetaData created) {
+        return new HandleDatabaseMetaData(this, created);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed || enlistment.isCompleted();
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        delegate();
+        throw new SQLException(FORBIDDEN + " (commit() was called)", "2D000");
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        delegate();
+        throw new SQLException(FORBIDDEN + " (rollback() was called; use setRollbackOnly() to force a rollback)", "2D000");
+    }
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        delegate();
+        if (autoCommit) {
+            throw new SQLException(FORBIDDEN + " (setAutoCommit(true) was called)", "2D000");
+        }
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        delegate();
+        return false;
+    }
+
+    /**
+     * Passes the abort to the physical connection, as JDBC promises; what that does is the
+     * driver's business (H2 2.4.240's embedded connection ignores it). A branch whose connection
+     * no longer works fails at completion, and its connection is evicted rather than reused.
+     */
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        Connection physical = delegate();
+        closed = true;
+        physical.abort(executor);
+    }
+
+    /**
+     * {@code unwrap(Connection.class)} (or any interface this handle implements) answers this
+     * handle, so generic code that unwraps keeps the guard. Only a class of the pool or driver
+     * (HikariCP's proxy, {@code org.h2.jdbc.JdbcConnection}, {@code PGConnection}, ...) reaches
+     * the pooled connection: the documented way to driver-specific API, and also to an unguarded
+     * {@code commit()}. Refusing it would break legitimate driver features, and asking for the
+     * driver's class by name is a deliberate step outside QuorumTX.
+     */
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+        return type.isInstance(this) ? type.cast(this) : delegate().unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+        return type.isInstance(this) || delegate().isWrapperFor(type);
+    }
+
+    @Override
+    public String toString() {
+        return "EnlistedConnection[" + (closed ? "closed" : "open") + "]";
+    }
+}

@@ -1,0 +1,223 @@
+package io.quorumtx.jdbc.internal;
+
+import io.quorumtx.tm.NamedResource;
+import java.sql.SQLException;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+
+/**
+ * A driver's {@link XAResource} under the stable name of its wrapped DataSource, so the
+ * transaction manager writes that name into COMMIT records and can find the branch again.
+ *
+ * <p>Also follows the branch on its connection, so the DataSource knows when the connection may
+ * go back to the pool (see {@link ConnectionBoundResource}). One instance lives as long as its
+ * pooled connection: nothing is allocated per transaction. Methods are synchronized because the
+ * transaction manager may retry phase 2 or time a branch out from another thread.
+ */
+public final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource {
+
+    private enum State { IDLE, ACTIVE, PREPARED }
+
+    private final String resourceName;
+    private final XAResource driver;
+    private final String url;
+    private State state = State.IDLE;
+    private boolean broken;
+    private Release parked;
+
+    public NamedXaResource(String resourceName, XAResource driver, String url) {
+        this.resourceName = resourceName;
+        this.driver = driver;
+        this.url = url;
+    }
+
+    @Override
+    public String resourceName() {
+        return resourceName;
+    }
+
+    public XAResource driverResource() {
+        return driver;
+    }
+
+    @Override
+    public synchronized void releaseWhenBranchEnds(Release release) {
+        if (state == State.PREPARED && !broken) {
+            parked = release;
+        } else {
+            release.release(state == State.IDLE && !broken);
+        }
+    }
+
+    /** Whether a prepared branch is open on the connection (phase 2 has not finished it). */
+    public synchronized boolean holdsPreparedBranch() {
+        return state == State.PREPARED;
+    }
+
+    @Override
+    public synchronized void start(Xid xid, int flags) throws XAException {
+        try {
+            driver.start(xid, flags);
+        } catch (XAException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+        state = State.ACTIVE;
+    }
+
+    @Override
+    public synchronized void end(Xid xid, int flags) throws XAException {
+        try {
+            driver.end(xid, flags);
+        } catch (XAException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized int prepare(Xid xid) throws XAException {
+        int vote;
+        try {
+            vote = driver.prepare(xid);
+        } catch (XAException e) {
+            broken = true; // a "no" vote leaves the driver's connection in a state we do not know
+            throw explainPreparedTransactionsDisabled(e);
+        } catch (RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+        state = vote == XA_RDONLY ? State.IDLE : State.PREPARED;
+        return vote;
+    }
+
+    @Override
+    public synchronized void commit(Xid xid, boolean onePhase) throws XAException {
+        try {
+            driver.commit(xid, onePhase);
+        } catch (XAException e) {
+            phase2Failed(onePhase);
+            throw unknownOnlyIfNotListed(e, xid);
+        } catch (RuntimeException e) {
+            phase2Failed(onePhase);
+            throw e;
+        }
+        branchFinished();
+    }
+
+    @Override
+    public synchronized void rollback(Xid xid) throws XAException {
+        try {
+            driver.rollback(xid);
+        } catch (XAException e) {
+            phase2Failed(false);
+            throw unknownOnlyIfNotListed(e, xid);
+        } catch (RuntimeException e) {
+            phase2Failed(false);
+            throw e;
+        }
+        branchFinished();
+    }
+
+    /**
+     * XAER_NOTA makes the transaction manager forget the branch, so it must mean finished. MariaDB
+     * also answers it for a prepared branch still attached to another (live or closing) session,
+     * which XA RECOVER still lists; that one is reported as temporarily unreachable instead.
+     */
+    private XAException unknownOnlyIfNotListed(XAException e, Xid xid) {
+        if (e.errorCode != XAException.XAER_NOTA) {
+            return e;
+        }
+        try {
+            for (Xid listed : driver.recover(TMSTARTRSCAN | TMENDRSCAN)) {
+                if (sameXid(listed, xid)) {
+                    XAException unreachable = new XAException("branch " + xid + " of " + resourceName
+                            + " is prepared but held by another session; retry after that session ends");
+                    unreachable.errorCode = XAException.XAER_RMFAIL;
+                    unreachable.initCause(e);
+                    return unreachable;
+                }
+            }
+        } catch (XAException | RuntimeException listing) {
+            e.addSuppressed(listing);
+        }
+        return e;
+    }
+
+    private static boolean sameXid(Xid a, Xid b) {
+        return a.getFormatId() == b.getFormatId()
+                && java.util.Arrays.equals(a.getGlobalTransactionId(), b.getGlobalTransactionId())
+                && java.util.Arrays.equals(a.getBranchQualifier(), b.getBranchQualifier());
+    }
+
+    /**
+     * A prepared branch stays PREPARED, so the connection is parked for the manager's retry
+     * through this resource; if that retry fails too, the connection is given up.
+     */
+    private void phase2Failed(boolean onePhase) {
+        if (onePhase || state != State.PREPARED) {
+            broken = true;
+        }
+        if (parked != null) {
+            Release release = parked;
+            parked = null;
+            broken = true;
+            release.release(false);
+        }
+    }
+
+    private void branchFinished() {
+        state = State.IDLE;
+        if (parked != null) {
+            Release release = parked;
+            parked = null;
+            release.release(!broken);
+        }
+    }
+
+    @Override
+    public Xid[] recover(int flag) throws XAException {
+        return driver.recover(flag);
+    }
+
+    @Override
+    public void forget(Xid xid) throws XAException {
+        driver.forget(xid);
+    }
+
+    @Override
+    public boolean isSameRM(XAResource other) {
+        // Joining would put two pooled connections on one branch, which drivers reject or mishandle.
+        return other == this;
+    }
+
+    @Override
+    public int getTransactionTimeout() throws XAException {
+        return driver.getTransactionTimeout();
+    }
+
+    @Override
+    public boolean setTransactionTimeout(int seconds) throws XAException {
+        return driver.setTransactionTimeout(seconds);
+    }
+
+    @Override
+    public String toString() {
+        return "NamedXaResource[" + resourceName + ", " + driver + "]";
+    }
+
+    /** PostgreSQL's driver reports disabled prepared transactions as a bare XAException; say what to do. */
+    private XAException explainPreparedTransactionsDisabled(XAException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "55000".equals(sql.getSQLState())
+                    && String.valueOf(sql.getMessage()).contains("prepared transactions are disabled")) {
+                XAException explained = new XAException(DatabaseChecks.preparedTransactionsDisabled(url));
+                explained.errorCode = e.errorCode;
+                explained.initCause(e);
+                return explained;
+            }
+        }
+        return e;
+    }
+}

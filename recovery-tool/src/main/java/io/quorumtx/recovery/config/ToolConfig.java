@@ -1,0 +1,256 @@
+package io.quorumtx.recovery.config;
+
+import io.quorumtx.tm.xid.NodeIds;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The recovery tool's configuration: a Java properties file naming the commit log and every
+ * database whose in-doubt branches the tool may finish.
+ *
+ * <pre>
+ * log.directory=/var/lib/app/txlog
+ * node.id=node-1                                      (optional; must match the log's node-id file)
+ * recovery.safety-interval=0s                         (optional; see below)
+ * database.bank-a.url=jdbc:h2:file:/var/lib/app/bank-a;WRITE_DELAY=0
+ * database.bank-a.user=sa
+ * database.bank-a.password.env=BANK_A_PASSWORD
+ * database.bank-a.dialect=h2                          (h2 | postgresql | mysql | mariadb)
+ * database.bank-b.xa-data-source=org.h2.jdbcx.JdbcDataSource   (instead of dialect)
+ * </pre>
+ *
+ * <p>Why so strict: a typo in a recovery configuration is not harmless. A misspelt key silently
+ * ignored could mean a database that is never scanned, and its branches left locked. So every key
+ * must be known; an unknown one is refused with the nearest valid key as a suggestion, and a
+ * password written into the file is refused outright (passwords come from the environment).
+ *
+ * <p>{@code recovery.safety-interval} is how old an undecided branch of the log's own node must
+ * be before the tool rolls it back. The tool only resolves while it holds the log's lock, which
+ * proves that node is not running and can decide nothing more, so the default is 0.
+ */
+public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<String> nodeId, Duration safetyInterval,
+                         List<DatabaseConfig> databases) {
+
+    public static final String LOG_DIRECTORY = "log.directory";
+    public static final String NODE_ID = "node.id";
+    public static final String SAFETY_INTERVAL = "recovery.safety-interval";
+    private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL);
+    /** Longest first: "password.env" must win over a name that ends in ".password". */
+    private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "dialect", "user", "url");
+    static final List<String> DIALECTS = List.of("h2", "postgresql", "mysql", "mariadb");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+    public ToolConfig {
+        databases = List.copyOf(databases);
+    }
+
+    /** Reads and validates {@code file}; every problem is a {@link ConfigException} naming the key. */
+    public static ToolConfig load(Path file) {
+        Path path = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException("Configuration file " + path + (Files.exists(path) ? " is not a regular file"
+                    : " does not exist") + "; pass the recovery configuration with --config FILE");
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("Cannot read configuration file " + path + ": " + e.getMessage(), e);
+        }
+        return parse(properties, path);
+    }
+
+    /** Validates properties already read; {@code source} only names the file in messages. */
+    public static ToolConfig parse(Properties properties, Path source) {
+        Map<String, String> values = new TreeMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            values.put(key.trim(), properties.getProperty(key).trim());
+        }
+        Map<String, Map<String, String>> databases = new LinkedHashMap<>();
+        List<String> unknown = new ArrayList<>();
+        for (var e : values.entrySet()) {
+            String key = e.getKey();
+            if (GLOBAL_KEYS.contains(key)) {
+                continue;
+            }
+            String suffix = databaseSuffix(key);
+            if (suffix == null) {
+                unknown.add(key);
+                continue;
+            }
+            String name = key.substring("database.".length(), key.length() - suffix.length() - 1);
+            if (!NodeIds.isValidResourceName(name)) {
+                throw new ConfigException("Database name '" + name + "' in key '" + key + "' of " + source
+                        + " is invalid: use 1 to " + NodeIds.MAX_RESOURCE_NAME_LENGTH + " characters of"
+                        + " [A-Za-z0-9_.-], the name the application's TransactionalDataSource uses");
+            }
+            databases.computeIfAbsent(name, n -> new TreeMap<>()).put(suffix, e.getValue());
+        }
+        if (!unknown.isEmpty()) {
+            throw unknownKey(unknown.get(0), databases.keySet(), source);
+        }
+        List<DatabaseConfig> parsed = new ArrayList<>();
+        for (var db : databases.entrySet()) {
+            parsed.add(database(db.getKey(), db.getValue(), source));
+        }
+        return new ToolConfig(source, logDirectory(values.get(LOG_DIRECTORY), source), nodeId(values.get(NODE_ID), source),
+                safetyInterval(values.get(SAFETY_INTERVAL), source), parsed);
+    }
+
+    /** The log directory, which must be set and exist. */
+    public Path requireLogDirectory() {
+        Path dir = logDirectory.orElseThrow(() -> new ConfigException(LOG_DIRECTORY + " is missing in " + source
+                + ": set it to the commit log directory of the node whose transactions to recover"));
+        if (!Files.isDirectory(dir)) {
+            throw new ConfigException(LOG_DIRECTORY + "=" + dir + " in " + source + (Files.exists(dir)
+                    ? " is not a directory" : " does not exist") + "; point it at the transaction manager's log directory");
+        }
+        return dir;
+    }
+
+    /** The databases, of which there must be at least one. */
+    public List<DatabaseConfig> requireDatabases() {
+        if (databases.isEmpty()) {
+            throw new ConfigException("No database is configured in " + source + ": add database.<name>.url and"
+                    + " database.<name>.dialect (or database.<name>.xa-data-source) for each database the"
+                    + " application enlists, under the name its TransactionalDataSource uses");
+        }
+        return databases;
+    }
+
+    private static String databaseSuffix(String key) {
+        if (!key.startsWith("database.")) {
+            return null;
+        }
+        for (String suffix : DATABASE_KEYS) {
+            if (key.endsWith("." + suffix) && key.length() > "database.".length() + suffix.length() + 1) {
+                return suffix;
+            }
+        }
+        return null;
+    }
+
+    private static ConfigException unknownKey(String key, Set<String> names, Path source) {
+        if (key.startsWith("database.") && (key.endsWith(".password") || key.endsWith(".pass"))) {
+            return new ConfigException("Key '" + key + "' in " + source + " would put a password in the file, which"
+                    + " the tool refuses: store the password in an environment variable and name that variable with '"
+                    + key.substring(0, key.lastIndexOf('.')) + ".password.env'");
+        }
+        Set<String> candidates = new LinkedHashSet<>(GLOBAL_KEYS);
+        Set<String> dbNames = new LinkedHashSet<>(names);
+        int lastDot = key.lastIndexOf('.');
+        if (key.startsWith("database.") && lastDot > "database.".length()) {
+            dbNames.add(key.substring("database.".length(), lastDot));
+        }
+        for (String name : dbNames) {
+            for (String suffix : DATABASE_KEYS) {
+                candidates.add("database." + name + "." + suffix);
+            }
+        }
+        String hint = Suggestions.nearest(key, candidates).map(s -> "; did you mean '" + s + "'?").orElse(".");
+        return new ConfigException("Unknown key '" + key + "' in " + source + hint + " Valid keys: "
+                + String.join(", ", GLOBAL_KEYS) + ", database.<name>.url|user|password.env|dialect|xa-data-source");
+    }
+
+    private static DatabaseConfig database(String name, Map<String, String> keys, Path source) {
+        String prefix = "database." + name + ".";
+        String url = keys.getOrDefault("url", "");
+        if (url.isEmpty()) {
+            throw new ConfigException(prefix + "url is missing in " + source + ": every database needs the JDBC URL"
+                    + " of the database the application enlists as '" + name + "'");
+        }
+        if (!url.startsWith("jdbc:")) {
+            throw new ConfigException(prefix + "url in " + source + " is not a JDBC URL (it must start with 'jdbc:'): "
+                    + UrlMask.mask(url));
+        }
+        Optional<String> dialect = nonEmpty(keys.get("dialect")).map(d -> d.toLowerCase(Locale.ROOT));
+        Optional<String> xa = nonEmpty(keys.get("xa-data-source"));
+        if (dialect.isPresent() && xa.isPresent()) {
+            throw new ConfigException("Database '" + name + "' in " + source + " sets both " + prefix + "dialect and "
+                    + prefix + "xa-data-source: set exactly one (the dialect for the database's own SQL, or the"
+                    + " driver's XADataSource class)");
+        }
+        if (dialect.isEmpty() && xa.isEmpty()) {
+            throw new ConfigException("Database '" + name + "' in " + source + " needs " + prefix + "dialect (one of "
+                    + String.join(", ", DIALECTS) + ") or " + prefix + "xa-data-source (an XADataSource class name)");
+        }
+        if (dialect.isPresent() && !DIALECTS.contains(dialect.get())) {
+            throw new ConfigException(prefix + "dialect in " + source + " is '" + keys.get("dialect")
+                    + "'; allowed values: " + String.join(", ", DIALECTS));
+        }
+        Optional<String> passwordEnv = nonEmpty(keys.get("password.env"));
+        if (keys.containsKey("password.env") && passwordEnv.isEmpty()) {
+            throw new ConfigException(prefix + "password.env in " + source + " is empty: name the environment variable"
+                    + " that holds the password, or remove the key");
+        }
+        return new DatabaseConfig(name, url, keys.getOrDefault("user", ""), passwordEnv, dialect, xa);
+    }
+
+    private static Optional<Path> logDirectory(String value, Path source) {
+        return nonEmpty(value).map(v -> {
+            Path dir = Path.of(v);
+            if (!dir.isAbsolute() && source.getParent() != null) {
+                dir = source.getParent().resolve(dir); // relative to the file, not to wherever the tool runs
+            }
+            return dir.normalize();
+        });
+    }
+
+    private static Optional<String> nodeId(String value, Path source) {
+        Optional<String> id = nonEmpty(value);
+        if (id.isPresent() && !NodeIds.isValid(id.get())) {
+            throw new ConfigException(NODE_ID + " in " + source + " is '" + id.get() + "': a node id is 1 to "
+                    + NodeIds.MAX_LENGTH + " characters of [A-Za-z0-9_-]");
+        }
+        return id;
+    }
+
+    private static Duration safetyInterval(String value, Path source) {
+        Optional<String> text = nonEmpty(value);
+        if (text.isEmpty()) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION.matcher(text.get());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        }
+        try {
+            Duration d = Duration.parse(text.get());
+            if (!d.isNegative()) {
+                return d;
+            }
+        } catch (DateTimeParseException ignored) {
+            // fall through to the message below
+        }
+        throw new ConfigException(SAFETY_INTERVAL + " in " + source + " is '" + text.get() + "': use a duration such as"
+                + " 0s, 500ms, 30s, 5m or 1h");
+    }
+
+    private static Optional<String> nonEmpty(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+}

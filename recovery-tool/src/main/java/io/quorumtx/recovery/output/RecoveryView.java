@@ -1,0 +1,65 @@
+package io.quorumtx.recovery.output;
+
+import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.recovery.InDoubtBranch;
+import io.quorumtx.tm.recovery.PlannedStep;
+import io.quorumtx.tm.recovery.ResolveReport;
+import io.quorumtx.tm.recovery.UnfinishedCommit;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON shape of {@code scan} and {@code resolve}: the log, every configured database and
+ * whether it answered, every in-doubt branch with its plan, and for resolve what each step did.
+ * Fields that do not apply are null (for scan: {@code dryRun}, {@code override}, {@code steps},
+ * {@code heuristics}, {@code endsWritten}).
+ */
+public record RecoveryView(String command, String logDirectory, String nodeId, boolean nodeRunning,
+                           List<LogView.ProblemView> logProblems, List<DatabaseView> databases,
+                           List<BranchView> branches, List<UnfinishedView> unfinishedCommits,
+                           Boolean dryRun, OverrideView override, List<StepView> steps,
+                           List<HeuristicView> heuristics, List<String> endsWritten, Integer remainingInDoubt,
+                           int exitCode) {
+
+    /** One configured database: its masked URL, whether it answered, how many branches it holds. */
+    public record DatabaseView(String name, String url, boolean answered, int inDoubt, String error) {
+    }
+
+    /** One in-doubt branch and the plan for it. */
+    public record BranchView(String resource, String gtrid, String branchQualifier, String ownerNode,
+                             Long ageSeconds, String loggedDecision, String action, String reason) {
+        public static BranchView of(PlannedStep step) {
+            InDoubtBranch b = step.branch();
+            return new BranchView(b.resourceName(), b.gtrid(), b.xid().branchQualifier(), b.ownerNode(),
+                    b.age().map(java.time.Duration::toSeconds).orElse(null), b.logged().name(), step.action().name(),
+                    step.reason());
+        }
+    }
+
+    /** What became of one branch in resolve. */
+    public record StepView(BranchView branch, String outcome, String detail, String heuristic) {
+        public static StepView of(ResolveReport.StepResult s) {
+            return new StepView(BranchView.of(s.step()), s.outcome().name(), s.detail().isEmpty() ? null : s.detail(),
+                    s.heuristic().map(Enum::name).orElse(null));
+        }
+    }
+
+    public record UnfinishedView(String gtrid, String decidedAt, List<LogView.BranchView> branches,
+                                 Map<String, String> blockedBy) {
+        public static UnfinishedView of(UnfinishedCommit u) {
+            return new UnfinishedView(u.gtrid(), u.decidedAt().toString(), u.branches().stream()
+                    .map(b -> new LogView.BranchView(b.resourceName(), b.branchQualifier())).toList(), u.blockedBy());
+        }
+    }
+
+    public record HeuristicView(String gtrid, String resource, String branchQualifier, String decision, String kind,
+                                boolean contradictsDecision, String detail) {
+        public static HeuristicView of(HeuristicOutcome h) {
+            return new HeuristicView(h.gtrid(), h.resourceName(), h.branchQualifier(), h.decision().name(),
+                    h.kind().name(), h.contradictsDecision(), h.detail());
+        }
+    }
+
+    public record OverrideView(String gtrid, String action) {
+    }
+}

@@ -1,0 +1,143 @@
+package io.quorumtx.recovery.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ToolConfigTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String... lines) throws Exception {
+        Path file = dir.resolve("recovery.properties");
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return file;
+    }
+
+    private static final String URL = "database.bank-a.url=jdbc:h2:file:/tmp/bank-a;WRITE_DELAY=0";
+
+    @Test
+    void aCompleteConfigurationIsReadWithEveryKey() throws Exception {
+        Files.createDirectory(dir.resolve("txlog"));
+        ToolConfig config = ToolConfig.load(write("log.directory=txlog", "node.id=n1", "recovery.safety-interval=30s",
+                URL, "database.bank-a.user=sa", "database.bank-a.password.env=BANK_A_PASSWORD",
+                "database.bank-a.dialect=H2", "database.bank.b.url=jdbc:h2:mem:b",
+                "database.bank.b.xa-data-source=org.h2.jdbcx.JdbcDataSource"));
+
+        assertThat(config.requireLogDirectory()).isEqualTo(dir.resolve("txlog"));
+        assertThat(config.nodeId()).contains("n1");
+        assertThat(config.safetyInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.databases()).extracting(DatabaseConfig::name).containsExactly("bank-a", "bank.b");
+        DatabaseConfig a = config.databases().get(0);
+        assertThat(a.dialect()).contains("h2");
+        assertThat(a.passwordEnv()).contains("BANK_A_PASSWORD");
+        assertThat(a.user()).isEqualTo("sa");
+        assertThat(config.databases().get(1).xaDataSource()).contains("org.h2.jdbcx.JdbcDataSource");
+    }
+
+    @Test
+    void aMisspeltDatabaseKeyIsNamedWithTheNearestValidKey() throws Exception {
+        Path file = write("log.directory=/x", URL, "database.bank-a.dialet=h2");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown key 'database.bank-a.dialet'")
+                .hasMessageContaining("did you mean 'database.bank-a.dialect'?")
+                .hasMessageContaining(file.toString());
+    }
+
+    @Test
+    void aMisspeltGlobalKeyIsNamedWithTheNearestValidKey() throws Exception {
+        Path file = write("log.directroy=/x", URL, "database.bank-a.dialect=h2");
+
+        assertThatThrownBy(() -> ToolConfig.load(file))
+                .hasMessageContaining("Unknown key 'log.directroy'").hasMessageContaining("did you mean 'log.directory'?");
+    }
+
+    @Test
+    void aDatabaseWithoutUrlIsNamed() throws Exception {
+        Path file = write("log.directory=/x", "database.bank-a.dialect=h2");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("database.bank-a.url is missing");
+    }
+
+    @Test
+    void anUnknownDialectListsTheAllowedValues() throws Exception {
+        Path file = write("log.directory=/x", URL, "database.bank-a.dialect=oracle");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("database.bank-a.dialect")
+                .hasMessageContaining("'oracle'").hasMessageContaining("allowed values: h2, postgresql, mysql, mariadb");
+    }
+
+    @Test
+    void dialectAndXaDataSourceTogetherAreRefused() throws Exception {
+        Path file = write("log.directory=/x", URL, "database.bank-a.dialect=h2",
+                "database.bank-a.xa-data-source=org.h2.jdbcx.JdbcDataSource");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("sets both database.bank-a.dialect and"
+                + " database.bank-a.xa-data-source");
+    }
+
+    @Test
+    void neitherDialectNorXaDataSourceIsRefused() throws Exception {
+        Path file = write("log.directory=/x", URL);
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("needs database.bank-a.dialect");
+    }
+
+    @Test
+    void anInvalidResourceNameIsNamed() throws Exception {
+        Path file = write("log.directory=/x", "database.bank!a.url=jdbc:h2:mem:x", "database.bank!a.dialect=h2");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("Database name 'bank!a'")
+                .hasMessageContaining("[A-Za-z0-9_.-]");
+    }
+
+    @Test
+    void aPasswordInTheFileIsRefusedWithoutRepeatingIt() throws Exception {
+        Path file = write("log.directory=/x", URL, "database.bank-a.dialect=h2", "database.bank-a.password=Hunter2-Secret");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("database.bank-a.password.env")
+                .hasMessageNotContaining("Hunter2-Secret");
+    }
+
+    @Test
+    void aMissingLogDirectoryIsNamed() throws Exception {
+        Path missing = dir.resolve("no-such-log");
+        ToolConfig config = ToolConfig.load(write("log.directory=" + missing, URL, "database.bank-a.dialect=h2"));
+
+        assertThatThrownBy(config::requireLogDirectory).hasMessageContaining("log.directory=" + missing)
+                .hasMessageContaining("does not exist");
+        ToolConfig without = ToolConfig.load(write(URL, "database.bank-a.dialect=h2"));
+        assertThatThrownBy(without::requireLogDirectory).hasMessageContaining("log.directory is missing");
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        Path missing = dir.resolve("nope.properties");
+
+        assertThatThrownBy(() -> ToolConfig.load(missing)).hasMessageContaining(missing.toString())
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aBadSafetyIntervalSaysWhatIsAccepted() throws Exception {
+        Path file = write("log.directory=/x", "recovery.safety-interval=soon", URL, "database.bank-a.dialect=h2");
+
+        assertThatThrownBy(() -> ToolConfig.load(file)).hasMessageContaining("recovery.safety-interval")
+                .hasMessageContaining("'soon'").hasMessageContaining("30s");
+    }
+
+    @Test
+    void urlsAreShownWithPasswordsMasked() {
+        assertThat(UrlMask.mask("jdbc:h2:file:/x;USER=sa;PASSWORD=s3cret;WRITE_DELAY=0"))
+                .isEqualTo("jdbc:h2:file:/x;USER=sa;PASSWORD=***;WRITE_DELAY=0");
+        assertThat(UrlMask.mask("jdbc:postgresql://db:5432/app?user=u&password=s3cret&ssl=true"))
+                .isEqualTo("jdbc:postgresql://db:5432/app?user=u&password=***&ssl=true");
+        assertThat(UrlMask.mask("jdbc:mariadb://u:s3cret@db:3306/app")).isEqualTo("jdbc:mariadb://u:***@db:3306/app");
+    }
+}

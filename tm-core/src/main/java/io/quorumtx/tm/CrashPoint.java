@@ -1,0 +1,23 @@
+package io.quorumtx.tm;
+
+/**
+ * Named points of the commit path where a crash test may kill the process (through a
+ * {@link CrashInjector}). Each is a place where a real crash leaves a different kind of work for
+ * recovery, so together they cover every state a transaction can be left in.
+ */
+public enum CrashPoint {
+    /** At least one branch has prepared and at least one has not: presumed abort must roll back. */
+    AFTER_SOME_PREPARED,
+    /** Every branch has prepared, the COMMIT record is not written yet: presumed abort must roll back. */
+    AFTER_ALL_PREPARED,
+    /** The COMMIT record is forced, no branch is committed yet: recovery must commit every branch. */
+    AFTER_COMMIT_RECORD,
+    /** Some branches are committed and at least one is not: recovery must commit the rest. */
+    BETWEEN_PHASE2_COMMITS,
+    /**
+     * Part of the frame of a COMMIT record has been written and forced, the rest has not: the
+     * log must cut the torn frame on reopen, and recovery must roll the branches back (the
+     * committer was never told the commit succeeded).
+     */
+    LOG_APPEND_TORN
+}

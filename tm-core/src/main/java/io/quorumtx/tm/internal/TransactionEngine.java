@@ -1,0 +1,211 @@
+package io.quorumtx.tm.internal;
+
+import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.protocol.CommitProtocol;
+import io.quorumtx.tm.xid.XidFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one transaction manager instance shares between its transactions: the Xid source,
+ * the commit protocol, the commit log, registered resources, recorded heuristics and the
+ * timeout reaper.
+ *
+ * <p>The reaper is one scheduled daemon thread that scans the set of live transactions once per
+ * interval, rather than a timer per transaction: begin and completion cost one concurrent-set
+ * insert and remove, and an idle manager costs one wake-up per interval. Whether the reaper or
+ * the committing thread gets to act is settled by a compare-and-set on the transaction's state
+ * (see {@link QuorumTransaction}), never by a lock held across XA calls.
+ */
+public final class TransactionEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionEngine.class);
+
+    final String nodeId;
+    final XidFactory xids;
+    final CommitProtocol protocol;
+    private final CommitLog log;
+    private final long defaultTimeoutNanos;
+    private final ConcurrentHashMap<String, QuorumTransaction> live = new ConcurrentHashMap<>();
+    private final List<HeuristicOutcome> heuristics = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<String, RecoverableResource> resources = new ConcurrentHashMap<>();
+    private volatile RecoveryManager recoveryGate;
+    private final ScheduledExecutorService reaper;
+    private volatile boolean closed;
+
+    /**
+     * @param protocolFactory makes the commit protocol from the log, the heuristic sink and the
+     *     resource lookup (so the protocol reports into this engine)
+     */
+    public TransactionEngine(String nodeId, CommitLog log, Duration defaultTimeout, Duration reaperInterval,
+            ProtocolFactory protocolFactory) {
+        this.nodeId = nodeId;
+        this.xids = new XidFactory(nodeId);
+        this.log = log;
+        this.defaultTimeoutNanos = defaultTimeout.toNanos();
+        this.protocol = protocolFactory.create(log, heuristics::add, resources::get);
+        this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
+        long interval = reaperInterval.toNanos();
+        reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    /** Builds the commit protocol of an engine. */
+    @FunctionalInterface
+    public interface ProtocolFactory {
+        CommitProtocol create(CommitLog log, java.util.function.Consumer<HeuristicOutcome> heuristics,
+                Function<String, RecoverableResource> resources);
+    }
+
+    /** Starts a transaction; {@code timeoutNanos <= 0} means the default timeout. */
+    public QuorumTransaction begin(long timeoutNanos) {
+        if (closed) {
+            throw new IllegalStateException("The transaction manager of node " + nodeId
+                    + " is closed; build a new one to start transactions");
+        }
+        QuorumTransaction tx = new QuorumTransaction(this, xids.newGtrid(),
+                timeoutNanos > 0 ? timeoutNanos : defaultTimeoutNanos);
+        live.put(tx.gtrid(), tx);
+        return tx;
+    }
+
+    void completed(QuorumTransaction tx) {
+        live.remove(tx.gtrid(), tx);
+    }
+
+    /**
+     * True while this incarnation may still decide or finish {@code gtrid}: the transaction has not
+     * completed, its phase 2 is being retried, or its commit record could not be confirmed (see
+     * {@link CommitProtocol#holds}). Recovery leaves such transactions alone.
+     */
+    public boolean mayStillDecide(String gtrid) {
+        return live.containsKey(gtrid) || protocol.holds(gtrid);
+    }
+
+    /** When this incarnation started (epoch millis). */
+    public long bootMillis() {
+        return xids.bootMillis();
+    }
+
+    /** True if this incarnation issued {@code gtrid} (same node id and boot epoch). */
+    public boolean issued(String gtrid) {
+        return xids.issued(gtrid);
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The registered resources, in no particular order. */
+    public List<RecoverableResource> resources() {
+        return List.copyOf(resources.values());
+    }
+
+    /** Adds a heuristic outcome met outside the commit path (by recovery). */
+    public void recordHeuristic(HeuristicOutcome outcome) {
+        heuristics.add(outcome);
+    }
+
+    public boolean owns(QuorumTransaction tx) {
+        return tx.engine == this;
+    }
+
+    public void registerResource(RecoverableResource resource) {
+        String name = resource.resourceName();
+        if (!io.quorumtx.tm.xid.NodeIds.isValidResourceName(name)) {
+            throw new IllegalArgumentException("Resource name '" + name + "' is invalid: use 1 to "
+                    + io.quorumtx.tm.xid.NodeIds.MAX_RESOURCE_NAME_LENGTH + " characters of [A-Za-z0-9_.-]");
+        }
+        RecoverableResource previous = resources.putIfAbsent(name, resource);
+        if (previous != null && previous != resource) {
+            throw new IllegalStateException("A resource named '" + name + "' is already registered with the "
+                    + "transaction manager of node " + nodeId + "; give each database its own name, or "
+                    + "unregisterResource(\"" + name + "\") first");
+        }
+    }
+
+    public boolean unregisterResource(String name) {
+        RecoveryManager gate = recoveryGate;
+        if (gate != null) {
+            gate.forget(name);
+        }
+        return resources.remove(name) != null;
+    }
+
+    /** Set once by the manager after its recovery manager is built; until then nothing is gated. */
+    public void recoveryGate(RecoveryManager recovery) {
+        this.recoveryGate = recovery;
+    }
+
+    /**
+     * The enlistment gate (see {@link RecoveryManager#awaitRecovered}): a registered resource is
+     * not enlisted before a recovery pass has finished it. Hot path: one set lookup once it has.
+     */
+    void awaitRecovered(javax.transaction.xa.XAResource xa) throws jakarta.transaction.SystemException {
+        RecoveryManager gate = recoveryGate;
+        if (gate == null || !(xa instanceof io.quorumtx.tm.NamedResource named)) {
+            return;
+        }
+        String name = named.resourceName();
+        if (name == null || gate.isRecovered(name) || !resources.containsKey(name)) {
+            return;
+        }
+        gate.awaitRecovered(name);
+    }
+
+    public RecoverableResource resource(String name) {
+        return resources.get(name);
+    }
+
+    public List<HeuristicOutcome> heuristicOutcomes() {
+        return List.copyOf(heuristics);
+    }
+
+    public int liveTransactions() {
+        return live.size();
+    }
+
+    public int pendingRetries() {
+        return protocol.pendingRetries();
+    }
+
+    private void reap() {
+        long now = System.nanoTime();
+        for (QuorumTransaction tx : live.values()) {
+            if (now - tx.deadlineNanos >= 0) {
+                try {
+                    tx.timeout();
+                } catch (RuntimeException | Error e) {
+                    LOG.error("Timeout handling of transaction {} failed", tx.gtrid(), e);
+                }
+            }
+        }
+    }
+
+    /** Stops the reaper and retry threads and closes the commit log. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        reaper.shutdownNow();
+        if (!live.isEmpty()) {
+            LOG.warn("Transaction manager of node {} closed with {} transaction(s) still running; "
+                    + "their prepared branches, if any, are left to recovery", nodeId, live.size());
+        }
+        try {
+            protocol.close();
+        } finally {
+            log.close();
+        }
+    }
+}

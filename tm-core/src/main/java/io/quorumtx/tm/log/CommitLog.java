@@ -1,0 +1,77 @@
+package io.quorumtx.tm.log;
+
+import java.util.List;
+
+/**
+ * The one boundary between the commit protocol and durability.
+ *
+ * <p>Presumed abort: only COMMIT decisions are ever written. A transaction whose gtrid has no
+ * COMMIT record is, once it is old enough that it cannot still be committing, aborted. That is
+ * why {@link #logCommit} is the commit point of a two-phase commit and why nothing is logged
+ * for a rollback or for a one-phase commit.
+ *
+ * <p>Implementations: the local append-only log ({@code LocalCommitLog}) and, later, a
+ * Paxos-replicated log. Both must be safe for many committing threads at once; callers never
+ * synchronise around a log.
+ */
+public interface CommitLog extends AutoCloseable {
+
+    /**
+     * Makes the COMMIT decision for {@code record.gtrid()} durable. Returns only when the record
+     * would survive a crash of this process and of the machine (the record is forced).
+     *
+     * @throws CommitLogException if durability cannot be confirmed; see
+     *     {@link CommitLogException#definitelyNotWritten()} for whether the caller may still abort.
+     */
+    void logCommit(CommitRecord record);
+
+    /**
+     * Records that every branch of a committed transaction is finished, so its COMMIT record may
+     * be forgotten. Lazy: not forced; a lost END only means recovery re-drives an already
+     * finished commit, which is harmless because XA commit of a forgotten Xid is a no-op.
+     * Never throws for a closed or failed log, for the same reason.
+     */
+    void logEnd(String gtrid);
+
+    /**
+     * As {@link #logEnd}, but returns only once the END is forced. For recovery and the phase-2
+     * retrier, after they finished branches of a logged commit: once the database has forgotten
+     * those branches, the log must not keep a COMMIT that a re-listed branch could be matched to
+     * (see {@link #logBranchDone}). Never used on the commit path, whose END stays lazy.
+     *
+     * @throws CommitLogException if the END cannot be confirmed durable
+     */
+    void logEndForced(String gtrid);
+
+    /**
+     * Records, forced, that one branch of the unfinished commit {@code gtrid} is finished (recovery
+     * or the phase-2 retrier committed it, or the resource reported it already finished). Returns
+     * only once the record is durable. A no-op if {@code gtrid} has no unfinished COMMIT.
+     *
+     * <p>Why: a database may list a branch it has already finished again later (H2 2.4.240 lists
+     * an unprepared transaction after a restart under the name of a recovered in-doubt branch
+     * that was resolved earlier). While the COMMIT is held, recovery would commit that impostor;
+     * with this record it knows the branch is finished and rolls the impostor back instead.
+     *
+     * @throws CommitLogException if the record cannot be confirmed durable
+     */
+    void logBranchDone(String gtrid, BranchRecord branch);
+
+    /** True if {@link #logBranchDone} recorded this branch of the unfinished commit {@code gtrid}. */
+    boolean isBranchDone(String gtrid, BranchRecord branch);
+
+    /**
+     * The logged decision for a gtrid: COMMIT if a COMMIT record is held, otherwise UNKNOWN.
+     * A COMMIT becomes visible here only once it is durable. After its END is logged an
+     * implementation may forget it and answer UNKNOWN (the local log does so at once): every
+     * branch has finished, so no prepared branch is left for the answer to decide.
+     */
+    Decision decision(String gtrid);
+
+    /** Every COMMIT record that has no END yet, oldest first: the work recovery must re-drive. */
+    List<CommitRecord> unfinished();
+
+    /** Releases files, threads and locks. Idempotent. A closed log rejects logCommit. */
+    @Override
+    void close();
+}

@@ -1,0 +1,423 @@
+package io.quorumtx.tm.recovery;
+
+import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.log.BranchRecord;
+import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.log.Decision;
+import io.quorumtx.tm.recovery.ResolveReport.Outcome;
+import io.quorumtx.tm.recovery.ResolveReport.StepResult;
+import io.quorumtx.tm.xid.QuorumXid;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import javax.transaction.xa.XAResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The recovery engine: finds every prepared branch of ours in every resource and brings it to its
+ * transaction's outcome. Shared by the transaction manager's recovery passes and the recovery
+ * tool, so both decide alike. Stateless between calls: all it knows comes from the resources'
+ * {@code recover()}, the commit log, the owner's liveness and the begin time in each gtrid.
+ *
+ * <p><b>Rules</b> ({@link #plan}), in this order, per branch:
+ * <ol>
+ *   <li>the owner may still decide or is still finishing it ({@link OwnerLiveness}): LEAVE. This
+ *       comes first even for a logged COMMIT, so recovery never races the coordinator's own
+ *       phase 2 or its retrier for a branch;</li>
+ *   <li>COMMIT logged (read again after the liveness check, so a commit that finished between
+ *       the scan and the check is seen): COMMIT — unless the log records this branch as already
+ *       finished (BRANCH_DONE): then the database listed a finished branch again, and what it
+ *       lists is never-prepared work under a stale name: ROLLBACK (see {@link #impostor});</li>
+ *   <li>ABORT logged: ROLLBACK;</li>
+ *   <li>no decision and the owner is gone ({@link OwnerLiveness#isGone}): ROLLBACK at once
+ *       (presumed abort);</li>
+ *   <li>no decision, owner cannot decide, and the transaction is at least the safety interval
+ *       old: ROLLBACK; younger, or of unknown age: LEAVE.</li>
+ * </ol>
+ *
+ * <p><b>Passes</b> ({@link #resolve}). Each pass scans every resource (keeping its connection
+ * open), writes END for logged commits none of whose branches is still prepared anywhere
+ * (a branch absent from a reachable resource after a logged commit has committed), plans, and
+ * applies the plan on the connection that listed each branch. Then it rescans: some resources
+ * (H2's XAResource) clear only one recovered branch per {@code recover()}. It stops when a pass
+ * has nothing to apply, when a pass cleared none of the branches the previous one acted on (those
+ * are reported FAILED), or after {@value #MAX_PASSES} passes. Every branch of a logged commit that
+ * a pass finishes is recorded BRANCH_DONE (forced) before the pass goes on, and the END it writes
+ * is forced: the moment a database forgets a branch, our log knows it is finished. A resource that cannot be scanned
+ * is reported with its error and its logged commits stay unfinished for the next run.
+ */
+public final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    /** Upper bound on scans in one resolve (each pass clears at least one branch, or the run stops). */
+    public static final int MAX_PASSES = 100;
+
+    private final CommitLog log;
+    private final List<RecoverableResource> resources;
+    private final OwnerLiveness liveness;
+    private final Duration safetyInterval;
+    private final Clock clock;
+    private final BranchResolver resolver;
+
+    /**
+     * @param log the commit log whose decisions apply (the local log of the node, held by the caller)
+     * @param resources every resource to scan, each under a distinct name
+     * @param liveness whether the owner of a transaction may still decide it
+     * @param safetyInterval how old a transaction without decision must be before it is rolled back,
+     *     when its owner cannot decide but is not known to be gone; zero or positive
+     */
+    public Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
+            Duration safetyInterval) {
+        this(log, resources, liveness, safetyInterval, Clock.systemUTC());
+    }
+
+    /** As {@link #Recovery(CommitLog, Collection, OwnerLiveness, Duration)}, with the clock ages are measured by. */
+    public Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
+            Duration safetyInterval, Clock clock) {
+        this.log = Objects.requireNonNull(log, "log");
+        this.liveness = Objects.requireNonNull(liveness, "liveness");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(safetyInterval, "safetyInterval");
+        if (safetyInterval.isNegative()) {
+            throw new IllegalArgumentException("safetyInterval must be zero or positive, got " + safetyInterval);
+        }
+        this.safetyInterval = safetyInterval;
+        this.resources = List.copyOf(Objects.requireNonNull(resources, "resources"));
+        Set<String> names = new HashSet<>();
+        for (RecoverableResource r : this.resources) {
+            if (!names.add(r.resourceName())) {
+                throw new IllegalArgumentException("Two resources are named '" + r.resourceName()
+                        + "'; each database needs its own name for recovery to route branches back to it");
+            }
+        }
+        this.resolver = new BranchResolver(clock);
+    }
+
+    /** Scans every resource once, changing nothing; connections are closed before it returns. */
+    public ScanResult scan() {
+        try (RecoveryPass pass = RecoveryPass.scan(log, resources, clock)) {
+            return pass.result();
+        }
+    }
+
+    /** What {@link #resolve} would do with each branch of {@code scan}, with the reason (see the class comment). */
+    public List<PlannedStep> plan(ScanResult scan) {
+        List<PlannedStep> steps = new ArrayList<>(scan.branches().size());
+        for (InDoubtBranch branch : scan.branches()) {
+            steps.add(plan(branch));
+        }
+        return steps;
+    }
+
+    private PlannedStep plan(InDoubtBranch b) {
+        String owner = b.ownerNode();
+        String gtrid = b.gtrid();
+        if (liveness.mayStillDecide(owner, gtrid)) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, liveness.whyItMayStillDecide(owner, gtrid));
+        }
+        Decision decision = b.logged() == Decision.COMMIT ? Decision.COMMIT : log.decision(gtrid);
+        if (decision == Decision.COMMIT) {
+            if (log.isBranchDone(gtrid, new BranchRecord(b.resourceName(), b.xid().branchQualifier()))) {
+                return impostor(b);
+            }
+            return new PlannedStep(b, RecoveryAction.COMMIT, "logged COMMIT");
+        }
+        if (decision == Decision.ABORT) {
+            return new PlannedStep(b, RecoveryAction.ROLLBACK, "logged ABORT");
+        }
+        if (liveness.isGone(owner, gtrid)) {
+            return new PlannedStep(b, RecoveryAction.ROLLBACK, "no decision and owner " + owner
+                    + " is not running (this incarnation can no longer decide): presumed abort");
+        }
+        if (b.age().isEmpty()) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and the transaction's age is unknown");
+        }
+        Duration age = b.age().get();
+        if (age.compareTo(safetyInterval) < 0) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and younger (" + text(age)
+                    + ") than the safety interval (" + text(safetyInterval) + ")");
+        }
+        return new PlannedStep(b, RecoveryAction.ROLLBACK, "no decision, owner " + owner + " cannot decide any more"
+                + " and the transaction is older (" + text(age) + ") than the safety interval ("
+                + text(safetyInterval) + "): presumed abort");
+    }
+
+    /**
+     * A listed branch that the log records as finished (BRANCH_DONE) under a logged COMMIT: the
+     * database listed an already finished branch again. ROLLBACK is the only safe answer:
+     * <ul>
+     *   <li>our branch under this Xid is finished: recovery or the retrier committed it, or the
+     *       database said it no longer knows it, and only then was BRANCH_DONE forced. Xids are
+     *       never reused (node, boot epoch and sequence in the gtrid), so no work of ours can be
+     *       prepared under this Xid again; committing "it" again cannot be owed to anyone;</li>
+     *   <li>what is listed now is therefore other work carrying a stale name. Work that is
+     *       prepared gets its own name from its own PREPARE, so a stale name can only sit on work
+     *       that was never prepared under this Xid (with H2 2.4.240: a later transaction that
+     *       reused the resolved branch's H2 transaction id, never prepared, and died with the
+     *       process). Never-prepared work has no commit decision anywhere; committing it would
+     *       apply a partial, undecided transaction in this database alone (a mixed outcome),
+     *       while rolling it back is exactly what the database does with never-prepared work
+     *       after a crash.</li>
+     * </ul>
+     * The guard is sound for any database, not only H2: it relies on nothing but our own durable
+     * record that the branch is finished.
+     */
+    private PlannedStep impostor(InDoubtBranch b) {
+        LOG.error("Database {} lists branch {} of transaction {} as prepared, but the commit log records that branch as"
+                + " already finished: the database listed an already finished branch again (known H2 2.4.240 behaviour)."
+                + " What it holds under that Xid was never prepared by QuorumTX; rolling it back", b.resourceName(),
+                b.xid(), b.gtrid());
+        return new PlannedStep(b, RecoveryAction.ROLLBACK, "the database listed an already finished branch again"
+                + " (the commit log records this branch of the logged COMMIT as finished; what is listed was never"
+                + " prepared under this Xid, known H2 2.4.240 behaviour): rolled back, never committed twice");
+    }
+
+    /**
+     * Scans, plans and applies, rescanning until nothing of ours that should be finished is left
+     * (see the class comment); writes END for logged commits whose branches are all finished.
+     * With {@code dryRun} it scans once and changes nothing: COMMIT/ROLLBACK steps come back as
+     * {@link Outcome#PLANNED}.
+     */
+    public ResolveReport resolve(boolean dryRun) {
+        if (dryRun) {
+            return dryRun(this::plan);
+        }
+        return run(this::plan, uc -> !liveness.mayStillDecide(ownerOf(uc.gtrid()), uc.gtrid()), steps -> { });
+    }
+
+    /**
+     * The operator's explicit decision for one transaction, applied to every prepared branch of it
+     * in every resource, whatever the rules above would say. For COMMIT the decision is first made
+     * durable in the commit log (unless it is logged already), so a crash half-way leaves a logged
+     * commit that the next run finishes. ROLLBACK of a transaction with a logged COMMIT is refused:
+     * some of its branches may have committed already.
+     *
+     * @throws IllegalArgumentException if {@code action} is LEAVE or {@code gtrid} is not a QuorumTX gtrid
+     * @throws IllegalStateException for ROLLBACK of a transaction whose COMMIT is logged
+     */
+    public ResolveReport override(String gtrid, RecoveryAction action) {
+        Objects.requireNonNull(gtrid, "gtrid");
+        Objects.requireNonNull(action, "action");
+        if (action == RecoveryAction.LEAVE) {
+            throw new IllegalArgumentException("An override must be COMMIT or ROLLBACK, not LEAVE");
+        }
+        if (!QuorumXid.isQuorumGtrid(gtrid)) {
+            throw new IllegalArgumentException("'" + gtrid + "' is not a QuorumTX global transaction id"
+                    + " (<nodeId>.<bootEpoch>.<seq>.<begin>); copy it from the scan output");
+        }
+        if (action == RecoveryAction.ROLLBACK && log.decision(gtrid) == Decision.COMMIT) {
+            throw new IllegalStateException("Transaction " + gtrid + " has a logged COMMIT: some of its branches may"
+                    + " already be committed, so rolling the rest back would split it. Commit it instead");
+        }
+        String reason = "operator override: " + action;
+        Function<ScanResult, List<PlannedStep>> planner = scan -> scan.branches().stream()
+                .filter(b -> b.gtrid().equals(gtrid)).map(b -> new PlannedStep(b, action, reason)).toList();
+        return run(planner, uc -> uc.gtrid().equals(gtrid), toApply -> {
+            if (action == RecoveryAction.COMMIT && log.decision(gtrid) != Decision.COMMIT) {
+                List<BranchRecord> branches = toApply.stream()
+                        .map(s -> new BranchRecord(s.branch().resourceName(), s.branch().xid().branchQualifier()))
+                        .distinct().toList();
+                log.logCommit(new CommitRecord(gtrid, branches, clock.millis()));
+                LOG.warn("Operator decided COMMIT for transaction {}; logged it for branches {}", gtrid, branches);
+            }
+        });
+    }
+
+    private ResolveReport dryRun(Function<ScanResult, List<PlannedStep>> planner) {
+        ScanResult scan = scan();
+        List<StepResult> results = new ArrayList<>();
+        for (PlannedStep step : planner.apply(scan)) {
+            results.add(new StepResult(step, step.action() == RecoveryAction.LEAVE ? Outcome.LEFT : Outcome.PLANNED,
+                    "", Optional.empty()));
+        }
+        return new ResolveReport(true, results, List.of(), scan.unreachableResources(), List.of(),
+                unfinishedAfter(scan, Set.of()), scan.branches().size(), 1);
+    }
+
+    /** Something to do once, before the first step of a run is applied (the operator's COMMIT record). */
+    private interface BeforeApply {
+        void accept(List<PlannedStep> toApply);
+    }
+
+    private ResolveReport run(Function<ScanResult, List<PlannedStep>> planner, Predicate<UnfinishedCommit> mayEnd,
+            BeforeApply beforeApply) {
+        Map<String, StepResult> results = new LinkedHashMap<>();
+        List<HeuristicOutcome> heuristics = new ArrayList<>();
+        Set<String> ends = new LinkedHashSet<>();
+        Set<String> failed = new HashSet<>();
+        Set<String> actedOn = Set.of();
+        boolean prepared = false;
+        ScanResult last;
+        int passes = 0;
+        while (true) {
+            passes++;
+            try (RecoveryPass pass = RecoveryPass.scan(log, resources, clock)) {
+                last = pass.result();
+                writeEnds(last, mayEnd, ends);
+                List<PlannedStep> toApply = new ArrayList<>();
+                Set<String> keys = new HashSet<>();
+                for (PlannedStep step : planner.apply(last)) {
+                    String key = key(step.branch());
+                    if (step.action() == RecoveryAction.LEAVE) {
+                        results.put(key, new StepResult(step, Outcome.LEFT, "", Optional.empty()));
+                    } else if (!failed.contains(key)) {
+                        toApply.add(step);
+                        keys.add(key);
+                    }
+                }
+                if (toApply.isEmpty()) {
+                    break;
+                }
+                if (!actedOn.isEmpty() && keys.containsAll(actedOn)) {
+                    // Nothing the last pass acted on was cleared: the resource keeps listing it.
+                    for (PlannedStep step : toApply) {
+                        String key = key(step.branch());
+                        results.put(key, actedOn.contains(key)
+                                ? new StepResult(step, Outcome.FAILED, "resource " + step.branch().resourceName()
+                                        + " still lists the branch after it was " + (step.action() == RecoveryAction.COMMIT
+                                        ? "committed" : "rolled back") + "; check that database", Optional.empty())
+                                : notReached(step, "the run stopped because a resource kept listing finished branches"));
+                    }
+                    break;
+                }
+                if (passes >= MAX_PASSES) {
+                    LOG.warn("Recovery stopped after {} passes with {} branch(es) still to finish", passes, toApply.size());
+                    for (PlannedStep step : toApply) {
+                        results.put(key(step.branch()), notReached(step, "the run stopped after " + passes + " passes"));
+                    }
+                    break;
+                }
+                if (!prepared) {
+                    beforeApply.accept(toApply);
+                    prepared = true;
+                }
+                for (PlannedStep step : toApply) {
+                    XAResource xa = pass.xaResource(step.branch().resourceName());
+                    StepResult result = resolver.apply(xa, step, heuristics::add);
+                    recordFinished(step, result);
+                    String key = key(step.branch());
+                    StepResult previous = results.get(key);
+                    boolean keepEarlier = previous != null && result.outcome() == Outcome.ALREADY_DONE
+                            && (previous.outcome() == Outcome.COMMITTED || previous.outcome() == Outcome.ROLLED_BACK);
+                    if (!keepEarlier) {
+                        results.put(key, result);
+                    }
+                    if (result.outcome() == Outcome.FAILED) {
+                        failed.add(key);
+                    }
+                }
+                actedOn = keys;
+            }
+        }
+        return new ResolveReport(false, new ArrayList<>(results.values()), heuristics, last.unreachableResources(),
+                new ArrayList<>(ends), unfinishedAfter(last, ends), last.branches().size(), passes);
+    }
+
+    /**
+     * Makes a finished branch of a logged commit durable before the pass goes on (forced), so a
+     * database that lists it again later is recognised ({@link #impostor}). A failure to force
+     * ends the run with the exception: the pass must not count as complete.
+     */
+    private void recordFinished(PlannedStep step, StepResult result) {
+        if (step.action() != RecoveryAction.COMMIT) {
+            return;
+        }
+        Outcome o = result.outcome();
+        if (o == Outcome.COMMITTED || o == Outcome.ALREADY_DONE || o == Outcome.HEURISTIC) {
+            InDoubtBranch b = step.branch();
+            log.logBranchDone(b.gtrid(), new BranchRecord(b.resourceName(), b.xid().branchQualifier()));
+        }
+    }
+
+    private static StepResult notReached(PlannedStep step, String why) {
+        return new StepResult(step, Outcome.LEFT, "not applied: " + why + "; the next run applies it", Optional.empty());
+    }
+
+    private void writeEnds(ScanResult scan, Predicate<UnfinishedCommit> mayEnd, Set<String> ends) {
+        for (UnfinishedCommit uc : scan.unfinishedWithoutBranches()) {
+            if (uc.finished() && !ends.contains(uc.gtrid()) && mayEnd.test(uc)) {
+                // Forced: this END is what lets a re-listed branch of this gtrid meet presumed abort.
+                log.logEndForced(uc.gtrid());
+                ends.add(uc.gtrid());
+                LOG.info("Recovery wrote END for transaction {}: every branch {} is finished", uc.gtrid(), uc.branches());
+            }
+        }
+    }
+
+    /** Logged commits still without END, with what keeps each from finishing, as of the last scan. */
+    private List<UnfinishedCommit> unfinishedAfter(ScanResult last, Set<String> ends) {
+        Set<String> known = new HashSet<>();
+        for (RecoverableResource r : resources) {
+            known.add(r.resourceName());
+        }
+        List<UnfinishedCommit> result = new ArrayList<>();
+        for (CommitRecord record : log.unfinished()) {
+            if (ends.contains(record.gtrid())) {
+                continue; // END queued (the log applies it asynchronously)
+            }
+            Map<String, String> blockedBy = new LinkedHashMap<>(
+                    RecoveryPass.blockers(record.branches(), known, last.unreachableResources()));
+            for (InDoubtBranch b : last.branches()) {
+                if (b.gtrid().equals(record.gtrid())) {
+                    blockedBy.putIfAbsent(b.resourceName(), "branch " + b.xid().branchQualifier() + " is still prepared");
+                }
+            }
+            if (blockedBy.isEmpty()) {
+                String owner = ownerOf(record.gtrid());
+                String why = liveness.mayStillDecide(owner, record.gtrid())
+                        ? liveness.whyItMayStillDecide(owner, record.gtrid()) : "not finished in this run";
+                for (BranchRecord b : record.branches()) {
+                    blockedBy.putIfAbsent(b.resourceName(), why);
+                }
+            }
+            result.add(new UnfinishedCommit(record.gtrid(), Instant.ofEpochMilli(record.decidedAtMillis()),
+                    record.branches(), blockedBy));
+        }
+        return result;
+    }
+
+    private static String key(InDoubtBranch b) {
+        return b.resourceName() + '\u0000' + b.xid();
+    }
+
+    private static String ownerOf(String gtrid) {
+        int dot = gtrid.indexOf('.');
+        return dot > 0 ? gtrid.substring(0, dot) : gtrid;
+    }
+
+    /** A duration as people write it: 450ms, 12s, 2m, 1m30s, 3h. */
+    static String text(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s % 60 == 0 ? (s / 60) + "m" : (s / 60) + "m" + (s % 60) + "s";
+        }
+        return s % 3600 == 0 ? (s / 3600) + "h" : (s / 3600) + "h" + (s % 3600 / 60) + "m";
+    }
+
+    @Override
+    public String toString() {
+        return "Recovery[" + resources.size() + " resource(s), safety interval " + text(safetyInterval) + "]";
+    }
+}

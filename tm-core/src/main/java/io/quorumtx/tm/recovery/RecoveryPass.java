@@ -1,0 +1,173 @@
+package io.quorumtx.tm.recovery;
+
+import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.log.BranchRecord;
+import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.protocol.XaCodes;
+import io.quorumtx.tm.xid.QuorumXid;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One scan of every resource, with the recovery connections it opened kept open until
+ * {@link #close()}, so the pass's commits and rollbacks run on the connection that ran
+ * {@code recover()}. That matters: H2's own XAResource only acts on a recovered branch through
+ * the connection whose {@code recover()} listed it (and only on one per listing; on any other
+ * connection its rollback silently does nothing), which is why {@link Recovery} rescans.
+ */
+final class RecoveryPass implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RecoveryPass.class);
+
+    private final Map<String, RecoverableResource.RecoveryConnection> connections = new LinkedHashMap<>();
+    private ScanResult result;
+
+    private RecoveryPass() {
+    }
+
+    ScanResult result() {
+        return result;
+    }
+
+    /** The open connection of a resource that answered this pass's scan, or null. */
+    XAResource xaResource(String resourceName) {
+        RecoverableResource.RecoveryConnection c = connections.get(resourceName);
+        return c == null ? null : c.xaResource();
+    }
+
+    static RecoveryPass scan(CommitLog log, List<RecoverableResource> resources, Clock clock) {
+        List<InDoubtBranch> branches = new ArrayList<>();
+        Map<String, String> unreachable = new LinkedHashMap<>();
+        RecoveryPass pass = new RecoveryPass();
+        try {
+            long now = clock.millis();
+            for (RecoverableResource resource : resources) {
+                String name = resource.resourceName();
+                RecoverableResource.RecoveryConnection connection = null;
+                try {
+                    connection = resource.openRecoveryConnection();
+                    Xid[] listed = connection.xaResource().recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN);
+                    pass.connections.put(name, connection);
+                    connection = null;
+                    Set<QuorumXid> ours = new LinkedHashSet<>();
+                    if (listed != null) {
+                        for (Xid xid : listed) {
+                            QuorumXid.parse(xid).filter(q -> QuorumXid.isQuorumGtrid(q.gtrid())).ifPresent(ours::add);
+                        }
+                    }
+                    for (QuorumXid xid : ours) {
+                        branches.add(new InDoubtBranch(name, xid, xid.gtrid(), xid.ownerNodeId(),
+                                log.decision(xid.gtrid()), age(xid, now)));
+                    }
+                } catch (XAException | RuntimeException e) {
+                    String error = describe(e);
+                    unreachable.put(name, error);
+                    LOG.warn("Recovery could not scan resource {}: {}; its branches stay as they are until a later pass",
+                            name, error);
+                    closeQuietly(name, connection);
+                }
+            }
+            // Read after the scans: a commit logged while they ran is then either listed here or
+            // its branches were already prepared (and seen, or committed) when the scans ran.
+            List<UnfinishedCommit> unfinished = unfinishedWithoutBranches(log.unfinished(), branches, resources,
+                    unreachable);
+            pass.result = new ScanResult(branches, unfinished, unreachable);
+            return pass;
+        } catch (RuntimeException | Error e) {
+            pass.close();
+            throw e;
+        }
+    }
+
+    private static List<UnfinishedCommit> unfinishedWithoutBranches(List<CommitRecord> unfinished,
+            List<InDoubtBranch> branches, List<RecoverableResource> resources, Map<String, String> unreachable) {
+        Set<String> listedGtrids = new HashSet<>();
+        for (InDoubtBranch b : branches) {
+            listedGtrids.add(b.gtrid());
+        }
+        Set<String> known = new HashSet<>();
+        for (RecoverableResource r : resources) {
+            known.add(r.resourceName());
+        }
+        List<UnfinishedCommit> result = new ArrayList<>();
+        for (CommitRecord record : unfinished) {
+            if (listedGtrids.contains(record.gtrid())) {
+                continue;
+            }
+            result.add(new UnfinishedCommit(record.gtrid(), Instant.ofEpochMilli(record.decidedAtMillis()),
+                    record.branches(), blockers(record.branches(), known, unreachable)));
+        }
+        return result;
+    }
+
+    static Map<String, String> blockers(List<BranchRecord> branches, Set<String> known, Map<String, String> unreachable) {
+        Map<String, String> blockedBy = new LinkedHashMap<>();
+        for (BranchRecord branch : branches) {
+            String name = branch.resourceName();
+            if (!known.contains(name)) {
+                blockedBy.put(name, "resource " + name + " is not registered with (or configured for) recovery;"
+                        + " register it under that name so its branch can be checked");
+            } else if (unreachable.containsKey(name)) {
+                blockedBy.put(name, "resource " + name + " could not be scanned: " + unreachable.get(name));
+            }
+        }
+        return blockedBy;
+    }
+
+    private static Optional<Duration> age(QuorumXid xid, long nowMillis) {
+        long begin = xid.beginMillis();
+        return Optional.of(Duration.ofMillis(Math.max(0, nowMillis - begin)));
+    }
+
+    /**
+     * The error of an unreachable resource as text: the XA code and message, and the root cause's
+     * message, with anything that looks like a password setting masked (a driver may echo a URL).
+     */
+    static String describe(Throwable e) {
+        String text = XaCodes.describe(e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e) {
+            text += " (caused by " + root + ")";
+        }
+        return PASSWORD_SETTING.matcher(text).replaceAll("$1=***");
+    }
+
+    private static final Pattern PASSWORD_SETTING = Pattern.compile("(?i)\\b(password|passwd|pwd)\\s*=\\s*[^;&,\\s)\\]]*");
+
+    private static void closeQuietly(String name, RecoverableResource.RecoveryConnection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (RuntimeException e) {
+            LOG.debug("Closing the recovery connection of {} failed", name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (var entry : connections.entrySet()) {
+            closeQuietly(entry.getKey(), entry.getValue());
+        }
+        connections.clear();
+    }
+}
