@@ -211,7 +211,7 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
      */
     public void registerResource(RecoverableResource resource) {
         engine.registerResource(resource);
-        recovery.requestPass(); // a restarted application's in-doubt branches can only be found now
+        recovery.requestPassOfUnrecovered(); // a restarted application's in-doubt branches can only be found now
     }
 
     /**

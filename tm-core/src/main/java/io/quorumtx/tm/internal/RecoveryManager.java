@@ -9,6 +9,7 @@ import io.quorumtx.tm.xid.QuorumXid;
 import io.quorumtx.tm.RecoverableResource;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -46,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * END forced before it returns, so no new transaction runs on a database while it has resolved
  * a recovered branch that our log does not yet know is finished (see {@code Recovery}).
  *
+ * <p><b>Which resources a pass scans.</b> Periodic passes and {@link #runPass()} scan every
+ * registered resource. The pass queued when a resource is registered, and the one the gate runs,
+ * scan only the resources no pass has recovered yet. That keeps the gate from waiting on a
+ * database it does not need: with dialect-style resources a scan borrows a connection from the
+ * application's pool, and the callers waiting at the gate for a newly registered database may
+ * hold every connection of another, already recovered, one. (A pass over a subset writes END
+ * only for commits whose branches all live on resources it scanned, see {@code Recovery}.)
+ *
  * <p>Passes never overlap: a requested pass is coalesced with one already queued, and
  * {@link #runPass()} waits for a running one.
  */
@@ -57,6 +66,8 @@ public final class RecoveryManager implements AutoCloseable {
     private final Duration safetyInterval;
     private final ScheduledExecutorService thread;
     private final AtomicBoolean queued = new AtomicBoolean();
+    /** The queued pass must scan every resource (else only those not yet recovered). */
+    private final AtomicBoolean queuedFull = new AtomicBoolean();
     private final ReentrantLock passLock = new ReentrantLock();
     /** Registered resources a pass has scanned (and finished what it could, records forced) since start. */
     private final Set<String> recovered = ConcurrentHashMap.newKeySet();
@@ -83,15 +94,28 @@ public final class RecoveryManager implements AutoCloseable {
         this.safetyInterval = safetyInterval;
         this.liveness = new ThisNode(engine);
         this.thread = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(engine.nodeId(), "recovery"));
-        requestPass();
+        requestPassOfUnrecovered();
         if (!interval.isZero()) {
             long nanos = interval.toNanos();
             thread.scheduleWithFixedDelay(this::requestPass, nanos, nanos, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** Queues a pass on the recovery thread unless one is queued already. */
+    /** Queues a pass over every registered resource on the recovery thread, unless one is queued already. */
     public void requestPass() {
+        queuedFull.set(true);
+        queue();
+    }
+
+    /**
+     * Queues a pass over the registered resources no pass has recovered yet (a newly registered
+     * one), unless a pass is queued already.
+     */
+    public void requestPassOfUnrecovered() {
+        queue();
+    }
+
+    private void queue() {
         if (closed || !queued.compareAndSet(false, true)) {
             return;
         }
@@ -101,7 +125,7 @@ public final class RecoveryManager implements AutoCloseable {
                     passLock.lock();
                     try {
                         if (queued.getAndSet(false) && !closed) { // else a runPass() in between did it
-                            pass();
+                            pass(queuedFull.getAndSet(false));
                         }
                     } finally {
                         passLock.unlock();
@@ -128,7 +152,8 @@ public final class RecoveryManager implements AutoCloseable {
                         + " is closed; recovery no longer runs in it");
             }
             queued.set(false);
-            return pass();
+            queuedFull.set(false);
+            return pass(true);
         } finally {
             passLock.unlock();
         }
@@ -182,10 +207,9 @@ public final class RecoveryManager implements AutoCloseable {
             if (closed) {
                 throw gateFailure(resourceName, "the transaction manager is closed");
             }
-            queued.set(false);
             ResolveReport report;
             try {
-                report = pass();
+                report = pass(false);
             } catch (RuntimeException e) {
                 SystemException failure = gateFailure(resourceName, "the recovery pass failed: " + e);
                 failure.initCause(e);
@@ -210,9 +234,15 @@ public final class RecoveryManager implements AutoCloseable {
                 + " nothing was enlisted");
     }
 
-    /** One pass; the caller holds passLock. */
-    private ResolveReport pass() {
+    /** One pass, over every resource or only those not yet recovered; the caller holds passLock. */
+    private ResolveReport pass(boolean everyResource) {
         List<RecoverableResource> resources = engine.resources();
+        if (!everyResource) {
+            resources = resources.stream().filter(r -> !recovered.contains(r.resourceName())).toList();
+            if (resources.isEmpty()) {
+                return new ResolveReport(false, List.of(), List.of(), Map.of(), List.of(), List.of(), 0, 0);
+            }
+        }
         Recovery recovery = new Recovery(log, resources, liveness, safetyInterval);
         ResolveReport report = recovery.resolve(false);
         // Only after resolve returned: every branch it finished is recorded, forced.
