@@ -87,6 +87,43 @@ public final class FrameCodec {
         return seal(frame);
     }
 
+    /**
+     * A frame of another record family in the same format (the Paxos acceptor's records):
+     * {@code type} then {@code payload}, with length and CRC-32C in front.
+     */
+    public static byte[] frame(byte type, byte[] payload) {
+        ByteBuffer frame = allocate(1L + payload.length, "(type " + type + ")");
+        frame.put(type).put(payload);
+        return seal(frame);
+    }
+
+    /**
+     * The body (type byte, then payload) of the intact frame at {@code offset}, checked for length
+     * and CRC-32C but not parsed; null if there is no complete, intact frame there.
+     */
+    public static ByteBuffer checkedBody(ByteBuffer data, int offset, int limit, CRC32C crc) {
+        if (limit - offset < FRAME_OVERHEAD + 1) {
+            return null;
+        }
+        int length = data.getInt(offset);
+        if (length < 1 || length > MAX_BODY_BYTES || length > limit - offset - FRAME_OVERHEAD) {
+            return null;
+        }
+        ByteBuffer body = data.duplicate();
+        body.limit(offset + FRAME_OVERHEAD + length).position(offset + FRAME_OVERHEAD);
+        crc.reset();
+        crc.update(body.duplicate());
+        if ((int) crc.getValue() != data.getInt(offset + 4)) {
+            return null;
+        }
+        return body.slice();
+    }
+
+    /** Reads a {@code str} field (length-prefixed strict UTF-8). */
+    public static String readString(ByteBuffer body) throws CharacterCodingException {
+        return getString(body);
+    }
+
     /** The header every segment file starts with. */
     public static ByteBuffer header(long segmentId) {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
@@ -99,25 +136,14 @@ public final class FrameCodec {
      * {@code limit}). Returns null if there is no complete, intact, well-formed frame there.
      */
     public static LogEntry decodeFrame(ByteBuffer data, int offset, int limit, CRC32C crc) {
-        if (limit - offset < FRAME_OVERHEAD + 1) {
+        ByteBuffer body = checkedBody(data, offset, limit, crc);
+        if (body == null) {
             return null;
         }
-        int length = data.getInt(offset);
-        if (length < 1 || length > MAX_BODY_BYTES || length > limit - offset - FRAME_OVERHEAD) {
-            return null;
-        }
-        byte type = data.get(offset + FRAME_OVERHEAD);
+        byte type = body.get();
         if (type != TYPE_COMMIT && type != TYPE_END && type != TYPE_BRANCH_DONE) {
             return null;
         }
-        ByteBuffer body = data.duplicate();
-        body.limit(offset + FRAME_OVERHEAD + length).position(offset + FRAME_OVERHEAD);
-        crc.reset();
-        crc.update(body.duplicate());
-        if ((int) crc.getValue() != data.getInt(offset + 4)) {
-            return null;
-        }
-        body.get();
         try {
             LogEntry entry = switch (type) {
                 case TYPE_COMMIT -> decodeCommit(body);
