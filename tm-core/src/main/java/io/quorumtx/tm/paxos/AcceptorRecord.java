@@ -1,0 +1,35 @@
+package io.quorumtx.tm.paxos;
+
+import java.util.Objects;
+
+/**
+ * What an acceptor makes durable before it answers: a promise, an accepted value, or that the
+ * instance is finished (its tombstone). Replaying them in order rebuilds the acceptor's state.
+ */
+public sealed interface AcceptorRecord {
+
+    String gtrid();
+
+    record Promised(String gtrid, Ballot ballot) implements AcceptorRecord {
+        public Promised {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(ballot, "ballot");
+        }
+    }
+
+    record Accepted(String gtrid, Ballot ballot, PaxosValue value) implements AcceptorRecord {
+        public Accepted {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(ballot, "ballot");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /** The tombstone: the instance is finished with {@code value}; kept until {@code finishedAtMillis} + retention. */
+    record Finished(String gtrid, PaxosValue value, long finishedAtMillis) implements AcceptorRecord {
+        public Finished {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+}

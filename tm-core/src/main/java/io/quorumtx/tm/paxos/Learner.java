@@ -1,0 +1,86 @@
+package io.quorumtx.tm.paxos;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Learns a transaction's chosen value by reading acceptors without changing them: a value is
+ * chosen when a majority report it accepted at one ballot, or when one reports the instance
+ * finished. If every reachable acceptor answered and neither holds, the value is not known from
+ * reading alone: only a takeover ({@link Proposal#takeover}) can settle it. Pure state machine;
+ * not thread-safe.
+ */
+public final class Learner {
+    private final String gtrid;
+    private final Set<String> acceptors;
+    private final int quorum;
+    private final Set<String> answered = new HashSet<>();
+    private final Map<Ballot, Set<String>> acceptedAt = new HashMap<>();
+    private Ballot highestSeen;
+    private PaxosValue chosen;
+
+    public Learner(String gtrid, Set<String> acceptors) {
+        this.gtrid = Objects.requireNonNull(gtrid, "gtrid");
+        this.acceptors = Set.copyOf(acceptors);
+        this.quorum = this.acceptors.size() / 2 + 1;
+    }
+
+    public PaxosRequest request() {
+        return new PaxosRequest.Read(gtrid);
+    }
+
+    public void onReply(String acceptor, PaxosReply reply) {
+        if (chosen != null || !acceptors.contains(acceptor) || !reply.gtrid().equals(gtrid)) {
+            return;
+        }
+        answered.add(acceptor);
+        if (reply.finished()) {
+            chosen = reply.accepted();
+            return;
+        }
+        see(reply.promised());
+        Ballot b = reply.acceptedBallot();
+        if (b != null) {
+            see(b);
+            Set<String> at = acceptedAt.computeIfAbsent(b, k -> new HashSet<>());
+            at.add(acceptor);
+            if (at.size() >= quorum) {
+                chosen = reply.accepted();
+            }
+        }
+    }
+
+    /** The chosen value if reading showed it, else null. */
+    public PaxosValue chosen() {
+        return chosen;
+    }
+
+    /** Acceptors that answered so far. */
+    public Set<String> answered() {
+        return Set.copyOf(answered);
+    }
+
+    /** True once a majority answered (the read is meaningful even if nothing is chosen). */
+    public boolean hasQuorum() {
+        return answered.size() >= quorum;
+    }
+
+    /** True once nothing more can be learned: chosen, or every acceptor answered. */
+    public boolean isComplete() {
+        return chosen != null || answered.size() == acceptors.size();
+    }
+
+    /** The highest ballot any answer named (a takeover starts above it), or null. */
+    public Ballot highestSeen() {
+        return highestSeen;
+    }
+
+    private void see(Ballot b) {
+        if (b != null && b.isAbove(highestSeen)) {
+            highestSeen = b;
+        }
+    }
+}

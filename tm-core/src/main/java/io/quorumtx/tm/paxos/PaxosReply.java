@@ -1,0 +1,28 @@
+package io.quorumtx.tm.paxos;
+
+import java.util.Objects;
+
+/**
+ * An acceptor's answer about one instance, as of the moment it answered (and durable before it
+ * was sent): whether the request was granted ({@code ok}), the highest ballot it has promised,
+ * the ballot and value it accepted last (both null if none), and whether the instance is
+ * finished (then {@code accepted} is its chosen value).
+ *
+ * @param ballot the ballot of the request this answers (null for a read or a finish)
+ */
+public record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
+                         PaxosValue accepted, boolean finished) {
+
+    public enum Kind { PROMISE, ACCEPTED, FINISHED, STATE }
+
+    public PaxosReply {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(gtrid, "gtrid");
+        if ((acceptedBallot == null) != (accepted == null) && !finished) {
+            throw new IllegalArgumentException("an accepted value comes with its ballot");
+        }
+        if (finished && accepted == null) {
+            throw new IllegalArgumentException("a finished instance carries its chosen value");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.quorumtx.tm.paxos;
+
+import java.util.Objects;
+
+/** What a proposer or learner asks an acceptor about one transaction's instance. */
+public sealed interface PaxosRequest {
+
+    String gtrid();
+
+    /** Phase 1a: promise to accept nothing below {@code ballot}, and say what you accepted. */
+    record Prepare(String gtrid, Ballot ballot) implements PaxosRequest {
+        public Prepare {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(ballot, "ballot");
+        }
+    }
+
+    /** Phase 2a: accept {@code value} at {@code ballot} unless a higher ballot was promised. */
+    record Accept(String gtrid, Ballot ballot, PaxosValue value) implements PaxosRequest {
+        public Accept {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(ballot, "ballot");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /**
+     * The transaction is finished (every branch has its outcome): keep only a tombstone with the
+     * chosen {@code value}. Sent only by a node that learned {@code value} chosen.
+     */
+    record Finish(String gtrid, PaxosValue value) implements PaxosRequest {
+        public Finish {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /** What have you promised and accepted? Changes nothing (learners, the recovery tool). */
+    record Read(String gtrid) implements PaxosRequest {
+        public Read {
+            Objects.requireNonNull(gtrid, "gtrid");
+        }
+    }
+}
