@@ -67,6 +67,7 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
         try {
             this.recovery = new RecoveryManager(engine, log, config.recoveryInterval(), config.recoverySafetyInterval());
             engine.recoveryGate(recovery);
+            log.onTakeoverNeeded(recovery::requestPass);
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;

@@ -2,6 +2,8 @@ package io.quorumtx.tm;
 
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.LocalCommitLog;
+import io.quorumtx.tm.paxos.ReplicatedCommitLog;
+import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.log.NodeIdFile;
 import io.quorumtx.tm.xid.NodeIds;
 import java.nio.file.Path;
@@ -50,6 +52,7 @@ public final class QuorumTransactionManagerBuilder {
     private Path logDirectory;
     private LocalCommitLog.Options logOptions = LocalCommitLog.Options.defaults();
     private CommitLog commitLog;
+    private ReplicatedLogConfig replicated;
     private Duration defaultTimeout = DEFAULT_TIMEOUT;
     private Duration reaperInterval = DEFAULT_REAPER_INTERVAL;
     private Duration retryInitialDelay = DEFAULT_RETRY_INITIAL_DELAY;
@@ -99,6 +102,17 @@ public final class QuorumTransactionManagerBuilder {
      */
     public QuorumTransactionManagerBuilder commitLog(CommitLog log) {
         this.commitLog = log;
+        return this;
+    }
+
+    /**
+     * Uses the Paxos-replicated commit log instead of the local one: this node runs one acceptor
+     * in {@code config}'s data directory, proposes its own transactions' decisions to a majority of
+     * the members, and takes over the transactions of members whose lease lapses. The config's
+     * node id must be this manager's.
+     */
+    public QuorumTransactionManagerBuilder replicatedLog(ReplicatedLogConfig config) {
+        this.replicated = config;
         return this;
     }
 
@@ -184,9 +198,14 @@ public final class QuorumTransactionManagerBuilder {
             throw new IllegalArgumentException("nodeId '" + nodeId + "' is invalid: use 1 to " + NodeIds.MAX_LENGTH
                     + " characters of [A-Za-z0-9_-]");
         }
-        if ((logDirectory == null) == (commitLog == null)) {
-            throw new IllegalArgumentException("Set exactly one of logDirectory(Path) (the local commit log) or "
-                    + "commitLog(CommitLog); got " + (logDirectory == null ? "neither" : "both"));
+        int logs = (logDirectory == null ? 0 : 1) + (commitLog == null ? 0 : 1) + (replicated == null ? 0 : 1);
+        if (logs != 1) {
+            throw new IllegalArgumentException("Set exactly one of logDirectory(Path) (the local commit log),"
+                    + " replicatedLog(ReplicatedLogConfig) or commitLog(CommitLog); got " + (logs == 0 ? "none" : logs + " of them"));
+        }
+        if (replicated != null && !replicated.nodeId().equals(nodeId)) {
+            throw new IllegalArgumentException("replicatedLog is configured for node '" + replicated.nodeId()
+                    + "' but this manager is node '" + nodeId + "'; use the same id");
         }
         requirePositive("defaultTimeout", defaultTimeout, "Duration.ofSeconds(60)");
         requirePositive("reaperInterval", reaperInterval, "Duration.ofSeconds(1)");
@@ -209,9 +228,10 @@ public final class QuorumTransactionManagerBuilder {
             throw new IllegalArgumentException("recoverySafetyInterval must be zero or positive (for example "
                     + "Duration.ofMinutes(2)), got " + recoverySafetyInterval);
         }
-        CommitLog log = commitLog != null ? commitLog : openLocalLog();
+        CommitLog log = commitLog != null ? commitLog
+                : replicated != null ? ReplicatedCommitLog.open(replicated) : openLocalLog();
         try {
-            if (commitLog == null) {
+            if (logDirectory != null) {
                 NodeIdFile.claim(((LocalCommitLog) log).directory(), nodeId);
             }
             return new QuorumTransactionManager(this, log);

@@ -35,10 +35,10 @@ class ManagerLifecycleTest {
     @Test
     void builderWantsExactlyOneOfLogDirectoryAndCommitLog() {
         assertThatThrownBy(() -> QuorumTransactionManager.builder().nodeId("n").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got neither");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got none");
         assertThatThrownBy(() -> QuorumTransactionManager.builder().nodeId("n").commitLog(new InMemoryCommitLog())
                 .logDirectory(Path.of("x")).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got both");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 2 of them");
     }
 
     @Test

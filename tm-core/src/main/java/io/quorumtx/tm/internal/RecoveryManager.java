@@ -92,7 +92,7 @@ public final class RecoveryManager implements AutoCloseable {
         this.engine = engine;
         this.log = log;
         this.safetyInterval = safetyInterval;
-        this.liveness = new ThisNode(engine);
+        this.liveness = new ThisNode(engine, log);
         this.thread = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(engine.nodeId(), "recovery"));
         requestPassOfUnrecovered();
         if (!interval.isZero()) {
@@ -289,23 +289,28 @@ public final class RecoveryManager implements AutoCloseable {
     /** Liveness as this manager knows it (see the class comment). */
     private static final class ThisNode implements OwnerLiveness {
         private final TransactionEngine engine;
+        private final CommitLog log;
         private final Set<String> twinsReported = ConcurrentHashMap.newKeySet();
 
-        ThisNode(TransactionEngine engine) {
+        ThisNode(TransactionEngine engine, CommitLog log) {
             this.engine = engine;
+            this.log = log;
         }
 
         @Override
         public boolean mayStillDecide(String ownerNode, String gtrid) {
             if (!ownerNode.equals(engine.nodeId())) {
-                return true;
+                return !log.isOwnerLeaseLapsed(ownerNode); // the replicated log knows when another node is gone
             }
             return engine.issued(gtrid) && engine.mayStillDecide(gtrid);
         }
 
         @Override
         public boolean isGone(String ownerNode, String gtrid) {
-            if (!ownerNode.equals(engine.nodeId()) || engine.issued(gtrid)) {
+            if (!ownerNode.equals(engine.nodeId())) {
+                return log.isOwnerLeaseLapsed(ownerNode);
+            }
+            if (engine.issued(gtrid)) {
                 return false;
             }
             if (QuorumXid.beginMillis(gtrid) <= engine.bootMillis()) {

@@ -68,6 +68,31 @@ public interface CommitLog extends AutoCloseable {
      */
     Decision decision(String gtrid);
 
+    /**
+     * Decides {@code gtrid} if nothing is decided yet, for recovery, which calls it only when the
+     * owner can no longer decide (gone, or the transaction is older than the safety interval). The
+     * local log answers as {@link #decision} (nothing logged: presumed abort); the replicated log
+     * runs a Paxos takeover, which carries on an accepted COMMIT or chooses ABORT.
+     *
+     * @throws CommitLogException if the decision cannot be reached now (no majority)
+     */
+    default Decision settle(String gtrid) {
+        return decision(gtrid);
+    }
+
+    /**
+     * True if node {@code nodeId} has stopped renewing its lease (the replicated log: a majority of
+     * acceptors has not heard from it for a whole lease), so its transactions may be taken over.
+     * The local log knows no other nodes: false.
+     */
+    default boolean isOwnerLeaseLapsed(String nodeId) {
+        return false;
+    }
+
+    /** Called by the manager with a way to request a recovery pass when another node's lease lapses. */
+    default void onTakeoverNeeded(Runnable trigger) {
+    }
+
     /** Every COMMIT record that has no END yet, oldest first: the work recovery must re-drive. */
     List<CommitRecord> unfinished();
 

@@ -25,6 +25,13 @@ public sealed interface AcceptorRecord {
         }
     }
 
+    record BranchDone(String gtrid, io.quorumtx.tm.log.BranchRecord branch) implements AcceptorRecord {
+        public BranchDone {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(branch, "branch");
+        }
+    }
+
     /** The tombstone: the instance is finished with {@code value}; kept until {@code finishedAtMillis} + retention. */
     record Finished(String gtrid, PaxosValue value, long finishedAtMillis) implements AcceptorRecord {
         public Finished {

@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
  * PROMISED (16) = gtrid:str ballot
  * ACCEPTED (17) = gtrid:str ballot value
  * FINISHED (18) = gtrid:str finishedAtMillis:int64 value
+ * BRANCH_DONE (19) = gtrid:str resourceName:str branchQualifier:str
  * ballot        = round:int64 nodeId:str
  * value         = 0 (ABORT) | 1 decidedAtMillis:int64 branchCount:int32 (resourceName:str branchQualifier:str)*
  * </pre>
@@ -33,6 +34,7 @@ public final class AcceptorRecords {
     public static final byte TYPE_PROMISED = 16;
     public static final byte TYPE_ACCEPTED = 17;
     public static final byte TYPE_FINISHED = 18;
+    public static final byte TYPE_BRANCH_DONE = 19;
 
     private AcceptorRecords() {
     }
@@ -50,6 +52,10 @@ public final class AcceptorRecords {
                 type = TYPE_ACCEPTED;
                 writeBallot(out, a.ballot());
                 writeValue(out, a.value());
+            } else if (record instanceof AcceptorRecord.BranchDone d) {
+                type = TYPE_BRANCH_DONE;
+                writeString(out, d.branch().resourceName());
+                writeString(out, d.branch().branchQualifier());
             } else {
                 AcceptorRecord.Finished f = (AcceptorRecord.Finished) record;
                 type = TYPE_FINISHED;
@@ -99,6 +105,8 @@ public final class AcceptorRecords {
                     long at = body.getLong();
                     yield new AcceptorRecord.Finished(gtrid, readValue(body, gtrid), at);
                 }
+                case TYPE_BRANCH_DONE -> new AcceptorRecord.BranchDone(gtrid,
+                        new BranchRecord(FrameCodec.readString(body), FrameCodec.readString(body)));
                 default -> null;
             };
             return body.hasRemaining() ? null : record;

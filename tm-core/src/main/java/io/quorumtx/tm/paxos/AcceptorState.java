@@ -2,7 +2,10 @@ package io.quorumtx.tm.paxos;
 
 import io.quorumtx.tm.paxos.PaxosReply.Kind;
 import io.quorumtx.tm.xid.QuorumXid;
+import io.quorumtx.tm.log.BranchRecord;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,14 +31,38 @@ public final class AcceptorState {
 
     /** One instance: highest promise, last accepted ballot and value, and the tombstone flag. */
     public record Slot(Ballot promised, Ballot acceptedBallot, PaxosValue accepted, boolean finished,
-                       long finishedAtMillis) {
+                       long finishedAtMillis, List<BranchRecord> done) {
+        public Slot {
+            done = List.copyOf(done);
+        }
+
+        Slot promise(Ballot b) {
+            return new Slot(b, acceptedBallot, accepted, false, 0, done);
+        }
+
+        Slot accept(Ballot b, PaxosValue v) {
+            return new Slot(b, b, v, false, 0, done);
+        }
+
+        Slot finish(PaxosValue v, long at) {
+            return new Slot(promised, acceptedBallot, v, true, at, List.of());
+        }
+
+        Slot branchDone(BranchRecord branch) {
+            if (done.contains(branch)) {
+                return this;
+            }
+            List<BranchRecord> more = new ArrayList<>(done);
+            more.add(branch);
+            return new Slot(promised, acceptedBallot, accepted, false, 0, more);
+        }
     }
 
     /** An answer and the record to force before sending it (null: nothing changed). */
     public record Step(PaxosReply reply, AcceptorRecord record) {
     }
 
-    private static final Slot EMPTY = new Slot(null, null, null, false, 0);
+    private static final Slot EMPTY = new Slot(null, null, null, false, 0, List.of());
 
     private final Map<String, Slot> slots = new HashMap<>();
 
@@ -53,7 +80,7 @@ public final class AcceptorState {
             if (b.equals(slot.promised())) {
                 return new Step(reply(Kind.PROMISE, gtrid, b, true, slot), null); // a duplicate: same answer
             }
-            Slot next = new Slot(b, slot.acceptedBallot(), slot.accepted(), false, 0);
+            Slot next = slot.promise(b);
             slots.put(gtrid, next);
             return new Step(reply(Kind.PROMISE, gtrid, b, true, next), new AcceptorRecord.Promised(gtrid, b));
         }
@@ -65,15 +92,24 @@ public final class AcceptorState {
             if (b.equals(slot.acceptedBallot())) {
                 return new Step(reply(Kind.ACCEPTED, gtrid, b, true, slot), null); // a duplicate
             }
-            Slot next = new Slot(b, b, accept.value(), false, 0);
+            Slot next = slot.accept(b, accept.value());
             slots.put(gtrid, next);
             return new Step(reply(Kind.ACCEPTED, gtrid, b, true, next),
                     new AcceptorRecord.Accepted(gtrid, b, accept.value()));
         }
         if (request instanceof PaxosRequest.Finish finish) {
-            Slot next = new Slot(slot.promised(), slot.acceptedBallot(), finish.value(), true, nowMillis);
+            Slot next = slot.finish(finish.value(), nowMillis);
             slots.put(gtrid, next);
             return new Step(finished(gtrid, null, next), new AcceptorRecord.Finished(gtrid, finish.value(), nowMillis));
+        }
+        if (request instanceof PaxosRequest.BranchDone done) {
+            if (slot.done().contains(done.branch())) {
+                return new Step(reply(Kind.BRANCH_DONE, gtrid, null, true, slot), null);
+            }
+            Slot next = slot.branchDone(done.branch());
+            slots.put(gtrid, next);
+            return new Step(reply(Kind.BRANCH_DONE, gtrid, null, true, next),
+                    new AcceptorRecord.BranchDone(gtrid, done.branch()));
         }
         return new Step(reply(Kind.STATE, gtrid, null, true, slot), null);
     }
@@ -87,12 +123,14 @@ public final class AcceptorState {
         }
         Slot next;
         if (record instanceof AcceptorRecord.Promised p) {
-            next = new Slot(higher(slot.promised(), p.ballot()), slot.acceptedBallot(), slot.accepted(), false, 0);
+            next = slot.promise(higher(slot.promised(), p.ballot()));
         } else if (record instanceof AcceptorRecord.Accepted a) {
-            next = new Slot(higher(slot.promised(), a.ballot()), a.ballot(), a.value(), false, 0);
+            next = slot.accept(a.ballot(), a.value()).promise(higher(slot.promised(), a.ballot()));
+        } else if (record instanceof AcceptorRecord.BranchDone d) {
+            next = slot.branchDone(d.branch());
         } else {
             AcceptorRecord.Finished f = (AcceptorRecord.Finished) record;
-            next = new Slot(slot.promised(), slot.acceptedBallot(), f.value(), true, f.finishedAtMillis());
+            next = slot.finish(f.value(), f.finishedAtMillis());
         }
         slots.put(gtrid, next);
     }
@@ -121,16 +159,19 @@ public final class AcceptorState {
      * The durable records that recreate the current state exactly (for compaction: a new file
      * written from these replays to the same slots).
      */
-    public static java.util.List<AcceptorRecord> recordsOf(String gtrid, Slot slot) {
+    public static List<AcceptorRecord> recordsOf(String gtrid, Slot slot) {
         if (slot.finished()) {
-            return java.util.List.of(new AcceptorRecord.Finished(gtrid, slot.accepted(), slot.finishedAtMillis()));
+            return List.of(new AcceptorRecord.Finished(gtrid, slot.accepted(), slot.finishedAtMillis()));
         }
-        java.util.List<AcceptorRecord> records = new java.util.ArrayList<>(2);
+        List<AcceptorRecord> records = new ArrayList<>(2);
         if (slot.acceptedBallot() != null) {
             records.add(new AcceptorRecord.Accepted(gtrid, slot.acceptedBallot(), slot.accepted()));
         }
         if (slot.promised() != null && !slot.promised().equals(slot.acceptedBallot())) {
             records.add(new AcceptorRecord.Promised(gtrid, slot.promised()));
+        }
+        for (BranchRecord b : slot.done()) {
+            records.add(new AcceptorRecord.BranchDone(gtrid, b));
         }
         return records;
     }
@@ -155,11 +196,12 @@ public final class AcceptorState {
     }
 
     private static PaxosReply reply(Kind kind, String gtrid, Ballot ballot, boolean ok, Slot slot) {
-        return new PaxosReply(kind, gtrid, ballot, ok, slot.promised(), slot.acceptedBallot(), slot.accepted(), false);
+        return new PaxosReply(kind, gtrid, ballot, ok, slot.promised(), slot.acceptedBallot(), slot.accepted(), false,
+                slot.done());
     }
 
     private static PaxosReply finished(String gtrid, Ballot ballot, Slot slot) {
         return new PaxosReply(Kind.FINISHED, gtrid, ballot, false, slot.promised(), slot.acceptedBallot(),
-                slot.accepted(), true);
+                slot.accepted(), true, List.of());
     }
 }

@@ -1,5 +1,7 @@
 package io.quorumtx.tm.paxos;
 
+import io.quorumtx.tm.log.BranchRecord;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,15 +11,17 @@ import java.util.Objects;
  * finished (then {@code accepted} is its chosen value).
  *
  * @param ballot the ballot of the request this answers (null for a read or a finish)
+ * @param done the branches recorded finished ({@link PaxosRequest.BranchDone}) while unfinished
  */
 public record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
-                         PaxosValue accepted, boolean finished) {
+                         PaxosValue accepted, boolean finished, List<BranchRecord> done) {
 
-    public enum Kind { PROMISE, ACCEPTED, FINISHED, STATE }
+    public enum Kind { PROMISE, ACCEPTED, FINISHED, STATE, BRANCH_DONE }
 
     public PaxosReply {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(gtrid, "gtrid");
+        done = List.copyOf(done);
         if ((acceptedBallot == null) != (accepted == null) && !finished) {
             throw new IllegalArgumentException("an accepted value comes with its ballot");
         }

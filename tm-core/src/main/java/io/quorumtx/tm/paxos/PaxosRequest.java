@@ -35,6 +35,17 @@ public sealed interface PaxosRequest {
         }
     }
 
+    /**
+     * One branch of the chosen COMMIT is finished (the impostor guard, see
+     * {@code CommitLog#logBranchDone}); kept with the instance until it is finished.
+     */
+    record BranchDone(String gtrid, io.quorumtx.tm.log.BranchRecord branch) implements PaxosRequest {
+        public BranchDone {
+            Objects.requireNonNull(gtrid, "gtrid");
+            Objects.requireNonNull(branch, "branch");
+        }
+    }
+
     /** What have you promised and accepted? Changes nothing (learners, the recovery tool). */
     record Read(String gtrid) implements PaxosRequest {
         public Read {

@@ -4,6 +4,7 @@ import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
@@ -119,42 +120,62 @@ public final class Recovery {
     public List<PlannedStep> plan(ScanResult scan) {
         List<PlannedStep> steps = new ArrayList<>(scan.branches().size());
         for (InDoubtBranch branch : scan.branches()) {
-            steps.add(plan(branch));
+            steps.add(plan(branch, false));
         }
         return steps;
     }
 
-    private PlannedStep plan(InDoubtBranch b) {
+    /** As {@link #plan(ScanResult)}, settling undecided transactions through the log where the rules allow it. */
+    private List<PlannedStep> planAndSettle(ScanResult scan) {
+        List<PlannedStep> steps = new ArrayList<>(scan.branches().size());
+        for (InDoubtBranch branch : scan.branches()) {
+            steps.add(plan(branch, true));
+        }
+        return steps;
+    }
+
+    private PlannedStep plan(InDoubtBranch b, boolean settle) {
         String owner = b.ownerNode();
         String gtrid = b.gtrid();
         if (liveness.mayStillDecide(owner, gtrid)) {
             return new PlannedStep(b, RecoveryAction.LEAVE, liveness.whyItMayStillDecide(owner, gtrid));
         }
         Decision decision = b.logged() == Decision.COMMIT ? Decision.COMMIT : log.decision(gtrid);
+        String presumed;
+        if (decision == Decision.UNKNOWN) {
+            if (liveness.isGone(owner, gtrid)) {
+                presumed = "no decision and owner " + owner + " is not running (this incarnation can no longer decide)";
+            } else if (b.age().isEmpty()) {
+                return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and the transaction's age is unknown");
+            } else if (b.age().get().compareTo(safetyInterval) < 0) {
+                return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and younger (" + text(b.age().get())
+                        + ") than the safety interval (" + text(safetyInterval) + ")");
+            } else {
+                presumed = "no decision, owner " + owner + " cannot decide any more and the transaction is older ("
+                        + text(b.age().get()) + ") than the safety interval (" + text(safetyInterval) + ")";
+            }
+            if (settle) {
+                try {
+                    decision = log.settle(gtrid);
+                } catch (CommitLogException e) {
+                    return new PlannedStep(b, RecoveryAction.LEAVE, presumed + ", but the commit log could not settle"
+                            + " it now: " + e.getMessage());
+                }
+                if (decision == Decision.COMMIT) {
+                    return new PlannedStep(b, RecoveryAction.COMMIT, presumed + "; settling it through the commit log"
+                            + " carried on an accepted COMMIT");
+                }
+            }
+            return new PlannedStep(b, RecoveryAction.ROLLBACK, presumed + ": "
+                    + (decision == Decision.ABORT ? "ABORT chosen through the commit log" : "presumed abort"));
+        }
         if (decision == Decision.COMMIT) {
             if (log.isBranchDone(gtrid, new BranchRecord(b.resourceName(), b.xid().branchQualifier()))) {
                 return impostor(b);
             }
             return new PlannedStep(b, RecoveryAction.COMMIT, "logged COMMIT");
         }
-        if (decision == Decision.ABORT) {
-            return new PlannedStep(b, RecoveryAction.ROLLBACK, "logged ABORT");
-        }
-        if (liveness.isGone(owner, gtrid)) {
-            return new PlannedStep(b, RecoveryAction.ROLLBACK, "no decision and owner " + owner
-                    + " is not running (this incarnation can no longer decide): presumed abort");
-        }
-        if (b.age().isEmpty()) {
-            return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and the transaction's age is unknown");
-        }
-        Duration age = b.age().get();
-        if (age.compareTo(safetyInterval) < 0) {
-            return new PlannedStep(b, RecoveryAction.LEAVE, "no decision yet and younger (" + text(age)
-                    + ") than the safety interval (" + text(safetyInterval) + ")");
-        }
-        return new PlannedStep(b, RecoveryAction.ROLLBACK, "no decision, owner " + owner + " cannot decide any more"
-                + " and the transaction is older (" + text(age) + ") than the safety interval ("
-                + text(safetyInterval) + "): presumed abort");
+        return new PlannedStep(b, RecoveryAction.ROLLBACK, "logged ABORT");
     }
 
     /**
@@ -197,7 +218,7 @@ public final class Recovery {
         if (dryRun) {
             return dryRun(this::plan);
         }
-        return run(this::plan, uc -> !liveness.mayStillDecide(ownerOf(uc.gtrid()), uc.gtrid()), steps -> { });
+        return run(this::planAndSettle, uc -> !liveness.mayStillDecide(ownerOf(uc.gtrid()), uc.gtrid()), steps -> { });
     }
 
     /**

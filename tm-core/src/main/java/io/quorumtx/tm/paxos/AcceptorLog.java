@@ -1,0 +1,369 @@
+package io.quorumtx.tm.paxos;
+
+import io.quorumtx.tm.log.CommitLogException;
+import io.quorumtx.tm.log.NodeIdFile;
+import io.quorumtx.tm.log.internal.DirectoryLock;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An acceptor's durable state: one append-only file of {@link AcceptorRecords} frames in a data
+ * directory the acceptor holds by file lock and that records its node id. Used by the acceptor's
+ * one thread only: it appends the records of a whole batch, forces once, and only then answers.
+ *
+ * <p>Opening replays the file. A frame that is incomplete or fails its CRC with nothing intact
+ * after it is a torn tail (the process died during a write that was never acknowledged): it is
+ * cut off with a warning. A bad frame followed by intact ones is corruption: the acceptor may have
+ * lost a promise or an accepted value it answered for, so it refuses to start with an error
+ * naming the file and offset, and changes nothing.
+ *
+ * <p>Compaction rewrites the live state into {@code acceptor-(n+1).log} (written as a temporary
+ * file, forced, renamed, directory forced) and deletes the old file; at open, leftover
+ * temporary files are deleted and only the newest file is used.
+ */
+public final class AcceptorLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AcceptorLog.class);
+    private static final int MAGIC = 0x51545841; // "QTXA"
+    private static final int VERSION = 1;
+    private static final int HEADER_BYTES = 16;
+    private static final Pattern FILE = Pattern.compile("acceptor-(\\d{12})\\.log");
+
+    private final Path directory;
+    private final DirectoryLock lock;
+    private FileChannel channel;
+    private long generation;
+    private long size;
+    private final List<AcceptorRecord> replayed;
+    private final String openReport;
+
+    private AcceptorLog(Path directory, DirectoryLock lock, FileChannel channel, long generation, long size,
+                        List<AcceptorRecord> replayed, String openReport) {
+        this.directory = directory;
+        this.lock = lock;
+        this.channel = channel;
+        this.generation = generation;
+        this.size = size;
+        this.replayed = replayed;
+        this.openReport = openReport;
+    }
+
+    /**
+     * Opens (creating if needed) the acceptor data directory of node {@code nodeId}.
+     *
+     * @throws CommitLogException naming the problem: held by another process, belongs to another
+     *     node, corrupt, unreadable
+     */
+    public static AcceptorLog open(Path directory, String nodeId) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
+        }
+        DirectoryLock lock = DirectoryLock.acquire(directory);
+        try {
+            NodeIdFile.claim(directory, nodeId);
+            return openLocked(directory, lock);
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the records of an acceptor directory without opening it for writing (the recovery
+     * tool, offline). The caller must hold the directory or know its node is stopped.
+     */
+    public static List<AcceptorRecord> read(Path directory) {
+        Path file = newestFile(directory);
+        if (file == null) {
+            return List.of();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return scan(file, ch, false).records();
+        } catch (IOException e) {
+            throw new CommitLogException("Cannot read Paxos acceptor file " + file + ": " + e, true, e);
+        }
+    }
+
+    private static AcceptorLog openLocked(Path directory, DirectoryLock lock) {
+        try {
+            deleteTemporaryFiles(directory);
+            Path file = newestFile(directory);
+            if (file == null) {
+                Path first = directory.resolve(fileName(1));
+                FileChannel ch = createWithHeader(first, 1);
+                forceDirectory(directory);
+                return new AcceptorLog(directory, lock, ch, 1, HEADER_BYTES, List.of(), "new acceptor directory");
+            }
+            long generation = generationOf(file);
+            deleteOlderFiles(directory, generation);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                AcceptorRecords.Decoded decoded = scan(file, ch, true);
+                String report = decoded.records().size() + " record(s) from " + file.getFileName();
+                if (decoded.end() < ch.size()) {
+                    long dropped = ch.size() - decoded.end();
+                    ch.truncate(decoded.end());
+                    ch.force(true);
+                    report += "; torn tail of " + dropped + " byte(s) cut at offset " + decoded.end();
+                    LOG.warn("Paxos acceptor file {}: torn tail cut at offset {}, {} byte(s) dropped (a write that was"
+                            + " never acknowledged)", file, decoded.end(), dropped);
+                }
+                ch.position(decoded.end());
+                return new AcceptorLog(directory, lock, ch, generation, decoded.end(), decoded.records(), report);
+            } catch (RuntimeException | IOException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new CommitLogException("Cannot open the Paxos acceptor directory " + directory + ": " + e, true, e);
+        }
+    }
+
+    /** The records found at open, in order: replay them into a fresh {@link AcceptorState}. */
+    public List<AcceptorRecord> replayed() {
+        return replayed;
+    }
+
+    /** What open found (records, any torn tail cut), for the startup log line. */
+    public String openReport() {
+        return openReport;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Writes the frames (not yet forced). */
+    public void append(List<byte[]> frames) throws IOException {
+        int total = 0;
+        for (byte[] f : frames) {
+            total += f.length;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(total);
+        for (byte[] f : frames) {
+            buffer.put(f);
+        }
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        size += total;
+    }
+
+    /** Forces everything appended so far to the device. */
+    public void force() throws IOException {
+        channel.force(false);
+    }
+
+    /**
+     * Replaces the file with one holding exactly {@code live} (the records that recreate the
+     * current state), durably, before the old file is deleted.
+     */
+    public void compact(Collection<AcceptorRecord> live) throws IOException {
+        long next = generation + 1;
+        Path temp = directory.resolve(fileName(next) + ".tmp");
+        Path target = directory.resolve(fileName(next));
+        long newSize;
+        try (FileChannel ch = createWithHeader(temp, next)) {
+            List<byte[]> frames = new ArrayList<>(Math.min(live.size(), 4096));
+            long written = HEADER_BYTES;
+            for (AcceptorRecord r : live) {
+                frames.add(AcceptorRecords.encode(r));
+                if (frames.size() == 4096) {
+                    written += write(ch, frames);
+                    frames.clear();
+                }
+            }
+            written += write(ch, frames);
+            ch.force(true);
+            newSize = written;
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(directory);
+        Path old = directory.resolve(fileName(generation));
+        channel.close();
+        channel = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        channel.position(newSize);
+        generation = next;
+        size = newSize;
+        Files.deleteIfExists(old);
+        LOG.debug("Compacted Paxos acceptor file into {} ({} live records)", target, live.size());
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("Closing Paxos acceptor file in {} failed: {}", directory, e.toString());
+        }
+        closeQuietly(lock);
+    }
+
+    private static long write(FileChannel ch, List<byte[]> frames) throws IOException {
+        long n = 0;
+        for (byte[] f : frames) {
+            ByteBuffer b = ByteBuffer.wrap(f);
+            while (b.hasRemaining()) {
+                n += ch.write(b);
+            }
+        }
+        return n;
+    }
+
+    private static AcceptorRecords.Decoded scan(Path file, FileChannel ch, boolean forWriting) throws IOException {
+        long length = ch.size();
+        if (length > Integer.MAX_VALUE) {
+            throw new CommitLogException("Paxos acceptor file " + file + " is larger than 2 GiB; it is not one this"
+                    + " version wrote", true, null);
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) length);
+        while (data.hasRemaining() && ch.read(data, data.position()) > 0) {
+            // read fully
+        }
+        data.flip();
+        if (length < HEADER_BYTES || data.getInt(0) != MAGIC || data.getInt(4) != VERSION) {
+            if (forWriting && length < HEADER_BYTES && allZero(data, 0, (int) length)) {
+                // created but its header never reached the disk: nothing was ever acknowledged from it
+                ch.truncate(0);
+                ch.write(header(generationOf(file)), 0);
+                ch.force(true);
+                return new AcceptorRecords.Decoded(List.of(), HEADER_BYTES);
+            }
+            throw new CommitLogException("Paxos acceptor file " + file + " does not start with a QuorumTX acceptor"
+                    + " header (magic QTXA, version " + VERSION + "): it is not an acceptor file, or it is damaged."
+                    + " Nothing was changed", true, null);
+        }
+        AcceptorRecords.Decoded decoded = AcceptorRecords.decode(data, HEADER_BYTES, (int) length);
+        int end = decoded.end();
+        if (end < length) {
+            int intactAfter = firstIntactFrameAfter(data, end, (int) length);
+            if (intactAfter >= 0) {
+                throw new CommitLogException("Paxos acceptor file " + file + " is corrupt at offset " + end
+                        + " (an intact record follows at offset " + intactAfter + ", so this is not a torn last write)."
+                        + " This acceptor may have lost a promise or an accepted value it answered for, so it refuses"
+                        + " to start; nothing was changed. Restore the directory from a backup, or, if a majority of the"
+                        + " other acceptors is intact, move it away and let this node rejoin with an empty one only"
+                        + " after every transaction it took part in has finished", true, null);
+            }
+        }
+        return decoded;
+    }
+
+    private static int firstIntactFrameAfter(ByteBuffer data, int from, int limit) {
+        for (int at = from + 1; at < limit - 8; at++) {
+            AcceptorRecords.Decoded d = AcceptorRecords.decode(data, at, limit);
+            if (!d.records().isEmpty()) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean allZero(ByteBuffer data, int from, int limit) {
+        for (int i = from; i < limit; i++) {
+            if (data.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static FileChannel createWithHeader(Path file, long generation) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        ch.write(header(generation));
+        ch.force(true);
+        return ch;
+    }
+
+    private static ByteBuffer header(long generation) {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        header.putInt(MAGIC).putInt(VERSION).putLong(generation).flip();
+        return header;
+    }
+
+    static String fileName(long generation) {
+        return String.format("acceptor-%012d.log", generation);
+    }
+
+    private static long generationOf(Path file) {
+        Matcher m = FILE.matcher(file.getFileName().toString());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not an acceptor file: " + file);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static Path newestFile(Path directory) {
+        Path newest = null;
+        long best = -1;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "acceptor-*.log")) {
+            for (Path f : files) {
+                Matcher m = FILE.matcher(f.getFileName().toString());
+                if (m.matches() && Long.parseLong(m.group(1)) > best) {
+                    best = Long.parseLong(m.group(1));
+                    newest = f;
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CommitLogException("Paxos acceptor directory " + directory + " does not exist", true, e);
+        } catch (IOException e) {
+            throw new CommitLogException("Cannot list Paxos acceptor directory " + directory + ": " + e, true, e);
+        }
+        return newest;
+    }
+
+    private static void deleteOlderFiles(Path directory, long generation) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "acceptor-*.log")) {
+            for (Path f : files) {
+                Matcher m = FILE.matcher(f.getFileName().toString());
+                if (m.matches() && Long.parseLong(m.group(1)) < generation) {
+                    Files.deleteIfExists(f); // a compaction finished (renamed) but died before deleting it
+                }
+            }
+        }
+    }
+
+    private static void deleteTemporaryFiles(Path directory) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "acceptor-*.log.tmp")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f); // a compaction that never reached its rename
+            }
+        }
+    }
+
+    private static void forceDirectory(Path directory) {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.debug("Cannot force directory {}: {}", directory, e.toString());
+        }
+    }
+
+    private static void closeQuietly(DirectoryLock lock) {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.warn("Releasing the lock of a Paxos acceptor directory failed: {}", e.toString());
+        }
+    }
+}

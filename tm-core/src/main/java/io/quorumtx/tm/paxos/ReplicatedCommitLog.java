@@ -1,0 +1,702 @@
+package io.quorumtx.tm.paxos;
+
+import io.quorumtx.tm.log.BranchRecord;
+import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitLogException;
+import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.log.Decision;
+import io.quorumtx.tm.xid.QuorumXid;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Paxos-replicated {@link CommitLog}: each transaction's decision is one single-decree Paxos
+ * instance keyed by its gtrid, over the acceptors of every member (this node's own included).
+ *
+ * <p><b>Commit.</b> {@link #logCommit} proposes COMMIT at the coordinator's round 0 (no phase 1)
+ * and returns once a majority accepted it: one round trip to the acceptors in parallel plus their
+ * forces. If a takeover got there first, the proposal retries with phase 1 and obeys what is
+ * chosen: ABORT makes the commit fail as definitely not written (the transaction rolls back);
+ * no majority within the commit timeout leaves the outcome in doubt for recovery, as a failed
+ * force of the local log does.
+ *
+ * <p><b>Batching.</b> Requests to one acceptor go through its outbox: a sender thread takes
+ * everything queued, sends it as one message, and waits for the one reply (the acceptor forces
+ * once for all of it) while the next batch queues up. Outboxes are bounded.
+ *
+ * <p><b>Learning and takeover.</b> {@link #decision} reads a majority (COMMIT/ABORT if they show
+ * a chosen value, else UNKNOWN); {@link #settle} runs a takeover with a higher ballot that
+ * carries on an accepted value or proposes ABORT. Recovery settles only transactions whose
+ * owner cannot decide any more.
+ *
+ * <p><b>Leases.</b> Every member renews its lease at every acceptor each third of the lease;
+ * {@link #isOwnerLeaseLapsed} is true when a majority of acceptors have not heard from the node
+ * for a whole lease by their own clocks. When a member's lease lapses this node settles that
+ * member's accepted, unfinished instances, adds the COMMITs to its own unfinished work and asks
+ * recovery for a pass ({@link #onTakeoverNeeded}).
+ *
+ * <p><b>Forgetting.</b> END becomes a FINISH at every acceptor, which keeps a tombstone with the
+ * chosen value for the tombstone retention.
+ */
+public final class ReplicatedCommitLog implements CommitLog {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
+    private static final int OUTBOX_CAPACITY = 65_536;
+    private static final int MAX_BATCH = 4096;
+    private static final int KNOWN_LIMIT = 100_000;
+
+    private final String self;
+    private final String proposerBase;
+    private final AtomicLong proposals = new AtomicLong();
+    private final Set<String> acceptors;
+    private final int quorum;
+    private final Acceptor ownAcceptor;
+    private final PaxosTransport transport;
+    private final Duration requestTimeout;
+    private final Duration commitTimeout;
+    private final Duration lease;
+    private final Map<String, Outbox> outboxes = new HashMap<>();
+    private final Map<String, CommitRecord> unfinished = new ConcurrentHashMap<>();
+    private final Map<String, PaxosValue> known = new ConcurrentHashMap<>();
+    private final Set<String> doneBranches = ConcurrentHashMap.newKeySet();
+    private final Map<String, LeaseView> leaseViews = new ConcurrentHashMap<>();
+    private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer;
+    private volatile Runnable takeoverTrigger = () -> { };
+    private volatile boolean ownScanDone;
+    private volatile boolean closed;
+    private final long openedAtMillis = System.currentTimeMillis();
+
+    private record LeaseView(long receivedNanos, Map<String, Long> millisSince) {
+    }
+
+    private ReplicatedCommitLog(String self, Set<String> acceptors, Acceptor ownAcceptor, PaxosTransport transport,
+                                Duration requestTimeout, Duration commitTimeout, Duration lease, boolean renewLease) {
+        this.self = self;
+        this.proposerBase = self + "." + Long.toString(System.currentTimeMillis(), 36) + "."
+                + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
+        this.acceptors = Set.copyOf(acceptors);
+        this.quorum = acceptors.size() / 2 + 1;
+        this.ownAcceptor = ownAcceptor;
+        this.transport = transport;
+        this.requestTimeout = requestTimeout;
+        this.commitTimeout = commitTimeout;
+        this.lease = lease;
+        for (String a : this.acceptors) {
+            outboxes.put(a, new Outbox(a));
+        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "quorumtx-paxos-timer-" + self);
+            t.setDaemon(true);
+            return t;
+        });
+        if (renewLease) {
+            long period = Math.max(1, lease.toMillis() / 3);
+            timer.scheduleWithFixedDelay(this::leaseTick, 0, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Opens this member's acceptor (its data directory), starts serving it (TCP or in-process),
+     * and returns the log. Nothing is proposed yet; this node's own unfinished transactions of
+     * earlier runs are found on the first {@link #unfinished()}.
+     */
+    public static ReplicatedCommitLog open(ReplicatedLogConfig config) {
+        ClusterConfig cluster = config.cluster();
+        AcceptorLog files = AcceptorLog.open(config.dataDirectory(), cluster.self());
+        Acceptor acceptor;
+        try {
+            acceptor = new Acceptor(cluster.self(), cluster.members().keySet(), files, config.tombstoneRetention());
+        } catch (RuntimeException e) {
+            files.close();
+            throw e;
+        }
+        PaxosTransport transport;
+        try {
+            if (config.inProcessNetwork() != null) {
+                config.inProcessNetwork().register(acceptor);
+                transport = config.inProcessNetwork().transportFor(cluster.self());
+            } else {
+                transport = TcpTransport.serve(cluster, acceptor, config.requestTimeout());
+            }
+        } catch (IOException | RuntimeException e) {
+            acceptor.close();
+            throw new CommitLogException("Cannot start the replicated log of node " + cluster.self() + ": "
+                    + e.getMessage(), true, e);
+        }
+        LOG.info("Replicated commit log of node {} started: {} members {}, quorum {}", cluster.self(),
+                cluster.members().size(), cluster.members().keySet(), cluster.quorum());
+        return new ReplicatedCommitLog(cluster.self(), cluster.members().keySet(), acceptor, transport,
+                config.requestTimeout(), config.commitTimeout(), config.lease(), true);
+    }
+
+    /**
+     * A proposer and learner without an acceptor of its own (the recovery tool): reads decisions
+     * from a majority and can take over, through {@code transport}.
+     */
+    public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
+                                             Duration requestTimeout) {
+        return new ReplicatedCommitLog(proposerId, acceptors, null, transport, requestTimeout,
+                requestTimeout.multipliedBy(3), ReplicatedLogConfig.DEFAULT_LEASE, false);
+    }
+
+    /** This node's acceptor (null for a client). */
+    public Acceptor acceptor() {
+        return ownAcceptor;
+    }
+
+    // ------------------------------------------------------------------ CommitLog
+
+    @Override
+    public void logCommit(CommitRecord record) {
+        checkOpen();
+        String gtrid = record.gtrid();
+        Attempt attempt = new Attempt(Proposal.coordinator(nextProposerId(), acceptors, PaxosValue.commit(record)));
+        PaxosValue value;
+        try {
+            value = attempt.run(commitTimeout);
+        } catch (TimeoutException e) {
+            throw new CommitLogException("No majority of the replicated log's acceptors " + acceptors + " confirmed the"
+                    + " COMMIT of " + gtrid + " within " + commitTimeout + " (" + attempt.describeFailures() + "); its"
+                    + " outcome is in doubt and recovery settles it through Paxos", false, null);
+        }
+        remember(gtrid, value);
+        if (!value.isCommit()) {
+            throw new CommitLogException("Transaction " + gtrid + " was decided ABORT through Paxos by a takeover"
+                    + " (this coordinator was presumed dead); it must roll back", true, null);
+        }
+        unfinished.put(gtrid, value.commit());
+    }
+
+    @Override
+    public void logEnd(String gtrid) {
+        CommitRecord record = unfinished.remove(gtrid);
+        forgetDone(gtrid);
+        if (record == null || closed) {
+            return;
+        }
+        known.remove(gtrid);
+        broadcast(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record)), (a, r) -> { });
+    }
+
+    @Override
+    public void logEndForced(String gtrid) {
+        CommitRecord record = unfinished.get(gtrid);
+        if (record == null) {
+            PaxosValue v = known.get(gtrid);
+            if (v == null || !v.isCommit()) {
+                return;
+            }
+            record = v.commit();
+        }
+        awaitQuorum(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record)), "the END of " + gtrid);
+        unfinished.remove(gtrid);
+        known.remove(gtrid);
+        forgetDone(gtrid);
+    }
+
+    @Override
+    public void logBranchDone(String gtrid, BranchRecord branch) {
+        if (!unfinished.containsKey(gtrid)) {
+            return;
+        }
+        awaitQuorum(new PaxosRequest.BranchDone(gtrid, branch), "finished branch " + branch + " of " + gtrid);
+        doneBranches.add(doneKey(gtrid, branch));
+    }
+
+    @Override
+    public boolean isBranchDone(String gtrid, BranchRecord branch) {
+        return doneBranches.contains(doneKey(gtrid, branch));
+    }
+
+    @Override
+    public Decision decision(String gtrid) {
+        PaxosValue v = known.get(gtrid);
+        if (v == null && !closed) {
+            v = read(gtrid).chosen();
+        }
+        return v == null ? Decision.UNKNOWN : v.isCommit() ? Decision.COMMIT : Decision.ABORT;
+    }
+
+    /**
+     * Decides {@code gtrid} if no decision is known: a takeover with a ballot above any seen,
+     * carrying on an accepted value or proposing ABORT. A chosen COMMIT becomes this node's
+     * unfinished work (recovery commits its branches and ENDs it).
+     *
+     * @throws CommitLogException if no majority answered within the commit timeout
+     */
+    @Override
+    public Decision settle(String gtrid) {
+        checkOpen();
+        PaxosValue v = known.get(gtrid);
+        Ballot seen = null;
+        if (v == null) {
+            Learner learner = read(gtrid);
+            v = learner.chosen();
+            seen = learner.highestSeen();
+        }
+        if (v == null) {
+            Attempt attempt = new Attempt(Proposal.takeover(gtrid, nextProposerId(), acceptors, seen));
+            try {
+                v = attempt.run(commitTimeout);
+            } catch (TimeoutException e) {
+                throw new CommitLogException("Could not settle transaction " + gtrid + " through Paxos: no majority of "
+                        + acceptors + " answered within " + commitTimeout + " (" + attempt.describeFailures() + ")",
+                        false, null);
+            }
+            LOG.info("Takeover by {} decided transaction {}: {}", self, gtrid, v.isCommit() ? "COMMIT" : "ABORT");
+        }
+        remember(gtrid, v);
+        if (v.isCommit()) {
+            unfinished.putIfAbsent(gtrid, v.commit());
+        }
+        return v.isCommit() ? Decision.COMMIT : Decision.ABORT;
+    }
+
+    @Override
+    public List<CommitRecord> unfinished() {
+        if (!ownScanDone && !closed && ownAcceptor != null) {
+            ownScanDone = takeOverInstancesOf(self);
+        }
+        List<CommitRecord> list = new ArrayList<>(unfinished.values());
+        list.sort(Comparator.comparingLong(CommitRecord::decidedAtMillis));
+        return list;
+    }
+
+    @Override
+    public boolean isOwnerLeaseLapsed(String nodeId) {
+        return lapsed.contains(nodeId);
+    }
+
+    @Override
+    public void onTakeoverNeeded(Runnable trigger) {
+        this.takeoverTrigger = trigger;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        for (Outbox o : outboxes.values()) {
+            o.stop();
+        }
+        transport.close();
+        if (ownAcceptor != null) {
+            ownAcceptor.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ reading, replicas
+
+    /** The answers of a majority read (or all that answered within the request timeout). */
+    public Learner read(String gtrid) {
+        Learner learner = new Learner(gtrid, acceptors);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Object lock = new Object();
+        int[] answered = {0};
+        broadcast(new PaxosRequest.Read(gtrid), new Sink() {
+            @Override
+            public void reply(String acceptor, PaxosReply reply) {
+                synchronized (lock) {
+                    learner.onReply(acceptor, reply);
+                    answered[0]++;
+                    if (learner.isComplete() || learner.chosen() != null) {
+                        done.complete(null);
+                    }
+                }
+            }
+
+            @Override
+            public void failed(String acceptor, Throwable cause) {
+                synchronized (lock) {
+                    answered[0]++;
+                    if (answered[0] == acceptors.size()) {
+                        done.complete(null);
+                    }
+                }
+            }
+        });
+        try {
+            done.get(requestTimeout.toMillis() + 100, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // what answered in time is what we know
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (lock) {
+            return learner;
+        }
+    }
+
+    /**
+     * Settles every accepted, unfinished instance of {@code owner}'s transactions that a majority
+     * of acceptors know of; returns false if no majority answered (try again later).
+     */
+    public boolean takeOverInstancesOf(String owner) {
+        Set<String> gtrids = new HashSet<>();
+        int answers = 0;
+        Map<String, CompletableFuture<PaxosMessage>> replies = new HashMap<>();
+        for (String a : acceptors) {
+            replies.put(a, send(a, new PaxosMessage.ListAccepted(owner)));
+        }
+        for (Map.Entry<String, CompletableFuture<PaxosMessage>> e : replies.entrySet()) {
+            try {
+                PaxosMessage m = e.getValue().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (m instanceof PaxosMessage.AcceptedList list) {
+                    gtrids.addAll(list.gtrids());
+                    answers++;
+                }
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException x) {
+                LOG.debug("Acceptor {} did not list the instances of {}: {}", e.getKey(), owner, x.toString());
+            }
+        }
+        if (answers < quorum) {
+            LOG.warn("Only {} of {} acceptors listed the unfinished transactions of node {}; a majority is needed, will"
+                    + " try again", answers, acceptors.size(), owner);
+            return false;
+        }
+        for (String gtrid : gtrids) {
+            if (owner.equals(self) && isOfThisRun(gtrid)) {
+                continue; // this process's own commit path decides those
+            }
+            try {
+                settle(gtrid);
+            } catch (CommitLogException e) {
+                LOG.warn("Could not settle transaction {} of node {}: {}", gtrid, owner, e.getMessage());
+                return false;
+            }
+        }
+        if (!gtrids.isEmpty()) {
+            LOG.info("Node {} settled {} unfinished transaction(s) of node {} through Paxos", self, gtrids.size(), owner);
+        }
+        return true;
+    }
+
+    /** Begun after this log was opened: a transaction of this process, which it decides itself. */
+    private boolean isOfThisRun(String gtrid) {
+        try {
+            return QuorumXid.beginMillis(gtrid) >= openedAtMillis;
+        } catch (IllegalArgumentException notOurs) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    private void leaseTick() {
+        try {
+            for (String a : acceptors) {
+                send(a, new PaxosMessage.Renew(self));
+                send(a, new PaxosMessage.LeaseQuery()).thenAccept(m -> {
+                    if (m instanceof PaxosMessage.LeaseReport r) {
+                        leaseViews.put(a, new LeaseView(System.nanoTime(), r.millisSinceRenewal()));
+                    }
+                });
+            }
+            updateLapsed();
+        } catch (RuntimeException e) {
+            LOG.warn("Lease renewal of node {} failed: {}", self, e.toString());
+        }
+    }
+
+    private void updateLapsed() {
+        long now = System.nanoTime();
+        long leaseMillis = lease.toMillis();
+        Set<String> nowLapsed = new HashSet<>();
+        for (String node : acceptors) {
+            if (node.equals(self)) {
+                continue;
+            }
+            int silent = 0;
+            for (LeaseView v : leaseViews.values()) {
+                long age = TimeUnit.NANOSECONDS.toMillis(now - v.receivedNanos());
+                Long since = v.millisSince().get(node);
+                if (age <= 2 * leaseMillis && since != null && since + age > leaseMillis) {
+                    silent++;
+                }
+            }
+            if (silent >= quorum) {
+                nowLapsed.add(node);
+            }
+        }
+        for (String node : nowLapsed) {
+            if (lapsed.add(node)) {
+                LOG.warn("The lease of node {} has lapsed (a majority of acceptors has not heard from it for {}); node {}"
+                        + " takes over its unfinished transactions", node, lease, self);
+                timer.execute(() -> {
+                    if (takeOverInstancesOf(node)) {
+                        takeoverTrigger.run();
+                    } else {
+                        lapsed.remove(node); // try again on the next tick
+                    }
+                });
+            }
+        }
+        lapsed.retainAll(nowLapsed);
+    }
+
+    // ------------------------------------------------------------------ proposing
+
+    private String nextProposerId() {
+        return proposerBase + "." + Long.toString(proposals.incrementAndGet(), 36);
+    }
+
+    private void remember(String gtrid, PaxosValue v) {
+        if (known.size() > KNOWN_LIMIT) {
+            known.keySet().removeIf(g -> !unfinished.containsKey(g));
+        }
+        known.put(gtrid, v);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new CommitLogException("The replicated commit log of node " + self + " is closed", true, null);
+        }
+    }
+
+    private void awaitQuorum(PaxosRequest request, String what) {
+        checkOpen();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Set<String> acks = ConcurrentHashMap.newKeySet();
+        broadcast(request, (a, r) -> {
+            if (r.ok() || r.finished()) {
+                acks.add(a);
+                if (acks.size() >= quorum) {
+                    done.complete(null);
+                }
+            }
+        });
+        try {
+            done.get(commitTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new CommitLogException("No majority of the acceptors " + acceptors + " confirmed " + what + " within "
+                    + commitTimeout, false, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommitLogException("Interrupted while waiting for " + what, false, e);
+        }
+    }
+
+    private static String doneKey(String gtrid, BranchRecord b) {
+        return gtrid + '\u0000' + b.resourceName() + '\u0000' + b.branchQualifier();
+    }
+
+    private void forgetDone(String gtrid) {
+        if (!doneBranches.isEmpty()) {
+            doneBranches.removeIf(k -> k.startsWith(gtrid + '\u0000'));
+        }
+    }
+
+    private CompletableFuture<PaxosMessage> send(String acceptor, PaxosMessage message) {
+        if (ownAcceptor != null && acceptor.equals(self)) {
+            return ownAcceptor.handle(self, message);
+        }
+        return transport.send(acceptor, message);
+    }
+
+    /** Where the answers to a request go, one call per acceptor (a reply or a failure). */
+    private interface Sink {
+        void reply(String acceptor, PaxosReply reply);
+
+        default void failed(String acceptor, Throwable cause) {
+        }
+    }
+
+    private void broadcast(PaxosRequest request, Sink sink) {
+        for (String a : acceptors) {
+            outboxes.get(a).offer(request, sink);
+        }
+    }
+
+    /** One proposal being driven to a chosen value. */
+    private final class Attempt implements Sink {
+        private final Proposal proposal;
+        private final CompletableFuture<PaxosValue> result = new CompletableFuture<>();
+        private final Map<String, String> failures = new ConcurrentHashMap<>();
+        private long progressNanos;
+
+        Attempt(Proposal proposal) {
+            this.proposal = proposal;
+        }
+
+        PaxosValue run(Duration limit) throws TimeoutException {
+            long deadline = System.nanoTime() + limit.toNanos();
+            List<PaxosRequest> first;
+            synchronized (this) {
+                first = proposal.start();
+                progressNanos = System.nanoTime();
+            }
+            send(first);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException();
+                }
+                long wait = Math.min(left, requestTimeout.toNanos());
+                try {
+                    return result.get(wait, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    retry(); // no decision within a request timeout: a higher ballot
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TimeoutException();
+                }
+            }
+        }
+
+        @Override
+        public void reply(String acceptor, PaxosReply reply) {
+            List<PaxosRequest> next;
+            boolean rejected;
+            synchronized (this) {
+                next = proposal.onReply(acceptor, reply);
+                if (proposal.isChosen()) {
+                    result.complete(proposal.chosen());
+                    return;
+                }
+                rejected = proposal.isRejected();
+                if (!next.isEmpty()) {
+                    progressNanos = System.nanoTime();
+                }
+            }
+            send(next);
+            if (rejected) {
+                long jitter = ThreadLocalRandom.current().nextLong(5, 50);
+                timer.schedule(this::retry, jitter, TimeUnit.MILLISECONDS); // duelling proposers back off
+            }
+        }
+
+        @Override
+        public void failed(String acceptor, Throwable cause) {
+            failures.put(acceptor, String.valueOf(cause.getMessage()));
+        }
+
+        private void retry() {
+            List<PaxosRequest> next;
+            synchronized (this) {
+                if (result.isDone() || !proposal.isRejected()
+                        && System.nanoTime() - progressNanos < requestTimeout.toNanos()) {
+                    return;
+                }
+                next = proposal.retry();
+                progressNanos = System.nanoTime();
+            }
+            send(next);
+        }
+
+        private void send(List<PaxosRequest> requests) {
+            for (PaxosRequest r : requests) {
+                broadcast(r, this);
+            }
+        }
+
+        String describeFailures() {
+            return failures.isEmpty() ? "no errors, only silence" : "errors: " + failures;
+        }
+    }
+
+    /** Requests to one acceptor, batched: one message in flight, the next batch queues behind it. */
+    private final class Outbox {
+        private final String acceptor;
+        private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(OUTBOX_CAPACITY);
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        Outbox(String acceptor) {
+            this.acceptor = acceptor;
+            thread = new Thread(this::run, "quorumtx-paxos-outbox-" + self + "-" + acceptor);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void offer(PaxosRequest request, Sink sink) {
+            if (stopped || !queue.offer(new Object[] {request, sink})) {
+                sink.failed(acceptor, new IOException("the outbox to acceptor " + acceptor + " is "
+                        + (stopped ? "closed" : "full")));
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            thread.interrupt();
+        }
+
+        private void run() {
+            List<Object[]> batch = new ArrayList<>();
+            while (!stopped) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                queue.drainTo(batch, MAX_BATCH - 1);
+                List<PaxosRequest> requests = new ArrayList<>(batch.size());
+                for (Object[] item : batch) {
+                    requests.add((PaxosRequest) item[0]);
+                }
+                PaxosMessage reply;
+                Throwable failure = null;
+                try {
+                    reply = send(acceptor, new PaxosMessage.Requests(requests))
+                            .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (ExecutionException e) {
+                    reply = null;
+                    failure = e.getCause();
+                } catch (TimeoutException e) {
+                    reply = null;
+                    failure = new IOException("acceptor " + acceptor + " did not answer within " + requestTimeout);
+                }
+                if (reply instanceof PaxosMessage.Replies replies && replies.replies().size() == batch.size()) {
+                    for (int i = 0; i < batch.size(); i++) {
+                        deliver(batch.get(i), replies.replies().get(i));
+                    }
+                } else {
+                    if (failure == null) {
+                        failure = new IOException(reply instanceof PaxosMessage.Error err ? err.message()
+                                : "unexpected answer " + reply);
+                    }
+                    for (Object[] item : batch) {
+                        ((Sink) item[1]).failed(acceptor, failure);
+                    }
+                }
+                batch.clear();
+            }
+        }
+
+        private void deliver(Object[] item, PaxosReply reply) {
+            try {
+                ((Sink) item[1]).reply(acceptor, reply);
+            } catch (RuntimeException e) {
+                LOG.error("Handling a reply of acceptor {} failed", acceptor, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.quorumtx.tm.paxos;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configuration of a node's Paxos-replicated commit log: this node's id, its acceptor's data
+ * directory, the members as {@code nodeId=host:port} (the same list on every node, this node
+ * included), the shared secret every message is authenticated with, and timings.
+ *
+ * <pre>{@code
+ * ReplicatedLogConfig config = ReplicatedLogConfig.builder()
+ *         .nodeId("orders-1")
+ *         .dataDirectory(Path.of("/var/lib/orders/paxos"))
+ *         .members(List.of("orders-1=10.0.0.1:7801", "orders-2=10.0.0.2:7801", "orders-3=10.0.0.3:7801"))
+ *         .secret(System.getenv("QUORUMTX_CLUSTER_SECRET").getBytes(StandardCharsets.UTF_8))
+ *         .build();
+ * }</pre>
+ */
+public final class ReplicatedLogConfig {
+    /** How long a proposer waits for an acceptor's answer before it counts it missing. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a commit waits for a majority before its outcome is left to recovery. */
+    public static final Duration DEFAULT_COMMIT_TIMEOUT = Duration.ofSeconds(10);
+    /** A node not heard from by a majority of acceptors for this long may be taken over. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(3);
+    /** How long acceptors keep a finished instance's tombstone. */
+    public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofMinutes(5);
+
+    private final ClusterConfig cluster;
+    private final Path dataDirectory;
+    private final Duration requestTimeout;
+    private final Duration commitTimeout;
+    private final Duration lease;
+    private final Duration tombstoneRetention;
+    private final InProcessNetwork inProcess;
+
+    private ReplicatedLogConfig(Builder b) {
+        this.cluster = ClusterConfig.forNode(b.nodeId, b.members, b.secret);
+        this.dataDirectory = b.dataDirectory;
+        this.requestTimeout = b.requestTimeout;
+        this.commitTimeout = b.commitTimeout;
+        this.lease = b.lease;
+        this.tombstoneRetention = b.tombstoneRetention;
+        this.inProcess = b.inProcess;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ClusterConfig cluster() {
+        return cluster;
+    }
+
+    public String nodeId() {
+        return cluster.self();
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    public Duration commitTimeout() {
+        return commitTimeout;
+    }
+
+    public Duration lease() {
+        return lease;
+    }
+
+    public Duration tombstoneRetention() {
+        return tombstoneRetention;
+    }
+
+    /** Non-null when the members talk through an in-process network (tests), not TCP. */
+    public InProcessNetwork inProcessNetwork() {
+        return inProcess;
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + "]";
+    }
+
+    public static final class Builder {
+        private String nodeId;
+        private Path dataDirectory;
+        private Map<String, InetSocketAddress> members;
+        private byte[] secret;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
+        private Duration lease = DEFAULT_LEASE;
+        private Duration tombstoneRetention = DEFAULT_TOMBSTONE_RETENTION;
+        private InProcessNetwork inProcess;
+
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** This node's acceptor directory (created if missing; it records the node id and is locked). */
+        public Builder dataDirectory(Path dataDirectory) {
+            this.dataDirectory = dataDirectory;
+            return this;
+        }
+
+        /** Every member as {@code nodeId=host:port}, this node included; an odd number (2F+1). */
+        public Builder members(List<String> members) {
+            this.members = ClusterConfig.parseMembers(members);
+            return this;
+        }
+
+        /** The shared secret (at least 16 bytes), the same on every node; never logged. */
+        public Builder secret(byte[] secret) {
+            this.secret = secret == null ? null : secret.clone();
+            return this;
+        }
+
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        public Builder commitTimeout(Duration timeout) {
+            this.commitTimeout = timeout;
+            return this;
+        }
+
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        public Builder tombstoneRetention(Duration retention) {
+            this.tombstoneRetention = retention;
+            return this;
+        }
+
+        /** Members reach each other through {@code network} instead of TCP (tests); addresses are then unused. */
+        public Builder inProcess(InProcessNetwork network) {
+            this.inProcess = network;
+            return this;
+        }
+
+        public ReplicatedLogConfig build() {
+            if (nodeId == null) {
+                throw new IllegalArgumentException("replicatedLog: nodeId is required");
+            }
+            if (dataDirectory == null) {
+                throw new IllegalArgumentException("replicatedLog: dataDirectory is required (this node's acceptor"
+                        + " files)");
+            }
+            if (members == null) {
+                throw new IllegalArgumentException("replicatedLog: members are required, as nodeId=host:port");
+            }
+            if (secret == null) {
+                throw new IllegalArgumentException("replicatedLog: a shared secret is required (at least "
+                        + ClusterConfig.MIN_SECRET_BYTES + " bytes, the same on every node)");
+            }
+            positive("requestTimeout", requestTimeout);
+            positive("commitTimeout", commitTimeout);
+            positive("lease", lease);
+            positive("tombstoneRetention", tombstoneRetention);
+            if (commitTimeout.compareTo(requestTimeout) < 0) {
+                throw new IllegalArgumentException("replicatedLog: commitTimeout (" + commitTimeout
+                        + ") must be at least requestTimeout (" + requestTimeout + ")");
+            }
+            if (tombstoneRetention.compareTo(commitTimeout.multipliedBy(6)) < 0) {
+                throw new IllegalArgumentException("replicatedLog: tombstoneRetention (" + tombstoneRetention
+                        + ") must be at least six commit timeouts (" + commitTimeout.multipliedBy(6) + "), so a late"
+                        + " takeover still finds the tombstone");
+            }
+            return new ReplicatedLogConfig(this);
+        }
+
+        private static void positive(String name, Duration d) {
+            Objects.requireNonNull(d, () -> "replicatedLog: " + name + " must not be null");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("replicatedLog: " + name + " must be positive, got " + d);
+            }
+        }
+    }
+}
