@@ -46,9 +46,11 @@ final class RealDbCluster implements AutoCloseable {
         this.ownsBanks = ownsBanks;
         this.nodeId = nodeId;
         try {
-            tm = settings.apply(QuorumTransactionManager.builder()
-                    .nodeId(nodeId)
-                    .logDirectory(logDirectory)
+            QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder().nodeId(nodeId);
+            if (logDirectory != null) { // else the settings configure the replicated log
+                builder.logDirectory(logDirectory);
+            }
+            tm = settings.apply(builder
                     .defaultTimeout(Duration.ofSeconds(30))
                     // Short intervals keep the timeout and phase-2 retry tests fast.
                     .reaperInterval(Duration.ofMillis(100))

@@ -236,6 +236,7 @@ public final class RecoveryManager implements AutoCloseable {
 
     /** One pass, over every resource or only those not yet recovered; the caller holds passLock. */
     private ResolveReport pass(boolean everyResource) {
+        engine.settleUnconfirmed();
         List<RecoverableResource> resources = engine.resources();
         if (!everyResource) {
             resources = resources.stream().filter(r -> !recovered.contains(r.resourceName())).toList();

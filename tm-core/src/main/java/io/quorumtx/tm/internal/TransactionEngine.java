@@ -86,6 +86,11 @@ public final class TransactionEngine implements AutoCloseable {
      * completed, its phase 2 is being retried, or its commit record could not be confirmed (see
      * {@link CommitProtocol#holds}). Recovery leaves such transactions alone.
      */
+    /** See {@link CommitProtocol#settleUnconfirmed()}. */
+    public void settleUnconfirmed() {
+        protocol.settleUnconfirmed();
+    }
+
     public boolean mayStillDecide(String gtrid) {
         return live.containsKey(gtrid) || protocol.holds(gtrid);
     }

@@ -89,6 +89,15 @@ public interface CommitLog extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True if a commit whose record could not be confirmed can later be decided by
+     * {@link #settle} while this log stays open (the replicated log, once a majority answers).
+     * The local log fails stop: such commits are decided only after it is reopened.
+     */
+    default boolean settlesInDoubt() {
+        return false;
+    }
+
     /** Called by the manager with a way to request a recovery pass when another node's lease lapses. */
     default void onTakeoverNeeded(Runnable trigger) {
     }

@@ -282,6 +282,11 @@ public final class ReplicatedCommitLog implements CommitLog {
     }
 
     @Override
+    public boolean settlesInDoubt() {
+        return true;
+    }
+
+    @Override
     public boolean isOwnerLeaseLapsed(String nodeId) {
         return lapsed.contains(nodeId);
     }

@@ -59,6 +59,15 @@ public interface CommitProtocol extends AutoCloseable {
      */
     boolean holds(String gtrid);
 
+    /**
+     * Gives up holding transactions whose commit record could not be confirmed once the commit
+     * log can decide them after all ({@link io.quorumtx.tm.log.CommitLog#settlesInDoubt()}: the
+     * replicated log, when a majority answers again); recovery then finishes their branches as
+     * the settled decision says. Called by the recovery manager before each pass.
+     */
+    default void settleUnconfirmed() {
+    }
+
     /** Stops retry threads; what is pending is left to recovery. Does not close the commit log. */
     @Override
     void close();

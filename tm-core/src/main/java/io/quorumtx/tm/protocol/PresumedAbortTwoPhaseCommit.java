@@ -8,6 +8,7 @@ import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.log.Decision;
 import jakarta.transaction.HeuristicCommitException;
 import jakarta.transaction.HeuristicMixedException;
 import jakarta.transaction.HeuristicRollbackException;
@@ -153,6 +154,23 @@ public final class PresumedAbortTwoPhaseCommit implements CommitProtocol {
     @Override
     public int pendingRetries() {
         return retrier.pendingTransactions();
+    }
+
+    @Override
+    public void settleUnconfirmed() {
+        if (unconfirmed.isEmpty() || !log.settlesInDoubt()) {
+            return;
+        }
+        for (String gtrid : List.copyOf(unconfirmed)) {
+            try {
+                Decision d = log.settle(gtrid);
+                unconfirmed.remove(gtrid);
+                LOG.warn("Transaction {}, whose commit record could not be confirmed, is settled: {}; recovery finishes"
+                        + " its branches accordingly", gtrid, d);
+            } catch (CommitLogException e) {
+                LOG.debug("Transaction {} is still in doubt: {}", gtrid, e.getMessage());
+            }
+        }
     }
 
     @Override

@@ -1,0 +1,144 @@
+package io.quorumtx.it.realdb;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quorumtx.it.support.WrappingStyle;
+import io.quorumtx.tm.CrashInjector;
+import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.internal.QuorumTransaction;
+import io.quorumtx.tm.paxos.ReplicatedLogConfig;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionManager;
+
+/**
+ * One node of a three-node QuorumTX cluster in its own JVM: a transaction manager with the
+ * Paxos-replicated commit log over TCP (its acceptor in {@code data}), the banks of a
+ * {@link Topology} registered for recovery, and, in mode {@code transfer}, a thread moving money
+ * until the parent writes {@code STOP} on its standard input (or a crash injector halts it).
+ * Lines, flushed before it can die: {@code READY}; {@code TX <n> <gtrid>}; {@code OK <n> .};
+ * {@code FAIL <n> <error>}; {@code CRASH <point> <gtrid>}; {@code STOPPED}.
+ *
+ * <p>Arguments {@code key=value}: topology, node, members (comma-separated {@code id=host:port}),
+ * data, tables, accounts, mode ({@code transfer} or {@code idle}), lease (ms), commitTimeout (ms),
+ * and optionally point and hit. The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
+ */
+public final class PaxosNodeChild {
+    static final int CRASH_EXIT = 77;
+    static final String SECRET_VARIABLE = "QUORUMTX_TEST_CLUSTER_SECRET";
+
+    private static volatile boolean stop;
+
+    private PaxosNodeChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            a.put(arg.substring(0, eq), arg.substring(eq + 1));
+        }
+        Topology topology = Topology.valueOf(a.get("topology"));
+        String node = a.get("node");
+        int accounts = Integer.parseInt(a.get("accounts"));
+        List<String> tables = Arrays.asList(a.get("tables").split(","));
+        ReplicatedLogConfig config = ReplicatedLogConfig.builder().nodeId(node)
+                .dataDirectory(Path.of(a.get("data"))).members(Arrays.asList(a.get("members").split(",")))
+                .secret(System.getenv(SECRET_VARIABLE).getBytes(StandardCharsets.UTF_8))
+                .lease(Duration.ofMillis(Long.parseLong(a.get("lease"))))
+                .requestTimeout(Duration.ofMillis(500))
+                .commitTimeout(Duration.ofMillis(Long.parseLong(a.get("commitTimeout"))))
+                .build();
+        CrashInjector injector = a.containsKey("point")
+                ? injector(CrashPoint.valueOf(a.get("point")), Integer.parseInt(a.get("hit"))) : null;
+
+        List<Bank> banks = topology.open(Path.of(a.get("data")), accounts, tables);
+        try (RealDbCluster c = RealDbCluster.attach(banks, node, null, WrappingStyle.DIALECT, 4, b -> {
+            b.replicatedLog(config).recoveryInterval(Duration.ofSeconds(1));
+            return injector == null ? b : b.crashInjector(injector);
+        })) {
+            Thread stdin = new Thread(PaxosNodeChild::readStop, "stdin");
+            stdin.setDaemon(true);
+            stdin.start();
+            emit("READY");
+            if (a.get("mode").equals("transfer")) {
+                for (int n = 1; !stop; n++) {
+                    transfer(c, n);
+                }
+                emit("STOPPED");
+            }
+            while (true) {
+                Thread.sleep(1000); // recovery and the acceptor run in the background until the parent kills us
+            }
+        }
+    }
+
+    private static void readStop() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.equals("STOP")) {
+                    stop = true;
+                }
+            }
+        } catch (java.io.IOException e) {
+            stop = true;
+        }
+    }
+
+    private static CrashInjector injector(CrashPoint target, int hit) {
+        AtomicInteger hits = new AtomicInteger();
+        return (point, gtrid) -> {
+            if (point == target && hits.incrementAndGet() == hit) {
+                emit("CRASH " + point + " " + gtrid);
+                Runtime.getRuntime().halt(CRASH_EXIT);
+            }
+        };
+    }
+
+    private static void transfer(RealDbCluster c, int n) throws Exception {
+        TransactionManager tm = c.tm();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long[] delta = new long[c.size()];
+        long sum = 0;
+        for (int i = 1; i < delta.length; i++) {
+            delta[i] = r.nextInt(1, 21);
+            sum += delta[i];
+        }
+        delta[0] = -sum;
+        try {
+            tm.begin();
+            emit("TX " + n + " " + ((QuorumTransaction) tm.getTransaction()).gtrid());
+            for (int i = 0; i < delta.length; i++) {
+                c.credit(i, 1 + r.nextInt(c.bank(i).accounts()), delta[i]);
+            }
+            tm.commit();
+            emit("OK " + n + " .");
+        } catch (Exception e) {
+            emit("FAIL " + n + " " + e.toString().replace('\n', ' '));
+            try {
+                if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
+                    tm.rollback();
+                }
+            } catch (IllegalStateException | jakarta.transaction.SystemException inDoubt) {
+                tm.suspend(); // an in-doubt transaction is recovery's now
+            }
+        }
+        Thread.sleep(10);
+    }
+
+    private static void emit(String line) {
+        synchronized (System.out) {
+            System.out.println(line);
+            System.out.flush();
+        }
+    }
+}
