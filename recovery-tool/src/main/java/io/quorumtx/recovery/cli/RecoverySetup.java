@@ -38,6 +38,17 @@ final class RecoverySetup {
         this.checkedAtMillis = checkedAtMillis;
     }
 
+    /** The configuration alone, validated; problems become exit 2 with the config's message. */
+    static ToolConfig loadConfig(Path configFile) {
+        try {
+            ToolConfig config = ToolConfig.load(configFile);
+            config.requireDatabases();
+            return config;
+        } catch (ConfigException e) {
+            throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage(), e);
+        }
+    }
+
     static RecoverySetup load(Path configFile) {
         ToolConfig config;
         Path dir;
@@ -160,6 +171,11 @@ final class RecoverySetup {
 
     List<RecoveryView.DatabaseView> databaseViews(List<InDoubtBranch> branches, Map<String, String> unreachable,
                                                   CliContext context) {
+        return databaseViews(config, branches, unreachable, context);
+    }
+
+    static List<RecoveryView.DatabaseView> databaseViews(ToolConfig config, List<InDoubtBranch> branches,
+                                                         Map<String, String> unreachable, CliContext context) {
         return config.databases().stream().map(db -> databaseView(db, branches, unreachable, context)).toList();
     }
 

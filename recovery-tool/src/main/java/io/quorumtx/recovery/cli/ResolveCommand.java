@@ -1,5 +1,6 @@
 package io.quorumtx.recovery.cli;
 
+import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.Json;
 import io.quorumtx.recovery.output.RecoveryView;
 import io.quorumtx.tm.HeuristicOutcome;
@@ -99,6 +100,10 @@ public final class ResolveCommand extends ToolCommand {
             throw new ToolException(ExitCodes.BAD_INPUT, "'" + override.gtrid() + "' is not a QuorumTX gtrid (node.epoch.seq.begin,"
                     + " as 'quorumtx scan' shows it). Nothing was changed.");
         }
+        ToolConfig toolConfig = RecoverySetup.loadConfig(config);
+        if (toolConfig.paxos().isPresent()) {
+            return replicated(toolConfig);
+        }
         RecoverySetup setup = RecoverySetup.load(config);
         if (setup.log.probablyRunning()) {
             throw nodeRunning(setup, null);
@@ -139,6 +144,44 @@ public final class ResolveCommand extends ToolCommand {
         report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
                 "Database " + name + " could not be reached: " + error)));
         return exit;
+    }
+
+    /**
+     * Resolve against the replicated log: the tool takes over the unfinished transactions of the
+     * members that are gone (offline: all of them) through Paxos, then finishes every branch as
+     * the chosen values say. Operator overrides are refused: a decision chosen through Paxos is
+     * final, and an undecided one is settled by the takeover.
+     */
+    private int replicated(ToolConfig toolConfig) {
+        if (override != null) {
+            throw new ToolException(ExitCodes.BAD_INPUT, "--commit and --rollback do not apply to the replicated log:"
+                    + " a decision chosen through Paxos is final, and resolve settles undecided transactions with a"
+                    + " takeover (COMMIT if any replica accepted it, else ABORT). Nothing was changed.");
+        }
+        try (PaxosSetup px = PaxosSetup.open(toolConfig, context)) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig.databases(), context);
+            if (!dryRun) {
+                try (Progress progress = new Progress(context, resources.size())) {
+                    requireReachable(new Recovery(px.log, progress.track(resources), px.liveness(),
+                            toolConfig.safetyInterval()).scan());
+                }
+                for (String owner : px.goneOwners()) {
+                    px.log.takeOverInstancesOf(owner);
+                }
+            }
+            ResolveReport report;
+            try (Progress progress = new Progress(context, resources.size())) {
+                report = new Recovery(px.log, progress.track(resources), px.liveness(), toolConfig.safetyInterval())
+                        .resolve(dryRun);
+            }
+            int exit = exitCode(report);
+            print("paxos:" + String.join(",", px.members.keySet()), px.describeLog(), null, List.of(), RecoverySetup.databaseViews(toolConfig,
+                    report.steps().stream().map(s -> s.step().branch()).toList(), report.unreachableResources(),
+                    context), report, exit, px.replicas);
+            report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
+                    "Database " + name + " could not be reached: " + error)));
+            return exit;
+        }
     }
 
     private ResolveReport override(Recovery recovery) {
@@ -237,20 +280,26 @@ public final class ResolveCommand extends ToolCommand {
 
     private void print(RecoverySetup setup, ResolveReport report, int exit) {
         List<InDoubtBranch> seen = report.steps().stream().map(s -> s.step().branch()).toList();
-        RecoveryView view = new RecoveryView("resolve", setup.logDirectory.toString(), setup.nodeId.orElse(null), false,
-                setup.problemViews(), setup.databaseViews(seen, report.unreachableResources(), context),
+        print(setup.logDirectory.toString(), setup.describeLog(), setup.nodeId.orElse(null), setup.problemViews(),
+                setup.databaseViews(seen, report.unreachableResources(), context), report, exit, null);
+    }
+
+    private void print(String logLabel, String describeLog, String nodeId, List<io.quorumtx.recovery.output.LogView.ProblemView> problems,
+                       List<RecoveryView.DatabaseView> databases, ResolveReport report, int exit,
+                       java.util.Map<String, String> replicas) {
+        RecoveryView view = new RecoveryView("resolve", logLabel, nodeId, false, problems, databases,
                 report.steps().stream().map(s -> RecoveryView.BranchView.of(s.step())).toList(),
                 report.unfinishedCommits().stream().map(RecoveryView.UnfinishedView::of).toList(), report.dryRun(),
                 override == null ? null : new RecoveryView.OverrideView(override.gtrid(), override.action().name()),
                 report.steps().stream().map(RecoveryView.StepView::of).toList(),
                 report.heuristics().stream().map(RecoveryView.HeuristicView::of).toList(), report.endsWritten(),
-                report.remainingInDoubt(), exit);
+                report.remainingInDoubt(), exit, replicas);
         if (json) {
             new Json().print(context.out(), view);
             return;
         }
         PrintStream out = context.out();
-        TextReport.header(out, setup, view);
+        TextReport.header(out, describeLog, view);
         out.println(report.dryRun() ? "Plan (dry run, nothing changed):" : "Steps:");
         if (view.steps().isEmpty()) {
             out.println("  nothing to do: no in-doubt branch of ours");

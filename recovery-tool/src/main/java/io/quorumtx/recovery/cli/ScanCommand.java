@@ -1,5 +1,6 @@
 package io.quorumtx.recovery.cli;
 
+import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.Json;
 import io.quorumtx.recovery.output.RecoveryView;
 import io.quorumtx.tm.RecoverableResource;
@@ -45,6 +46,10 @@ public final class ScanCommand extends ToolCommand {
 
     @Override
     public Integer call() {
+        ToolConfig toolConfig = RecoverySetup.loadConfig(config);
+        if (toolConfig.paxos().isPresent()) {
+            return replicated(toolConfig);
+        }
         RecoverySetup setup = RecoverySetup.load(config);
         List<RecoverableResource> resources = setup.resources(context);
         ScanResult scan;
@@ -61,7 +66,7 @@ public final class ScanCommand extends ToolCommand {
                 setup.databaseViews(scan.branches(), scan.unreachableResources(), context),
                 plan.stream().map(RecoveryView.BranchView::of).toList(),
                 scan.unfinishedWithoutBranches().stream().map(RecoveryView.UnfinishedView::of).toList(),
-                null, null, null, null, null, null, exit);
+                null, null, null, null, null, null, exit, null);
         if (json) {
             new Json().print(context.out(), view);
         } else {
@@ -74,6 +79,37 @@ public final class ScanCommand extends ToolCommand {
         }
         explain(setup, scan);
         return exit;
+    }
+
+    /** Scan against the replicated log: decisions read from a majority of replicas, which the output names. */
+    private int replicated(ToolConfig toolConfig) {
+        try (PaxosSetup px = PaxosSetup.open(toolConfig, context)) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig.databases(), context);
+            ScanResult scan;
+            List<PlannedStep> plan;
+            try (Progress progress = new Progress(context, resources.size())) {
+                Recovery recovery = new Recovery(px.log, progress.track(resources), px.liveness(),
+                        toolConfig.safetyInterval());
+                scan = recovery.scan();
+                plan = recovery.plan(scan);
+            }
+            int exit = !scan.unreachableResources().isEmpty() ? ExitCodes.BAD_INPUT
+                    : scan.branches().isEmpty() ? ExitCodes.OK : ExitCodes.IN_DOUBT;
+            RecoveryView view = new RecoveryView("scan", "paxos:" + String.join(",", px.members.keySet()), null, false,
+                    List.of(),
+                    RecoverySetup.databaseViews(toolConfig, scan.branches(), scan.unreachableResources(), context),
+                    plan.stream().map(RecoveryView.BranchView::of).toList(), List.of(),
+                    null, null, null, null, null, null, exit, px.replicas);
+            if (json) {
+                new Json().print(context.out(), view);
+            } else {
+                TextReport.header(context.out(), px.describeLog(), view);
+                TextReport.branches(context.out(), view.branches());
+            }
+            scan.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
+                    "Database " + name + " could not be reached: " + error)));
+            return exit;
+        }
     }
 
     private int exitCode(RecoverySetup setup, ScanResult scan) {

@@ -12,7 +12,11 @@ final class TextReport {
     }
 
     static void header(PrintStream out, RecoverySetup setup, RecoveryView view) {
-        out.println(setup.describeLog());
+        header(out, setup.describeLog(), view);
+    }
+
+    static void header(PrintStream out, String describeLog, RecoveryView view) {
+        out.println(describeLog);
         for (LogView.ProblemView p : view.logProblems()) {
             out.println("  LOG DAMAGE " + p.kind() + ": " + p.description());
         }

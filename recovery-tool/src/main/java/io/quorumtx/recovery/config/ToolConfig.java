@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import io.quorumtx.tm.paxos.ClusterConfig;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +37,14 @@ import java.util.regex.Pattern;
  * database.bank-b.xa-data-source=org.h2.jdbcx.JdbcDataSource   (instead of dialect)
  * </pre>
  *
+ * <p>With the Paxos-replicated log, instead of {@code log.directory}:
+ * <pre>
+ * paxos.members=n1=10.0.0.1:7801,n2=10.0.0.2:7801,n3=10.0.0.3:7801
+ * paxos.secret.env=QUORUMTX_CLUSTER_SECRET          (ask the running nodes' acceptors over the network)
+ * paxos.acceptor.directories=/backup/n1,/backup/n2  (or: read stopped nodes' acceptor directories offline)
+ * paxos.lease=3s                                     (optional; the nodes' lease, default 3s)
+ * </pre>
+ *
  * <p>Why so strict: a typo in a recovery configuration is not harmless. A misspelt key silently
  * ignored could mean a database that is never scanned, and its branches left locked. So every key
  * must be known; an unknown one is refused with the nearest valid key as a suggestion, and a
@@ -46,12 +55,35 @@ import java.util.regex.Pattern;
  * proves that node is not running and can decide nothing more, so the default is 0.
  */
 public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<String> nodeId, Duration safetyInterval,
-                         List<DatabaseConfig> databases) {
+                         List<DatabaseConfig> databases, Optional<PaxosSettings> paxos) {
+
+    /**
+     * The replicated log instead of {@code log.directory}: its members, the environment variable
+     * holding the shared secret (to reach running nodes over the network), or the acceptor data
+     * directories of stopped nodes (offline), and the lease the nodes use.
+     */
+    public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                                Duration lease) {
+        public PaxosSettings {
+            members = List.copyOf(members);
+            acceptorDirectories = List.copyOf(acceptorDirectories);
+        }
+
+        public boolean offline() {
+            return !acceptorDirectories.isEmpty();
+        }
+    }
+
+    public static final String PAXOS_MEMBERS = "paxos.members";
+    public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
+    public static final String PAXOS_DIRECTORIES = "paxos.acceptor.directories";
+    public static final String PAXOS_LEASE = "paxos.lease";
 
     public static final String LOG_DIRECTORY = "log.directory";
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
-    private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL);
+    private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
+            "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease");
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "dialect", "user", "url");
     static final List<String> DIALECTS = List.of("h2", "postgresql", "mysql", "mariadb");
@@ -110,8 +142,48 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         for (var db : databases.entrySet()) {
             parsed.add(database(db.getKey(), db.getValue(), source));
         }
+        Optional<PaxosSettings> paxos = paxos(values, source);
+        if (paxos.isPresent() && values.containsKey(LOG_DIRECTORY)) {
+            throw new ConfigException(source + " sets both " + LOG_DIRECTORY + " (a local commit log) and "
+                    + PAXOS_MEMBERS + " (the replicated log): set the one the application uses");
+        }
         return new ToolConfig(source, logDirectory(values.get(LOG_DIRECTORY), source), nodeId(values.get(NODE_ID), source),
-                safetyInterval(values.get(SAFETY_INTERVAL), source), parsed);
+                duration(SAFETY_INTERVAL, values.get(SAFETY_INTERVAL), source, Duration.ZERO), parsed, paxos);
+    }
+
+    private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
+        Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
+        if (members.isEmpty()) {
+            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE)) {
+                if (values.containsKey(key)) {
+                    throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
+                            + " (the replicated log's members as nodeId=host:port, comma-separated)");
+                }
+            }
+            return Optional.empty();
+        }
+        List<String> list = List.of(members.get().split("\\s*,\\s*"));
+        try {
+            ClusterConfig.parseMembers(list);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(PAXOS_MEMBERS + " in " + source + ": " + e.getMessage());
+        }
+        List<Path> dirs = new ArrayList<>();
+        for (String d : nonEmpty(values.get(PAXOS_DIRECTORIES)).map(v -> List.of(v.split("\\s*,\\s*"))).orElse(List.of())) {
+            Path dir = Path.of(d);
+            if (!dir.isAbsolute() && source.getParent() != null) {
+                dir = source.getParent().resolve(dir);
+            }
+            dirs.add(dir.normalize());
+        }
+        Optional<String> secretEnv = nonEmpty(values.get(PAXOS_SECRET_ENV));
+        if (dirs.isEmpty() && secretEnv.isEmpty()) {
+            throw new ConfigException(source + " configures the replicated log but neither " + PAXOS_SECRET_ENV
+                    + " (the environment variable holding the shared secret, to ask the running nodes) nor "
+                    + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
+        }
+        Duration lease = duration(PAXOS_LEASE, values.get(PAXOS_LEASE), source, Duration.ofSeconds(3));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease));
     }
 
     /** The log directory, which must be set and exist. */
@@ -222,10 +294,10 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         return id;
     }
 
-    private static Duration safetyInterval(String value, Path source) {
+    private static Duration duration(String key, String value, Path source, Duration absent) {
         Optional<String> text = nonEmpty(value);
         if (text.isEmpty()) {
-            return Duration.ZERO;
+            return absent;
         }
         Matcher m = DURATION.matcher(text.get());
         if (m.matches()) {
@@ -246,7 +318,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         } catch (DateTimeParseException ignored) {
             // fall through to the message below
         }
-        throw new ConfigException(SAFETY_INTERVAL + " in " + source + " is '" + text.get() + "': use a duration such as"
+        throw new ConfigException(key + " in " + source + " is '" + text.get() + "': use a duration such as"
                 + " 0s, 500ms, 30s, 5m or 1h");
     }
 

@@ -12,14 +12,15 @@ import java.util.Map;
  * The JSON shape of {@code scan} and {@code resolve}: the log, every configured database and
  * whether it answered, every in-doubt branch with its plan, and for resolve what each step did.
  * Fields that do not apply are null (for scan: {@code dryRun}, {@code override}, {@code steps},
- * {@code heuristics}, {@code endsWritten}).
+ * {@code heuristics}, {@code endsWritten}). With the replicated log, {@code replicas} tells for
+ * each acceptor whether it answered ("answered") or why not; null for a local log.
  */
 public record RecoveryView(String command, String logDirectory, String nodeId, boolean nodeRunning,
                            List<LogView.ProblemView> logProblems, List<DatabaseView> databases,
                            List<BranchView> branches, List<UnfinishedView> unfinishedCommits,
                            Boolean dryRun, OverrideView override, List<StepView> steps,
                            List<HeuristicView> heuristics, List<String> endsWritten, Integer remainingInDoubt,
-                           int exitCode) {
+                           int exitCode, Map<String, String> replicas) {
 
     /** One configured database: its masked URL, whether it answered, how many branches it holds. */
     public record DatabaseView(String name, String url, boolean answered, int inDoubt, String error) {

@@ -154,8 +154,47 @@ public final class ReplicatedCommitLog implements CommitLog {
      */
     public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
                                              Duration requestTimeout) {
+        return client(proposerId, acceptors, transport, requestTimeout, ReplicatedLogConfig.DEFAULT_LEASE);
+    }
+
+    /** As {@link #client(String, Set, PaxosTransport, Duration)}, judging leases by the members' {@code lease}. */
+    public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
+                                             Duration requestTimeout, Duration lease) {
         return new ReplicatedCommitLog(proposerId, acceptors, null, transport, requestTimeout,
-                requestTimeout.multipliedBy(3), ReplicatedLogConfig.DEFAULT_LEASE, false);
+                requestTimeout.multipliedBy(3), lease, false);
+    }
+
+    /**
+     * Asks every acceptor for its lease view (the recovery tool): returns, per acceptor, "answered"
+     * or why it did not, and updates {@link #isOwnerLeaseLapsed} from the answers. Never starts a
+     * takeover by itself.
+     */
+    public Map<String, String> probeReplicas() {
+        Map<String, CompletableFuture<PaxosMessage>> asked = new java.util.TreeMap<>();
+        for (String a : acceptors) {
+            asked.put(a, send(a, new PaxosMessage.LeaseQuery()));
+        }
+        Map<String, String> result = new java.util.TreeMap<>();
+        for (Map.Entry<String, CompletableFuture<PaxosMessage>> e : asked.entrySet()) {
+            try {
+                PaxosMessage m = e.getValue().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (m instanceof PaxosMessage.LeaseReport r) {
+                    leaseViews.put(e.getKey(), new LeaseView(System.nanoTime(), r.millisSinceRenewal()));
+                    result.put(e.getKey(), "answered");
+                } else {
+                    result.put(e.getKey(), m instanceof PaxosMessage.Error err ? err.message() : "unexpected answer");
+                }
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                result.put(e.getKey(), "interrupted");
+            } catch (ExecutionException x) {
+                result.put(e.getKey(), String.valueOf(x.getCause().getMessage()));
+            } catch (TimeoutException x) {
+                result.put(e.getKey(), "no answer within " + requestTimeout);
+            }
+        }
+        updateLapsed();
+        return result;
     }
 
     /** This node's acceptor (null for a client). */
@@ -326,7 +365,7 @@ public final class ReplicatedCommitLog implements CommitLog {
                 synchronized (lock) {
                     learner.onReply(acceptor, reply);
                     answered[0]++;
-                    if (learner.isComplete() || learner.chosen() != null) {
+                    if (learner.chosen() != null || answered[0] == acceptors.size()) {
                         done.complete(null);
                     }
                 }
@@ -449,7 +488,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             }
         }
         for (String node : nowLapsed) {
-            if (lapsed.add(node)) {
+            if (lapsed.add(node) && ownAcceptor != null) {
                 LOG.warn("The lease of node {} has lapsed (a majority of acceptors has not heard from it for {}); node {}"
                         + " takes over its unfinished transactions", node, lease, self);
                 timer.execute(() -> {

@@ -166,6 +166,11 @@ public final class Recovery {
                             + " carried on an accepted COMMIT");
                 }
             }
+            if (!settle && log.settlesInDoubt()) {
+                return new PlannedStep(b, RecoveryAction.ROLLBACK, presumed + ": no decision chosen yet; resolve first"
+                        + " settles it through the replicated log (a COMMIT any replica accepted is carried on and"
+                        + " committed; otherwise ABORT)");
+            }
             return new PlannedStep(b, RecoveryAction.ROLLBACK, presumed + ": "
                     + (decision == Decision.ABORT ? "ABORT chosen through the commit log" : "presumed abort"));
         }

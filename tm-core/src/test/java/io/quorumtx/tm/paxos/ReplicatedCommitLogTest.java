@@ -173,7 +173,8 @@ class ReplicatedCommitLogTest {
             assertThat(c.log("n1").isBranchDone(r.gtrid(), r.branches().get(1))).isFalse();
             int holding = 0;
             for (String id : c.ids) {
-                if (c.log(id).acceptor().slot(r.gtrid()).done().contains(a)) {
+                AcceptorState.Slot slot = c.log(id).acceptor().slot(r.gtrid());
+                if (slot != null && slot.done().contains(a)) {
                     holding++;
                 }
             }

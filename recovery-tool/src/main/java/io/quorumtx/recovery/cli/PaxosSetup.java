@@ -1,0 +1,185 @@
+package io.quorumtx.recovery.cli;
+
+import io.quorumtx.recovery.config.ToolConfig;
+import io.quorumtx.tm.log.CommitLogException;
+import io.quorumtx.tm.log.NodeIdFile;
+import io.quorumtx.tm.paxos.Acceptor;
+import io.quorumtx.tm.paxos.AcceptorLog;
+import io.quorumtx.tm.paxos.ClusterConfig;
+import io.quorumtx.tm.paxos.InProcessNetwork;
+import io.quorumtx.tm.paxos.PaxosTransport;
+import io.quorumtx.tm.paxos.ReplicatedCommitLog;
+import io.quorumtx.tm.paxos.TcpTransport;
+import io.quorumtx.tm.recovery.OwnerLiveness;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Scan and resolve against the Paxos-replicated log: the tool reads decisions from a majority
+ * of the acceptors and, for resolve, takes over as a proposer. Over the network it asks the
+ * running members (authenticated with the shared secret from the environment); offline it opens
+ * the acceptor directories of stopped members itself (taking their locks, so a running member's
+ * directory is refused). Either way fewer than a majority of replicas means no decision can be
+ * read safely: the tool stops with exit 2 and changes nothing.
+ */
+final class PaxosSetup implements AutoCloseable {
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+    final ToolConfig config;
+    final ToolConfig.PaxosSettings paxos;
+    final Map<String, InetSocketAddress> members;
+    final ReplicatedCommitLog log;
+    final Map<String, String> replicas;
+    private final List<Acceptor> held;
+
+    private PaxosSetup(ToolConfig config, Map<String, InetSocketAddress> members, ReplicatedCommitLog log,
+                       Map<String, String> replicas, List<Acceptor> held) {
+        this.config = config;
+        this.paxos = config.paxos().orElseThrow();
+        this.members = members;
+        this.log = log;
+        this.replicas = replicas;
+        this.held = held;
+    }
+
+    static PaxosSetup open(ToolConfig config, CliContext context) {
+        ToolConfig.PaxosSettings paxos = config.paxos().orElseThrow();
+        Map<String, InetSocketAddress> members = ClusterConfig.parseMembers(paxos.members());
+        String toolId = ClusterConfig.TOOL_PREFIX + Long.toString(System.nanoTime() & 0xffffffffL, 36);
+        List<Acceptor> held = new ArrayList<>();
+        PaxosTransport transport;
+        try {
+            if (paxos.offline()) {
+                InProcessNetwork network = new InProcessNetwork();
+                for (Path dir : paxos.acceptorDirectories()) {
+                    Acceptor a = openAcceptor(dir, members, config);
+                    held.add(a);
+                    network.register(a);
+                }
+                transport = network.transportFor(toolId);
+            } else {
+                String variable = paxos.secretEnv().orElseThrow();
+                String secret = context.env(variable);
+                if (secret == null || secret.isEmpty()) {
+                    throw new ToolException(ExitCodes.BAD_INPUT, "The environment variable " + variable + " named by "
+                            + ToolConfig.PAXOS_SECRET_ENV + " in " + config.source() + " is not set: it must hold the"
+                            + " cluster's shared secret. Nothing was changed.");
+                }
+                ClusterConfig cluster;
+                try {
+                    cluster = new ClusterConfig(toolId, members, secret.getBytes(StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " (from " + variable + ")."
+                            + " Nothing was changed.", e);
+                }
+                transport = TcpTransport.client(cluster, REQUEST_TIMEOUT);
+            }
+        } catch (IOException | RuntimeException e) {
+            held.forEach(Acceptor::close);
+            if (e instanceof ToolException t) {
+                throw t;
+            }
+            throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " Nothing was changed.", e);
+        }
+        ReplicatedCommitLog log = ReplicatedCommitLog.client(toolId, members.keySet(), transport, REQUEST_TIMEOUT,
+                paxos.lease());
+        Map<String, String> replicas = log.probeReplicas();
+        if (paxos.offline()) {
+            Set<String> here = held.stream().map(Acceptor::nodeId).collect(Collectors.toSet());
+            replicas.replaceAll((id, state) -> here.contains(id) ? state : "not read: its directory is not configured");
+        }
+        long answered = replicas.values().stream().filter("answered"::equals).count();
+        int quorum = members.size() / 2 + 1;
+        if (answered < quorum) {
+            log.close();
+            throw new ToolException(ExitCodes.BAD_INPUT, "Only " + answered + " of " + members.size() + " replicas of"
+                    + " the replicated log answered (" + describe(replicas) + "); a majority (" + quorum + ") is needed"
+                    + " to read decisions safely. Nothing was changed.");
+        }
+        return new PaxosSetup(config, members, log, replicas, held);
+    }
+
+    private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config) {
+        Optional<String> node = NodeIdFile.read(dir);
+        if (node.isEmpty()) {
+            throw new ToolException(ExitCodes.BAD_INPUT, ToolConfig.PAXOS_DIRECTORIES + " in " + config.source()
+                    + " lists " + dir + ", which is not an acceptor directory (no " + NodeIdFile.FILE_NAME + " file)."
+                    + " Nothing was changed.");
+        }
+        if (!members.containsKey(node.get())) {
+            throw new ToolException(ExitCodes.BAD_INPUT, "Acceptor directory " + dir + " belongs to node '"
+                    + node.get() + "', which is not among " + ToolConfig.PAXOS_MEMBERS + " " + members.keySet()
+                    + ". Nothing was changed.");
+        }
+        try {
+            return new Acceptor(node.get(), members.keySet(), AcceptorLog.open(dir, node.get()), Duration.ofMinutes(5));
+        } catch (CommitLogException | IllegalStateException e) {
+            String message = e.getMessage();
+            if (message != null && (message.contains("in use by another") || message.contains("already open"))) {
+                message = "Node " + node.get() + " is running: its acceptor directory " + dir + " is locked. Ask the"
+                        + " running nodes over the network (" + ToolConfig.PAXOS_SECRET_ENV + ") instead, or stop it";
+            }
+            throw new ToolException(ExitCodes.BAD_INPUT, message + ". Nothing was changed.", e);
+        }
+    }
+
+    /**
+     * Offline, the tool holds a majority of the acceptors, so no member can get anything chosen
+     * without it: every owner counts as stopped. Online, an owner whose lease a majority of
+     * acceptors saw lapse is gone; any other is alive and finishes its own transactions.
+     */
+    OwnerLiveness liveness() {
+        if (paxos.offline()) {
+            return OwnerLiveness.stoppedNodes(members.keySet());
+        }
+        return new OwnerLiveness() {
+            @Override
+            public boolean mayStillDecide(String ownerNode, String gtrid) {
+                return !log.isOwnerLeaseLapsed(ownerNode);
+            }
+
+            @Override
+            public boolean isGone(String ownerNode, String gtrid) {
+                return log.isOwnerLeaseLapsed(ownerNode);
+            }
+
+            @Override
+            public String whyItMayStillDecide(String ownerNode, String gtrid) {
+                return "owned by node " + ownerNode + ", whose lease is live (a majority of acceptors heard from it"
+                        + " within " + paxos.lease() + "): it finishes its own transactions";
+            }
+        };
+    }
+
+    /** The members whose transactions the tool may take over now. */
+    List<String> goneOwners() {
+        return members.keySet().stream().filter(m -> paxos.offline() || log.isOwnerLeaseLapsed(m)).toList();
+    }
+
+    String describeLog() {
+        return "Replicated commit log " + members.keySet() + (paxos.offline() ? " (offline, from acceptor directories)"
+                : " (asking the running members)") + ": replicas " + describe(replicas);
+    }
+
+    private static String describe(Map<String, String> replicas) {
+        return new TreeMap<>(replicas).entrySet().stream()
+                .map(e -> e.getKey() + " " + (e.getValue().equals("answered") ? "answered" : "did not answer ("
+                        + e.getValue() + ")")).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public void close() {
+        log.close();
+        held.forEach(Acceptor::close);
+    }
+}

@@ -1,0 +1,179 @@
+package io.quorumtx.recovery.cli;
+
+import static io.quorumtx.recovery.testing.CliRun.cli;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quorumtx.recovery.testing.CliRun.Result;
+import io.quorumtx.recovery.testing.H2Banks;
+import io.quorumtx.tm.log.BranchRecord;
+import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.paxos.ReplicatedCommitLog;
+import io.quorumtx.tm.paxos.ReplicatedLogConfig;
+import io.quorumtx.tm.xid.QuorumXid;
+import io.quorumtx.tm.xid.XidFactory;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scan and resolve with the Paxos-replicated log instead of a local one: node n1 of a three-node
+ * cluster logged the COMMIT of {@code committed} (prepared in both banks) and died; {@code
+ * undecided} is prepared with nothing accepted anywhere. The tool reads the acceptors (over TCP
+ * from the running nodes, or offline from their directories), shows which replicas answered, and
+ * resolve finishes both the way Paxos decides.
+ */
+class ReplicatedLogToolTest {
+    private static final String SECRET = "tool-test-cluster-secret-42";
+
+    @TempDir
+    Path dir;
+
+    private final List<String> members = new ArrayList<>();
+    private final List<ReplicatedCommitLog> running = new ArrayList<>();
+    private final List<Connection> keepOpen = new ArrayList<>();
+    private String urlA;
+    private String urlB;
+    private String committed;
+    private String undecided;
+
+    @BeforeEach
+    void crashedNodeOfACluster() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                members.add("n" + i + "=127.0.0.1:" + s.getLocalPort());
+            }
+        }
+        urlA = H2Banks.url(dir, "bank-a");
+        urlB = H2Banks.url(dir, "bank-b");
+        H2Banks.create(urlA, "sa", "");
+        H2Banks.create(urlB, "sa", "");
+        keepOpen.add(DriverManager.getConnection(urlA, "sa", ""));
+        keepOpen.add(DriverManager.getConnection(urlB, "sa", ""));
+        XidFactory n1 = new XidFactory("n1");
+        committed = n1.newGtrid();
+        undecided = n1.newGtrid();
+        H2Banks.prepare(urlA, "sa", "", new QuorumXid(committed, "bank-a"), 1, -25);
+        H2Banks.prepare(urlB, "sa", "", new QuorumXid(committed, "bank-b"), 1, 25);
+        H2Banks.prepare(urlA, "sa", "", new QuorumXid(undecided, "bank-a"), 2, -25);
+        H2Banks.prepare(urlB, "sa", "", new QuorumXid(undecided, "bank-b"), 2, 25);
+        for (int i = 1; i <= 3; i++) {
+            running.add(ReplicatedCommitLog.open(config("n" + i)));
+        }
+        running.get(0).logCommit(new CommitRecord(committed, List.of(new BranchRecord("bank-a", "bank-a"),
+                new BranchRecord("bank-b", "bank-b")), System.currentTimeMillis()));
+        // Every acceptor holds the COMMIT before n1 dies, so any majority the tool reads shows it chosen.
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (running.get(2).acceptor().slot(committed) == null && System.nanoTime() < until) {
+            Thread.sleep(5); // polling a condition with a deadline
+        }
+        assertThat(running.get(2).acceptor().slot(committed)).as("n3 accepted the COMMIT").isNotNull();
+        running.remove(0).close(); // n1 dies
+    }
+
+    private ReplicatedLogConfig config(String id) {
+        return ReplicatedLogConfig.builder().nodeId(id).dataDirectory(dir.resolve(id)).members(members)
+                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).lease(Duration.ofMillis(500)).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        running.forEach(ReplicatedCommitLog::close);
+        for (Connection c : keepOpen) {
+            c.close();
+        }
+    }
+
+    private Path toolConfig(String... paxos) throws IOException {
+        List<String> lines = new ArrayList<>(List.of("paxos.members=" + String.join(",", members), "paxos.lease=500ms",
+                "database.bank-a.url=" + urlA, "database.bank-a.user=sa", "database.bank-a.dialect=h2",
+                "database.bank-b.url=" + urlB, "database.bank-b.user=sa", "database.bank-b.dialect=h2"));
+        lines.addAll(List.of(paxos));
+        Path file = dir.resolve("recovery.properties");
+        Files.write(file, lines);
+        return file;
+    }
+
+    private long inDoubt() throws Exception {
+        return H2Banks.inDoubt(urlA, "sa", "") + H2Banks.inDoubt(urlB, "sa", "");
+    }
+
+    @Test
+    void overTheNetworkTheToolReadsAMajorityAndTakesOverADeadNodesTransactions() throws Exception {
+        Path config = toolConfig("paxos.secret.env=CLUSTER_SECRET");
+        // n1's lease must lapse at the acceptors first: until then n1 may be alive and the tool leaves it alone.
+        Result early = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config", config.toString());
+        assertThat(early.out()).as(early.toString()).contains("n2 answered", "n3 answered")
+                .contains("n1 did not answer");
+        Result scan = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            scan = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config", config.toString());
+            if (!scan.out().contains("LEAVE")) {
+                break; // the acceptors saw n1's lease lapse: the tool may take over
+            }
+        }
+        assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.IN_DOUBT);
+        assertThat(scan.out()).containsPattern(committed.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+COMMIT\\s+COMMIT")
+                .containsPattern(undecided.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+UNKNOWN\\s+ROLLBACK")
+                .contains("settles it through the replicated log");
+        assertThat(inDoubt()).isEqualTo(4);
+
+        Result resolve = cli().env("CLUSTER_SECRET", SECRET).run("resolve", "--config", config.toString(), "--yes");
+        assertThat(resolve.exit()).as(resolve.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(inDoubt()).isZero();
+        assertThat(H2Banks.balance(urlA, "sa", "", 1)).as("committed").isEqualTo(75);
+        assertThat(H2Banks.balance(urlB, "sa", "", 1)).as("committed").isEqualTo(125);
+        assertThat(H2Banks.balance(urlA, "sa", "", 2)).as("rolled back").isEqualTo(100);
+        assertThat(running.get(0).decision(undecided)).as("the takeover's ABORT, seen by n2").isEqualTo(
+                io.quorumtx.tm.log.Decision.ABORT);
+    }
+
+    @Test
+    void offlineTheToolReadsTheAcceptorDirectoriesOfAMajority() throws Exception {
+        running.forEach(ReplicatedCommitLog::close);
+        running.clear(); // the whole cluster is down
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"));
+        Result scan = cli().run("scan", "--config", config.toString());
+        assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.IN_DOUBT);
+        assertThat(scan.out()).contains("offline", "n2 answered", "n3 answered")
+                .containsPattern(committed.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+COMMIT\\s+COMMIT");
+
+        Result resolve = cli().run("resolve", "--config", config.toString(), "--yes");
+        assertThat(resolve.exit()).as(resolve.toString()).isEqualTo(ExitCodes.OK);
+        assertThat(inDoubt()).isZero();
+        assertThat(H2Banks.balance(urlB, "sa", "", 1)).isEqualTo(125);
+        assertThat(H2Banks.balance(urlB, "sa", "", 2)).isEqualTo(100);
+    }
+
+    @Test
+    void withoutAMajorityOfReplicasTheToolChangesNothing() throws Exception {
+        running.forEach(ReplicatedCommitLog::close);
+        running.clear();
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2"));
+        Result r = cli().run("resolve", "--config", config.toString(), "--yes");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(r.err()).contains("Only 1 of 3 replicas", "majority (2)", "Nothing was changed");
+        assertThat(inDoubt()).isEqualTo(4);
+    }
+
+    @Test
+    void aWrongSecretReachesNoReplicaAndChangesNothing() throws Exception {
+        Path config = toolConfig("paxos.secret.env=CLUSTER_SECRET");
+        Result r = cli().env("CLUSTER_SECRET", "not-the-cluster-secret-at-all").run("resolve", "--config",
+                config.toString(), "--yes");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(r.err()).contains("Only 0 of 3 replicas");
+        assertThat(inDoubt()).isEqualTo(4);
+    }
+}
