@@ -11,6 +11,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.tm.QuorumTransactionManager;
+import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.log.LocalCommitLog;
 import jakarta.transaction.Status;
 
@@ -29,8 +30,8 @@ import jakarta.transaction.Status;
  * </ul>
  */
 final class QuorumSystem implements TransferSystem {
-    private final LocalCommitLog log;
-    private final LogDiagnostics logDiagnostics;
+    private final java.util.function.Supplier<String> logDiagnostics;
+    private final AutoCloseable cluster;
     private final QuorumTransactionManager tm;
     private final TransactionalDataSource dsA;
     private final TransactionalDataSource dsB;
@@ -39,16 +40,31 @@ final class QuorumSystem implements TransferSystem {
 
     private QuorumSystem(Path logDirectory, boolean xa, BankDatabase a, BankDatabase b, int threads)
             throws SQLException {
+        this(local(logDirectory), xa ? "bench-xa" : "bench-dialect", xa, a, b, threads);
+    }
+
+    /** The log of a system: its manager's settings, its diagnostics, and what to close after the manager. */
+    private record LogSetup(java.util.function.UnaryOperator<QuorumTransactionManagerBuilder> settings,
+                            java.util.function.Supplier<String> diagnostics, AutoCloseable cluster) {
+    }
+
+    private static LogSetup local(Path logDirectory) {
+        // The same local log logDirectory(...) would open, held here to report its group commit.
+        LocalCommitLog log = LocalCommitLog.open(logDirectory);
+        LogDiagnostics diagnostics = new LogDiagnostics(log);
+        return new LogSetup(b -> b.commitLog(log), diagnostics::sinceLastCall, () -> { });
+    }
+
+    private QuorumSystem(LogSetup logSetup, String nodeId, boolean xa, BankDatabase a, BankDatabase b, int threads)
+            throws SQLException {
         // One connection more than threads: QuorumTX's recovery pass borrows one from the same pool,
         // and with exactly one per thread it waited out the pool's 30 s timeout (seen at 1 thread).
         int poolSize = threads + 1;
-        // The same local log logDirectory(...) would open, held here to report its group commit.
-        log = LocalCommitLog.open(logDirectory);
-        logDiagnostics = new LogDiagnostics(log);
-        tm = QuorumTransactionManager.builder()
-                .nodeId(xa ? "bench-xa" : "bench-dialect")
-                .commitLog(log)
-                .defaultTimeout(Duration.ofSeconds(60))
+        logDiagnostics = logSetup.diagnostics();
+        cluster = logSetup.cluster();
+        tm = logSetup.settings().apply(QuorumTransactionManager.builder()
+                .nodeId(nodeId)
+                .defaultTimeout(Duration.ofSeconds(60)))
                 .build();
         if (xa) {
             hikariA = null;
@@ -73,6 +89,24 @@ final class QuorumSystem implements TransferSystem {
     static QuorumSystem dialect(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
             throws SQLException {
         return new QuorumSystem(logDirectory, false, a, b, poolSize);
+    }
+
+    /**
+     * {@code quorumtx-paxos3}: as {@code quorumtx-xa}, with the Paxos-replicated log over three
+     * acceptors in three processes on loopback ({@link PaxosTrio}); this JVM is member n1.
+     */
+    static QuorumSystem paxos3(Path directory, BankDatabase a, BankDatabase b, int poolSize) throws Exception {
+        PaxosTrio trio = new PaxosTrio(directory);
+        try {
+            // The log replicatedLog(...) would open, held here to report its acceptor's batching.
+            io.quorumtx.tm.paxos.ReplicatedCommitLog log = io.quorumtx.tm.paxos.ReplicatedCommitLog.open(trio.ownConfig());
+            trio.ownAcceptor(log.acceptor());
+            return new QuorumSystem(new LogSetup(bld -> bld.commitLog(log), trio::sinceLastCall, trio), "n1", true, a, b,
+                    poolSize);
+        } catch (Exception | Error e) {
+            trio.close();
+            throw e;
+        }
     }
 
     private static HikariDataSource hikari(BankDatabase db, String name, int poolSize) throws SQLException {
@@ -110,7 +144,7 @@ final class QuorumSystem implements TransferSystem {
 
     @Override
     public String diagnostics() {
-        return logDiagnostics.sinceLastCall();
+        return logDiagnostics.get();
     }
 
     @Override
@@ -122,5 +156,10 @@ final class QuorumSystem implements TransferSystem {
             hikariB.close();
         }
         tm.close();
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the benchmark's acceptor processes", e);
+        }
     }
 }

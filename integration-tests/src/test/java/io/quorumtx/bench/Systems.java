@@ -13,6 +13,7 @@ final class Systems {
         return switch (name) {
             case "quorumtx-xa" -> QuorumSystem.xa(logs(out, name, run), a, b, maxThreads);
             case "quorumtx-dialect" -> QuorumSystem.dialect(logs(out, name, run), a, b, maxThreads);
+            case "quorumtx-paxos3" -> QuorumSystem.paxos3(logs(out, name, run), a, b, maxThreads);
             case "raw-xa" -> new RawXaSystem(a, b);
             case "quorumtx-tm" -> new QuorumTmOnlySystem(a, b, logs(out, name, run));
             case "narayana" -> new NarayanaSystem(a, b, out.resolve("narayana"));

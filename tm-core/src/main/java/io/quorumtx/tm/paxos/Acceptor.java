@@ -54,8 +54,11 @@ public final class Acceptor implements AutoCloseable {
     private record Task(Function<AcceptorState, Work> work, CompletableFuture<PaxosMessage> reply) {
     }
 
-    /** What a task did to the state: the records to force, then the reply to send. */
-    private record Work(List<AcceptorRecord> records, PaxosMessage reply) {
+    /** What a task did to the state: the records to write (and whether to force them), then the reply to send. */
+    private record Work(List<AcceptorRecord> records, boolean force, PaxosMessage reply) {
+        Work(List<AcceptorRecord> records, PaxosMessage reply) {
+            this(records, !records.isEmpty(), reply);
+        }
     }
 
     public Acceptor(String nodeId, Set<String> members, AcceptorLog log, Duration tombstoneRetention) {
@@ -132,17 +135,19 @@ public final class Acceptor implements AutoCloseable {
     }
 
     private Work apply(AcceptorState s, List<PaxosRequest> requests) {
-        List<AcceptorRecord> toForce = new ArrayList<>();
+        List<AcceptorRecord> toWrite = new ArrayList<>();
         List<PaxosReply> replies = new ArrayList<>(requests.size());
         long now = System.currentTimeMillis();
+        boolean force = false;
         for (PaxosRequest r : requests) {
             AcceptorState.Step step = s.handle(r, now);
             if (step.record() != null) {
-                toForce.add(step.record());
+                toWrite.add(step.record());
+                force |= step.force();
             }
             replies.add(step.reply());
         }
-        return new Work(toForce, new PaxosMessage.Replies(replies));
+        return new Work(toWrite, force, new PaxosMessage.Replies(replies));
     }
 
     private static PaxosMessage listAccepted(AcceptorState s, String owner) {
@@ -179,27 +184,39 @@ public final class Acceptor implements AutoCloseable {
         List<Task> batch = new ArrayList<>();
         List<Work> done = new ArrayList<>();
         List<byte[]> frames = new ArrayList<>();
+        boolean unforced = false;
         try {
             while (!stopped) {
-                Task first = queue.poll(200, TimeUnit.MILLISECONDS);
+                Task first = queue.poll(unforced ? 100 : 200, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    if (unforced) { // lazy finishes wait at most this long for a force to ride with
+                        log.force();
+                        forces++;
+                        unforced = false;
+                    }
                     housekeeping();
                     continue;
                 }
                 batch.add(first);
                 queue.drainTo(batch);
+                boolean force = false;
                 for (Task t : batch) {
                     Work w = t.work().apply(state);
                     done.add(w);
+                    force |= w.force();
                     for (AcceptorRecord r : w.records()) {
                         frames.add(AcceptorRecords.encode(r));
                     }
                 }
                 if (!frames.isEmpty()) {
                     log.append(frames);
+                    records += frames.size();
+                    unforced = true;
+                }
+                if (force) {
                     log.force();
                     forces++;
-                    records += frames.size();
+                    unforced = false;
                 }
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).reply().complete(done.get(i).reply());

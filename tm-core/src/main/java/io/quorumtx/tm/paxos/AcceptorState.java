@@ -58,8 +58,14 @@ public final class AcceptorState {
         }
     }
 
-    /** An answer and the record to force before sending it (null: nothing changed). */
-    public record Step(PaxosReply reply, AcceptorRecord record) {
+    /**
+     * An answer and the record to write before sending it (null: nothing changed); {@code force}
+     * says whether the record must be forced before the answer leaves (all but a lazy finish).
+     */
+    public record Step(PaxosReply reply, AcceptorRecord record, boolean force) {
+        Step(PaxosReply reply, AcceptorRecord record) {
+            this(reply, record, record != null);
+        }
     }
 
     private static final Slot EMPTY = new Slot(null, null, null, false, 0, List.of());
@@ -100,7 +106,8 @@ public final class AcceptorState {
         if (request instanceof PaxosRequest.Finish finish) {
             Slot next = slot.finish(finish.value(), nowMillis);
             slots.put(gtrid, next);
-            return new Step(finished(gtrid, null, next), new AcceptorRecord.Finished(gtrid, finish.value(), nowMillis));
+            return new Step(finished(gtrid, null, next), new AcceptorRecord.Finished(gtrid, finish.value(), nowMillis),
+                    finish.forced());
         }
         if (request instanceof PaxosRequest.BranchDone done) {
             if (slot.done().contains(done.branch())) {

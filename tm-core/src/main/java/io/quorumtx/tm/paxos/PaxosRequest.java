@@ -26,9 +26,11 @@ public sealed interface PaxosRequest {
 
     /**
      * The transaction is finished (every branch has its outcome): keep only a tombstone with the
-     * chosen {@code value}. Sent only by a node that learned {@code value} chosen.
+     * chosen {@code value}. Sent only by a node that learned {@code value} chosen. A lazy finish
+     * (the commit path's END) is written but not forced on its own: it rides with the next force,
+     * as the local log's END does; a forced one (recovery's) is durable before it is answered.
      */
-    record Finish(String gtrid, PaxosValue value) implements PaxosRequest {
+    record Finish(String gtrid, PaxosValue value, boolean forced) implements PaxosRequest {
         public Finish {
             Objects.requireNonNull(gtrid, "gtrid");
             Objects.requireNonNull(value, "value");

@@ -196,6 +196,7 @@ public final class PaxosWire {
             out.writeByte(3);
             AcceptorRecords.writeString(out, f.gtrid());
             AcceptorRecords.writeValue(out, f.value());
+            out.writeBoolean(f.forced());
         } else if (q instanceof PaxosRequest.Read r) {
             out.writeByte(4);
             AcceptorRecords.writeString(out, r.gtrid());
@@ -213,7 +214,7 @@ public final class PaxosWire {
         return switch (kind) {
             case 1 -> new PaxosRequest.Prepare(gtrid, AcceptorRecords.readBallot(in));
             case 2 -> new PaxosRequest.Accept(gtrid, AcceptorRecords.readBallot(in), AcceptorRecords.readValue(in, gtrid));
-            case 3 -> new PaxosRequest.Finish(gtrid, AcceptorRecords.readValue(in, gtrid));
+            case 3 -> new PaxosRequest.Finish(gtrid, AcceptorRecords.readValue(in, gtrid), readBoolean(in));
             case 4 -> new PaxosRequest.Read(gtrid);
             case 5 -> new PaxosRequest.BranchDone(gtrid, readBranch(in));
             default -> throw new MalformedMessageException("unknown Paxos request kind " + kind);

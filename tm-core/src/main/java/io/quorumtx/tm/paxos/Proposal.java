@@ -160,6 +160,11 @@ public final class Proposal {
         return ballot;
     }
 
+    /** The acceptors that accepted the chosen value at this proposal's ballot (empty if it learned it otherwise). */
+    public Set<String> acceptedBy() {
+        return Set.copyOf(accepted);
+    }
+
     /** The highest ballot any answer named, or null. */
     public Ballot highestSeen() {
         return highestSeen;

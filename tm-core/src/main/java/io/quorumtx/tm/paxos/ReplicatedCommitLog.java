@@ -61,7 +61,12 @@ public final class ReplicatedCommitLog implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
     private static final int OUTBOX_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4096;
+    private static final int MAX_IN_FLIGHT = 4;
     private static final int KNOWN_LIMIT = 100_000;
+    /** How long a thrifty round-0 accept waits for its chosen majority before asking the other acceptors too. */
+    private static final long THRIFTY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long an acceptor that failed a request is passed over by thrifty accepts. */
+    private static final long UNHEALTHY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final String self;
     private final String proposerBase;
@@ -75,6 +80,9 @@ public final class ReplicatedCommitLog implements CommitLog {
     private final Duration lease;
     private final Map<String, Outbox> outboxes = new HashMap<>();
     private final Map<String, CommitRecord> unfinished = new ConcurrentHashMap<>();
+    /** The acceptors that accepted each of this node's unfinished commits: its END goes to them only. */
+    private final Map<String, Set<String>> acceptedBy = new ConcurrentHashMap<>();
+    private final Map<String, Long> unhealthyUntil = new ConcurrentHashMap<>();
     private final Map<String, PaxosValue> known = new ConcurrentHashMap<>();
     private final Set<String> doneBranches = ConcurrentHashMap.newKeySet();
     private final Map<String, LeaseView> leaseViews = new ConcurrentHashMap<>();
@@ -208,7 +216,8 @@ public final class ReplicatedCommitLog implements CommitLog {
     public void logCommit(CommitRecord record) {
         checkOpen();
         String gtrid = record.gtrid();
-        Attempt attempt = new Attempt(Proposal.coordinator(nextProposerId(), acceptors, PaxosValue.commit(record)));
+        Attempt attempt = new Attempt(Proposal.coordinator(nextProposerId(), acceptors, PaxosValue.commit(record)),
+                thriftyQuorum());
         PaxosValue value;
         try {
             value = attempt.run(commitTimeout);
@@ -223,17 +232,29 @@ public final class ReplicatedCommitLog implements CommitLog {
                     + " (this coordinator was presumed dead); it must roll back", true, null);
         }
         unfinished.put(gtrid, value.commit());
+        Set<String> by = attempt.acceptedBy();
+        if (!by.isEmpty()) {
+            acceptedBy.put(gtrid, by);
+        }
     }
 
+    /**
+     * Sends a lazy FINISH to the acceptors that accepted the COMMIT (the others never heard of
+     * it, and any majority a later takeover reaches includes one that did).
+     */
     @Override
     public void logEnd(String gtrid) {
         CommitRecord record = unfinished.remove(gtrid);
+        Set<String> targets = acceptedBy.remove(gtrid);
         forgetDone(gtrid);
         if (record == null || closed) {
             return;
         }
         known.remove(gtrid);
-        broadcast(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record)), (a, r) -> { });
+        PaxosRequest finish = new PaxosRequest.Finish(gtrid, PaxosValue.commit(record), false);
+        for (String a : targets == null ? acceptors : targets) {
+            outboxes.get(a).offer(finish, (x, r) -> { });
+        }
     }
 
     @Override
@@ -246,8 +267,9 @@ public final class ReplicatedCommitLog implements CommitLog {
             }
             record = v.commit();
         }
-        awaitQuorum(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record)), "the END of " + gtrid);
+        awaitQuorum(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record), true), "the END of " + gtrid);
         unfinished.remove(gtrid);
+        acceptedBy.remove(gtrid);
         known.remove(gtrid);
         forgetDone(gtrid);
     }
@@ -293,7 +315,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             seen = learner.highestSeen();
         }
         if (v == null) {
-            Attempt attempt = new Attempt(Proposal.takeover(gtrid, nextProposerId(), acceptors, seen));
+            Attempt attempt = new Attempt(Proposal.takeover(gtrid, nextProposerId(), acceptors, seen), acceptors);
             try {
                 v = attempt.run(commitTimeout);
             } catch (TimeoutException e) {
@@ -505,6 +527,27 @@ public final class ReplicatedCommitLog implements CommitLog {
 
     // ------------------------------------------------------------------ proposing
 
+    /**
+     * Thrifty Paxos for the commit path: round-0 accepts go first to a bare majority (this node's
+     * acceptor and the first healthy others), so in the common case one remote acceptor forces
+     * and answers per batch instead of all; the rest are asked when one of those fails or does
+     * not answer within {@value #THRIFTY_NANOS} ns. Safety does not depend on whom is asked.
+     */
+    private Set<String> thriftyQuorum() {
+        List<String> order = new ArrayList<>();
+        if (ownAcceptor != null) {
+            order.add(self);
+        }
+        long now = System.nanoTime();
+        for (String a : new java.util.TreeSet<>(acceptors)) {
+            Long until = unhealthyUntil.get(a);
+            if (!a.equals(self) && (until == null || until - now < 0)) {
+                order.add(a);
+            }
+        }
+        return order.size() < quorum ? acceptors : Set.copyOf(order.subList(0, quorum));
+    }
+
     private String nextProposerId() {
         return proposerBase + "." + Long.toString(proposals.incrementAndGet(), 36);
     }
@@ -579,12 +622,22 @@ public final class ReplicatedCommitLog implements CommitLog {
     /** One proposal being driven to a chosen value. */
     private final class Attempt implements Sink {
         private final Proposal proposal;
+        private final Set<String> firstTargets;
         private final CompletableFuture<PaxosValue> result = new CompletableFuture<>();
         private final Map<String, String> failures = new ConcurrentHashMap<>();
         private long progressNanos;
+        /** The first requests, not yet sent to the acceptors outside {@link #firstTargets}; null once they were. */
+        private List<PaxosRequest> heldBack;
 
-        Attempt(Proposal proposal) {
+        Attempt(Proposal proposal, Set<String> firstTargets) {
             this.proposal = proposal;
+            this.firstTargets = firstTargets;
+        }
+
+        Set<String> acceptedBy() {
+            synchronized (this) {
+                return proposal.acceptedBy();
+            }
         }
 
         PaxosValue run(Duration limit) throws TimeoutException {
@@ -593,17 +646,30 @@ public final class ReplicatedCommitLog implements CommitLog {
             synchronized (this) {
                 first = proposal.start();
                 progressNanos = System.nanoTime();
+                if (firstTargets.size() < acceptors.size()) {
+                    heldBack = first;
+                }
             }
-            send(first);
+            for (PaxosRequest r : first) {
+                for (String a : firstTargets) {
+                    outboxes.get(a).offer(r, this);
+                }
+            }
+            boolean thrifty = heldBack != null;
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new TimeoutException();
                 }
-                long wait = Math.min(left, requestTimeout.toNanos());
+                long wait = Math.min(left, thrifty ? THRIFTY_NANOS : requestTimeout.toNanos());
                 try {
                     return result.get(wait, TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
+                    if (thrifty) {
+                        thrifty = false;
+                        releaseHeldBack(); // the bare majority was slow: ask everyone
+                        continue;
+                    }
                     retry(); // no decision within a request timeout: a higher ballot
                 } catch (ExecutionException e) {
                     throw new IllegalStateException(e.getCause());
@@ -629,6 +695,9 @@ public final class ReplicatedCommitLog implements CommitLog {
                     progressNanos = System.nanoTime();
                 }
             }
+            if (!reply.ok() || !next.isEmpty()) {
+                releaseHeldBack();
+            }
             send(next);
             if (rejected) {
                 long jitter = ThreadLocalRandom.current().nextLong(5, 50);
@@ -639,6 +708,27 @@ public final class ReplicatedCommitLog implements CommitLog {
         @Override
         public void failed(String acceptor, Throwable cause) {
             failures.put(acceptor, String.valueOf(cause.getMessage()));
+            unhealthyUntil.put(acceptor, System.nanoTime() + UNHEALTHY_NANOS);
+            releaseHeldBack();
+        }
+
+        /** Sends the first requests to the acceptors a thrifty start passed over (once). */
+        private void releaseHeldBack() {
+            List<PaxosRequest> held;
+            synchronized (this) {
+                held = heldBack;
+                heldBack = null;
+            }
+            if (held == null || result.isDone()) {
+                return;
+            }
+            for (PaxosRequest r : held) {
+                for (String a : acceptors) {
+                    if (!firstTargets.contains(a)) {
+                        outboxes.get(a).offer(r, this);
+                    }
+                }
+            }
         }
 
         private void retry() {
@@ -650,6 +740,7 @@ public final class ReplicatedCommitLog implements CommitLog {
                 }
                 next = proposal.retry();
                 progressNanos = System.nanoTime();
+                heldBack = null; // the retry's prepares go to everyone
             }
             send(next);
         }
@@ -666,72 +757,109 @@ public final class ReplicatedCommitLog implements CommitLog {
     }
 
     /** Requests to one acceptor, batched: one message in flight, the next batch queues behind it. */
+    /**
+     * Requests to one acceptor, batched without a thread of its own: whichever caller finds the
+     * outbox idle sends everything queued as one message (group commit's leader/follower), up to
+     * {@value #MAX_IN_FLIGHT} messages in flight; while they are, requests queue up and the next
+     * completion sends them as the next batch. Answers are dispatched by the thread that completes
+     * them (the acceptor's, or the connection's reader), so neither a request nor a reply waits for
+     * a thread hand-off of ours. The queue is bounded.
+     */
     private final class Outbox {
         private final String acceptor;
-        private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(OUTBOX_CAPACITY);
-        private final Thread thread;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> queue =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
+        private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile boolean stopped;
 
         Outbox(String acceptor) {
             this.acceptor = acceptor;
-            thread = new Thread(this::run, "quorumtx-paxos-outbox-" + self + "-" + acceptor);
-            thread.setDaemon(true);
-            thread.start();
         }
 
         void offer(PaxosRequest request, Sink sink) {
-            if (stopped || !queue.offer(new Object[] {request, sink})) {
+            if (stopped || queued.incrementAndGet() > OUTBOX_CAPACITY) {
+                queued.decrementAndGet();
                 sink.failed(acceptor, new IOException("the outbox to acceptor " + acceptor + " is "
                         + (stopped ? "closed" : "full")));
+                return;
             }
+            queue.add(new Object[] {request, sink});
+            drain();
         }
 
         void stop() {
             stopped = true;
-            thread.interrupt();
+            List<Object[]> left = new ArrayList<>();
+            for (Object[] item = queue.poll(); item != null; item = queue.poll()) {
+                left.add(item);
+            }
+            dispatch(left, null, new IOException("the replicated log of " + self + " is closed"));
         }
 
-        private void run() {
-            List<Object[]> batch = new ArrayList<>();
-            while (!stopped) {
+        /** Sends queued requests while a message slot is free; exactly one thread sends at a time. */
+        private void drain() {
+            while (!queue.isEmpty() && inFlight.availablePermits() > 0 && draining.compareAndSet(false, true)) {
                 try {
-                    batch.add(queue.take());
-                } catch (InterruptedException e) {
-                    return;
+                    while (!queue.isEmpty() && inFlight.tryAcquire()) {
+                        List<Object[]> batch = new ArrayList<>();
+                        for (Object[] item = queue.poll(); item != null; item = batch.size() < MAX_BATCH
+                                ? queue.poll() : null) {
+                            batch.add(item);
+                        }
+                        queued.addAndGet(-batch.size());
+                        if (batch.isEmpty()) {
+                            inFlight.release();
+                            break;
+                        }
+                        sendBatch(batch);
+                    }
+                } finally {
+                    draining.set(false);
                 }
-                queue.drainTo(batch, MAX_BATCH - 1);
-                List<PaxosRequest> requests = new ArrayList<>(batch.size());
-                for (Object[] item : batch) {
-                    requests.add((PaxosRequest) item[0]);
+            }
+        }
+
+        private void sendBatch(List<Object[]> batch) {
+            List<PaxosRequest> requests = new ArrayList<>(batch.size());
+            for (Object[] item : batch) {
+                requests.add((PaxosRequest) item[0]);
+            }
+            CompletableFuture<PaxosMessage> reply;
+            try {
+                reply = send(acceptor, new PaxosMessage.Requests(requests));
+            } catch (RuntimeException e) {
+                reply = CompletableFuture.failedFuture(e);
+            }
+            reply.whenComplete((answer, failure) -> {
+                inFlight.release();
+                dispatch(batch, answer, failure);
+                drain();
+            });
+        }
+
+        private void dispatch(List<Object[]> batch, PaxosMessage answer, Throwable failure) {
+            if (answer instanceof PaxosMessage.Replies replies && replies.replies().size() == batch.size()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    deliver(batch.get(i), replies.replies().get(i));
                 }
-                PaxosMessage reply;
-                Throwable failure = null;
+                return;
+            }
+            Throwable why = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : failure;
+            if (why instanceof TimeoutException) {
+                why = new IOException("acceptor " + acceptor + " did not answer within " + requestTimeout);
+            } else if (why == null) {
+                why = new IOException(answer instanceof PaxosMessage.Error err ? err.message()
+                        : "unexpected answer " + answer);
+            }
+            for (Object[] item : batch) {
                 try {
-                    reply = send(acceptor, new PaxosMessage.Requests(requests))
-                            .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (ExecutionException e) {
-                    reply = null;
-                    failure = e.getCause();
-                } catch (TimeoutException e) {
-                    reply = null;
-                    failure = new IOException("acceptor " + acceptor + " did not answer within " + requestTimeout);
+                    ((Sink) item[1]).failed(acceptor, why);
+                } catch (RuntimeException e) {
+                    LOG.error("Handling a failure of acceptor {} failed", acceptor, e);
                 }
-                if (reply instanceof PaxosMessage.Replies replies && replies.replies().size() == batch.size()) {
-                    for (int i = 0; i < batch.size(); i++) {
-                        deliver(batch.get(i), replies.replies().get(i));
-                    }
-                } else {
-                    if (failure == null) {
-                        failure = new IOException(reply instanceof PaxosMessage.Error err ? err.message()
-                                : "unexpected answer " + reply);
-                    }
-                    for (Object[] item : batch) {
-                        ((Sink) item[1]).failed(acceptor, failure);
-                    }
-                }
-                batch.clear();
             }
         }
 

@@ -372,7 +372,7 @@ final class PaxosSimulation {
             }
             finishedBranches = true;
             log(this + " applied " + value + " and finishes the instance");
-            broadcast(List.of(new PaxosRequest.Finish(proposal.gtrid(), value)));
+            broadcast(List.of(new PaxosRequest.Finish(proposal.gtrid(), value, random.nextBoolean())));
         }
 
         @Override

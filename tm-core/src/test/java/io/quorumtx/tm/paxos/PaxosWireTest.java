@@ -21,7 +21,7 @@ class PaxosWireTest {
         return List.of(
                 new PaxosMessage.Requests(List.of(new PaxosRequest.Prepare(G, b), new PaxosRequest.Accept(G, b, COMMIT),
                         new PaxosRequest.Accept(G, Ballot.coordinator("n1"), PaxosValue.abort()),
-                        new PaxosRequest.Finish(G, COMMIT), new PaxosRequest.Read(G),
+                        new PaxosRequest.Finish(G, COMMIT, true), new PaxosRequest.Finish(G, COMMIT, false), new PaxosRequest.Read(G),
                         new PaxosRequest.BranchDone(G, new BranchRecord("db-a", "db-a")))),
                 new PaxosMessage.Replies(List.of(
                         new PaxosReply(PaxosReply.Kind.PROMISE, G, b, true, b, new Ballot(0, "n1"), COMMIT, false,
