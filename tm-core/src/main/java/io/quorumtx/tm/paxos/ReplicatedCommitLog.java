@@ -628,6 +628,10 @@ public final class ReplicatedCommitLog implements CommitLog {
         private long progressNanos;
         /** The first requests, not yet sent to the acceptors outside {@link #firstTargets}; null once they were. */
         private List<PaxosRequest> heldBack;
+        /** The requests of the current phase and ballot, and the acceptors that failed them (not refused). */
+        private List<PaxosRequest> current = List.of();
+        private final Set<String> currentFailures = new java.util.HashSet<>();
+        private boolean resendScheduled;
 
         Attempt(Proposal proposal, Set<String> firstTargets) {
             this.proposal = proposal;
@@ -645,6 +649,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             List<PaxosRequest> first;
             synchronized (this) {
                 first = proposal.start();
+                current = first;
                 progressNanos = System.nanoTime();
                 if (firstTargets.size() < acceptors.size()) {
                     heldBack = first;
@@ -693,6 +698,8 @@ public final class ReplicatedCommitLog implements CommitLog {
                 rejected = proposal.isRejected();
                 if (!next.isEmpty()) {
                     progressNanos = System.nanoTime();
+                    current = next;
+                    currentFailures.clear();
                 }
             }
             if (!reply.ok() || !next.isEmpty()) {
@@ -705,11 +712,43 @@ public final class ReplicatedCommitLog implements CommitLog {
             }
         }
 
+        /**
+         * An acceptor could not be asked (unreachable, refused the message, timed out). When so many
+         * failed that no majority can answer the current requests, they are sent again to every
+         * acceptor shortly (a peer that was restarting, or a connection in back-off, is back in
+         * milliseconds, not after a whole request timeout). Resending the same ballot is harmless.
+         */
         @Override
         public void failed(String acceptor, Throwable cause) {
             failures.put(acceptor, String.valueOf(cause.getMessage()));
             unhealthyUntil.put(acceptor, System.nanoTime() + UNHEALTHY_NANOS);
             releaseHeldBack();
+            synchronized (this) {
+                currentFailures.add(acceptor);
+                if (result.isDone() || resendScheduled || currentFailures.size() <= acceptors.size() - quorum) {
+                    return;
+                }
+                resendScheduled = true;
+            }
+            try {
+                timer.schedule(this::resend, 50, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the log is closing; the caller's deadline ends the attempt
+            }
+        }
+
+        private void resend() {
+            List<PaxosRequest> again;
+            synchronized (this) {
+                resendScheduled = false;
+                if (result.isDone()) {
+                    return;
+                }
+                currentFailures.clear();
+                heldBack = null;
+                again = current;
+            }
+            send(again);
         }
 
         /** Sends the first requests to the acceptors a thrifty start passed over (once). */
@@ -741,6 +780,8 @@ public final class ReplicatedCommitLog implements CommitLog {
                 next = proposal.retry();
                 progressNanos = System.nanoTime();
                 heldBack = null; // the retry's prepares go to everyone
+                current = next;
+                currentFailures.clear();
             }
             send(next);
         }
