@@ -110,7 +110,12 @@ final class PaxosSetup implements AutoCloseable {
     }
 
     private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config) {
-        Optional<String> node = NodeIdFile.read(dir);
+        Optional<String> node;
+        try {
+            node = NodeIdFile.read(dir);
+        } catch (CommitLogException e) {
+            throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + ". Nothing was changed.", e);
+        }
         if (node.isEmpty()) {
             throw new ToolException(ExitCodes.BAD_INPUT, ToolConfig.PAXOS_DIRECTORIES + " in " + config.source()
                     + " lists " + dir + ", which is not an acceptor directory (no " + NodeIdFile.FILE_NAME + " file)."

@@ -157,6 +157,12 @@ class ReplicatedLogToolTest {
         assertThat(scan.out()).contains("offline", "n2 answered", "n3 answered")
                 .containsPattern(committed.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+COMMIT\\s+COMMIT");
 
+        Result json = cli().run("scan", "--config", config.toString(), "--json");
+        var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(view.path("replicas").path("n2").asText()).isEqualTo("answered");
+        assertThat(view.path("replicas").path("n1").asText()).contains("not read");
+        assertThat(view.path("branches")).hasSize(4);
+
         Result resolve = cli().run("resolve", "--config", config.toString(), "--yes");
         assertThat(resolve.exit()).as(resolve.toString()).isEqualTo(ExitCodes.OK);
         assertThat(inDoubt()).isZero();

@@ -140,4 +140,37 @@ class ToolConfigTest {
                 .isEqualTo("jdbc:postgresql://db:5432/app?user=u&password=***&ssl=true");
         assertThat(UrlMask.mask("jdbc:mariadb://u:s3cret@db:3306/app")).isEqualTo("jdbc:mariadb://u:***@db:3306/app");
     }
+
+    @Test
+    void theReplicatedLogIsConfiguredByItsMembersAndASecretVariableOrAcceptorDirectories() throws Exception {
+        ToolConfig online = ToolConfig.load(write("paxos.members=n1=127.0.0.1:7801, n2=127.0.0.1:7802,n3=127.0.0.1:7803",
+                "paxos.secret.env=CLUSTER_SECRET", "paxos.lease=2s", URL, "database.bank-a.dialect=h2"));
+        ToolConfig.PaxosSettings p = online.paxos().orElseThrow();
+        assertThat(p.members()).containsExactly("n1=127.0.0.1:7801", "n2=127.0.0.1:7802", "n3=127.0.0.1:7803");
+        assertThat(p.secretEnv()).contains("CLUSTER_SECRET");
+        assertThat(p.lease()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p.offline()).isFalse();
+
+        ToolConfig offline = ToolConfig.load(write("paxos.members=n1=h:1,n2=h:2,n3=h:3",
+                "paxos.acceptor.directories=a/n1,/abs/n2", URL, "database.bank-a.dialect=h2"));
+        assertThat(offline.paxos().orElseThrow().acceptorDirectories())
+                .containsExactly(dir.resolve("a/n1"), Path.of("/abs/n2"));
+        assertThat(offline.paxos().orElseThrow().lease()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aReplicatedLogConfigurationWithMistakesIsRefusedWithTheKeyNamed() throws Exception {
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1,n2", "paxos.secret.env=S", URL,
+                "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.members")
+                .hasMessageContaining("'n2' is not of the form nodeId=host:port");
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", URL, "database.bank-a.dialect=h2")))
+                .hasMessageContaining("neither paxos.secret.env").hasMessageContaining("nor paxos.acceptor.directories");
+        assertThatThrownBy(() -> ToolConfig.load(write("log.directory=/x", "paxos.members=n1=h:1",
+                "paxos.secret.env=S", URL, "database.bank-a.dialect=h2")))
+                .hasMessageContaining("sets both log.directory").hasMessageContaining("paxos.members");
+        assertThatThrownBy(() -> ToolConfig.load(write("log.directory=/x", "paxos.secret.env=S", URL,
+                "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.secret.env").hasMessageContaining("needs paxos.members");
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", "paxos.secret.env=S", "paxos.lease=soon",
+                URL, "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.lease").hasMessageContaining("'soon'");
+    }
 }
