@@ -104,6 +104,8 @@ class PaxosFailoverTest {
         assertThat(p1.process.exitValue()).as("exit status of p1%s", p1).isEqualTo(PaxosNodeChild.CRASH_EXIT);
         assertThat(p1.has("CRASH " + point)).isTrue();
         assertThat(prepared("p1")).as("p1's branches left prepared by its death").isNotEmpty();
+        assertThat(p1.failed()).as("transfers of p1 that failed while it was alive (a live node is never taken"
+                + " over)%s", p1).isZero();
 
         Duration deadline = Duration.ofMillis(LEASE_MILLIS).plusSeconds(10);
         Await.until(deadline, "p2 or p3 finish every branch p1 left prepared", () -> prepared("p1").isEmpty());
@@ -219,6 +221,10 @@ class PaxosFailoverTest {
 
         int ok() {
             return (int) output().lines().filter(l -> l.startsWith("OK ")).count();
+        }
+
+        int failed() {
+            return (int) output().lines().filter(l -> l.startsWith("FAIL ")).count();
         }
 
         /** Commits that ended in doubt (their outcome is recovery's). */

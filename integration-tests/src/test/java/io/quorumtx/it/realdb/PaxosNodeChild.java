@@ -9,16 +9,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.internal.QuorumTransaction;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
-import jakarta.transaction.Status;
-import jakarta.transaction.TransactionManager;
 
 /**
  * One node of a three-node QuorumTX cluster in its own JVM: a transaction manager with the
@@ -33,7 +28,7 @@ import jakarta.transaction.TransactionManager;
  * and optionally point and hit. The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
  */
 public final class PaxosNodeChild {
-    static final int CRASH_EXIT = 77;
+    static final int CRASH_EXIT = RealDbCrashChild.CRASH_EXIT;
     static final String SECRET_VARIABLE = "QUORUMTX_TEST_CLUSTER_SECRET";
 
     private static volatile boolean stop;
@@ -59,7 +54,7 @@ public final class PaxosNodeChild {
                 .commitTimeout(Duration.ofMillis(Long.parseLong(a.get("commitTimeout"))))
                 .build();
         CrashInjector injector = a.containsKey("point")
-                ? injector(CrashPoint.valueOf(a.get("point")), Integer.parseInt(a.get("hit"))) : null;
+                ? RealDbCrashChild.injector(CrashPoint.valueOf(a.get("point")), Integer.parseInt(a.get("hit"))) : null;
 
         List<Bank> banks = topology.open(Path.of(a.get("data")), accounts, tables);
         try (RealDbCluster c = RealDbCluster.attach(banks, node, null, WrappingStyle.DIALECT, 4, b -> {
@@ -69,12 +64,13 @@ public final class PaxosNodeChild {
             Thread stdin = new Thread(PaxosNodeChild::readStop, "stdin");
             stdin.setDaemon(true);
             stdin.start();
-            emit("READY");
+            RealDbCrashChild.emit("READY");
             if (a.get("mode").equals("transfer")) {
                 for (int n = 1; !stop; n++) {
-                    transfer(c, n);
+                    RealDbCrashChild.transfer(c, n);
+                    Thread.sleep(10);
                 }
-                emit("STOPPED");
+                RealDbCrashChild.emit("STOPPED");
             }
             while (true) {
                 Thread.sleep(1000); // recovery and the acceptor run in the background until the parent kills us
@@ -94,51 +90,4 @@ public final class PaxosNodeChild {
         }
     }
 
-    private static CrashInjector injector(CrashPoint target, int hit) {
-        AtomicInteger hits = new AtomicInteger();
-        return (point, gtrid) -> {
-            if (point == target && hits.incrementAndGet() == hit) {
-                emit("CRASH " + point + " " + gtrid);
-                Runtime.getRuntime().halt(CRASH_EXIT);
-            }
-        };
-    }
-
-    private static void transfer(RealDbCluster c, int n) throws Exception {
-        TransactionManager tm = c.tm();
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long[] delta = new long[c.size()];
-        long sum = 0;
-        for (int i = 1; i < delta.length; i++) {
-            delta[i] = r.nextInt(1, 21);
-            sum += delta[i];
-        }
-        delta[0] = -sum;
-        try {
-            tm.begin();
-            emit("TX " + n + " " + ((QuorumTransaction) tm.getTransaction()).gtrid());
-            for (int i = 0; i < delta.length; i++) {
-                c.credit(i, 1 + r.nextInt(c.bank(i).accounts()), delta[i]);
-            }
-            tm.commit();
-            emit("OK " + n + " .");
-        } catch (Exception e) {
-            emit("FAIL " + n + " " + e.toString().replace('\n', ' '));
-            try {
-                if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
-                    tm.rollback();
-                }
-            } catch (IllegalStateException | jakarta.transaction.SystemException inDoubt) {
-                tm.suspend(); // an in-doubt transaction is recovery's now
-            }
-        }
-        Thread.sleep(10);
-    }
-
-    private static void emit(String line) {
-        synchronized (System.out) {
-            System.out.println(line);
-            System.out.flush();
-        }
-    }
 }

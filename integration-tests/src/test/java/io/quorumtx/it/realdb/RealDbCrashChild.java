@@ -61,7 +61,8 @@ public final class RealDbCrashChild {
         System.exit(0);
     }
 
-    private static CrashInjector injector(CrashPoint target, int hit) {
+    /** Halts the JVM (exit {@link #CRASH_EXIT}) the {@code hit}-th time a transaction reaches {@code target}. */
+    static CrashInjector injector(CrashPoint target, int hit) {
         AtomicInteger hits = new AtomicInteger();
         return (point, gtrid) -> {
             if (point == target && hits.incrementAndGet() == hit) {
@@ -71,8 +72,11 @@ public final class RealDbCrashChild {
         };
     }
 
-    /** One row in each bank, in bank order; the amounts sum to zero. */
-    private static void transfer(RealDbCluster c, int n) throws Exception {
+    /**
+     * One row in each bank, in bank order; the amounts sum to zero. A transfer whose outcome is in
+     * doubt (the commit record could not be confirmed) is reported as FAIL and left to recovery.
+     */
+    static void transfer(RealDbCluster c, int n) throws Exception {
         TransactionManager tm = c.tm();
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long[] delta = new long[c.size()];
@@ -90,15 +94,21 @@ public final class RealDbCrashChild {
             }
             tm.commit();
             emit("OK " + n + " .");
-        } catch (SQLException | RuntimeException | jakarta.transaction.RollbackException e) {
+        } catch (SQLException | RuntimeException | jakarta.transaction.RollbackException
+                 | jakarta.transaction.SystemException | jakarta.transaction.HeuristicMixedException
+                 | jakarta.transaction.HeuristicRollbackException e) {
             emit("FAIL " + n + " " + e.toString().replace('\n', ' '));
-            if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
-                tm.rollback();
+            try {
+                if (tm.getStatus() != Status.STATUS_NO_TRANSACTION) {
+                    tm.rollback();
+                }
+            } catch (IllegalStateException | jakarta.transaction.SystemException inDoubt) {
+                tm.suspend(); // an in-doubt transaction is recovery's now
             }
         }
     }
 
-    private static void emit(String line) {
+    static void emit(String line) {
         synchronized (System.out) {
             System.out.println(line);
             System.out.flush();
