@@ -68,13 +68,11 @@ public final class PaxosNodeChild {
             if (a.get("mode").equals("transfer")) {
                 for (int n = 1; !stop; n++) {
                     RealDbCrashChild.transfer(c, n);
-                    Thread.sleep(10);
+                    Thread.sleep(10); // pacing of the workload (not a wait): leaves the CPU to the other nodes
                 }
                 RealDbCrashChild.emit("STOPPED");
             }
-            while (true) {
-                Thread.sleep(1000); // recovery and the acceptor run in the background until the parent kills us
-            }
+            Thread.currentThread().join(); // recovery and the acceptor run in the background until the parent kills us
         }
     }
 
