@@ -62,6 +62,8 @@ public final class ReplicatedCommitLog implements CommitLog {
     private static final int OUTBOX_CAPACITY = 65_536;
     private static final int MAX_BATCH = 4096;
     private static final int MAX_IN_FLIGHT = 4;
+    /** Lazy FINISHes ride with the next batch of requests, or go on their own after this long. */
+    private static final long LAZY_FLUSH_MILLIS = 20;
     private static final int KNOWN_LIMIT = 100_000;
     /** How long a thrifty round-0 accept waits for its chosen majority before asking the other acceptors too. */
     private static final long THRIFTY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -119,6 +121,7 @@ public final class ReplicatedCommitLog implements CommitLog {
         if (renewLease) {
             long period = Math.max(1, lease.toMillis() / 3);
             timer.scheduleWithFixedDelay(this::leaseTick, 0, period, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(this::flushLazy, LAZY_FLUSH_MILLIS, LAZY_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -253,7 +256,7 @@ public final class ReplicatedCommitLog implements CommitLog {
         known.remove(gtrid);
         PaxosRequest finish = new PaxosRequest.Finish(gtrid, PaxosValue.commit(record), false);
         for (String a : targets == null ? acceptors : targets) {
-            outboxes.get(a).offer(finish, (x, r) -> { });
+            outboxes.get(a).offerLazy(finish);
         }
     }
 
@@ -548,6 +551,12 @@ public final class ReplicatedCommitLog implements CommitLog {
         return order.size() < quorum ? acceptors : Set.copyOf(order.subList(0, quorum));
     }
 
+    private void flushLazy() {
+        for (Outbox o : outboxes.values()) {
+            o.flushLazy();
+        }
+    }
+
     private String nextProposerId() {
         return proposerBase + "." + Long.toString(proposals.incrementAndGet(), 36);
     }
@@ -830,6 +839,26 @@ public final class ReplicatedCommitLog implements CommitLog {
             drain();
         }
 
+        private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> lazy =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Sink ignore = (a, r) -> { };
+
+        /** Queues a request nobody waits for: it rides with the next batch, or the periodic flush sends it. */
+        void offerLazy(PaxosRequest request) {
+            if (stopped || queued.incrementAndGet() > OUTBOX_CAPACITY) {
+                queued.decrementAndGet();
+                return; // lazy: a lost FINISH only leaves the instance for recovery to finish later
+            }
+            lazy.add(new Object[] {request, ignore});
+        }
+
+        void flushLazy() {
+            if (!lazy.isEmpty()) {
+                queue.add(lazy.poll()); // one lazy item in the main queue makes drain() send them all
+                drain();
+            }
+        }
+
         void stop() {
             stopped = true;
             List<Object[]> left = new ArrayList<>();
@@ -847,6 +876,10 @@ public final class ReplicatedCommitLog implements CommitLog {
                         List<Object[]> batch = new ArrayList<>();
                         for (Object[] item = queue.poll(); item != null; item = batch.size() < MAX_BATCH
                                 ? queue.poll() : null) {
+                            batch.add(item);
+                        }
+                        for (Object[] item = batch.size() < MAX_BATCH ? lazy.poll() : null; item != null;
+                             item = batch.size() < MAX_BATCH ? lazy.poll() : null) {
                             batch.add(item);
                         }
                         queued.addAndGet(-batch.size());
