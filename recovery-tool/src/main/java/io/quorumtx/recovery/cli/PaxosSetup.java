@@ -55,7 +55,7 @@ final class PaxosSetup implements AutoCloseable {
     static PaxosSetup open(ToolConfig config, CliContext context) {
         ToolConfig.PaxosSettings paxos = config.paxos().orElseThrow();
         Map<String, InetSocketAddress> members = ClusterConfig.parseMembers(paxos.members());
-        String toolId = ClusterConfig.TOOL_PREFIX + Long.toString(System.nanoTime() & 0xffffffffL, 36);
+        String toolId = ClusterConfig.newToolId();
         List<Acceptor> held = new ArrayList<>();
         PaxosTransport transport;
         try {

@@ -63,8 +63,12 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
 
     /** The configuration of the recovery tool: not a member, it reads and proposes under a tool id. */
     public static ClusterConfig forTool(Map<String, InetSocketAddress> members, byte[] secret) {
-        String id = TOOL_PREFIX + Long.toString(System.nanoTime() & 0xffffffffL, 36);
-        return new ClusterConfig(id, members, secret);
+        return new ClusterConfig(newToolId(), members, secret);
+    }
+
+    /** A fresh id for one run of the recovery tool (a proposer id no member uses). */
+    public static String newToolId() {
+        return TOOL_PREFIX + Long.toString(System.nanoTime() & 0xffffffffL, 36);
     }
 
     /** True if messages from {@code sender} are accepted: a member, or the recovery tool. */
@@ -108,6 +112,19 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
         return members.size() / 2 + 1;
     }
 
+    /** The members as {@code id=host:port,...}, sorted by id. */
+    public String describeMembers() {
+        StringBuilder text = new StringBuilder();
+        for (Map.Entry<String, InetSocketAddress> e : members.entrySet()) {
+            if (text.length() > 0) {
+                text.append(',');
+            }
+            text.append(e.getKey()).append('=').append(e.getValue().getHostString()).append(':')
+                    .append(e.getValue().getPort());
+        }
+        return text.toString();
+    }
+
     /** First 8 bytes of SHA-256 over the sorted {@code id=host:port} list. */
     public long membersDigest() {
         StringBuilder text = new StringBuilder();
@@ -141,6 +158,6 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
     /** Never shows the secret. */
     @Override
     public String toString() {
-        return "ClusterConfig[self=" + self + ", members=" + members + ", secret=***]";
+        return "ClusterConfig[self=" + self + ", members=" + describeMembers() + ", secret=***]";
     }
 }

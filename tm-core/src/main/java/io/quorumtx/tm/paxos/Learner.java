@@ -63,16 +63,6 @@ public final class Learner {
         return Set.copyOf(answered);
     }
 
-    /** True once a majority answered (the read is meaningful even if nothing is chosen). */
-    public boolean hasQuorum() {
-        return answered.size() >= quorum;
-    }
-
-    /** True once nothing more can be learned: chosen, or every acceptor answered. */
-    public boolean isComplete() {
-        return chosen != null || answered.size() == acceptors.size();
-    }
-
     /** The highest ballot any answer named (a takeover starts above it), or null. */
     public Ballot highestSeen() {
         return highestSeen;

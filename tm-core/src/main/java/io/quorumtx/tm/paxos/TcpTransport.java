@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -238,10 +237,11 @@ public final class TcpTransport implements PaxosTransport {
                     if (mismatchLogged.putIfAbsent(e.from(), Boolean.TRUE) == null) {
                         LOG.error("Node {} sent a Paxos message with another member list than this node's {}: every"
                                 + " node must list the same members; its requests are refused", e.from(),
-                                cluster.members());
+                                cluster.describeMembers());
                     }
                     reply(out, writeMac, writeLock, e, new PaxosMessage.Error("member lists differ: node "
-                            + cluster.self() + " has " + cluster.members() + "; every node must list the same members"));
+                            + cluster.self() + " has " + cluster.describeMembers() + "; every node must list the same"
+                            + " members"));
                     continue;
                 }
                 acceptor.handle(e.from(), e.message()).thenAccept(r -> reply(out, writeMac, writeLock, e, r));
@@ -429,10 +429,6 @@ public final class TcpTransport implements PaxosTransport {
                 }
             }
         }
-    }
-
-    static boolean isTimeout(Throwable t) {
-        return t instanceof TimeoutException;
     }
 
     private static void closeQuietly(Socket s) {
