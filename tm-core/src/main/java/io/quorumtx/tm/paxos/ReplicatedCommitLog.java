@@ -90,6 +90,14 @@ public final class ReplicatedCommitLog implements CommitLog {
     private final Map<String, LeaseView> leaseViews = new ConcurrentHashMap<>();
     private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
+    /**
+     * Lease messages go out on threads of their own, one at a time per acceptor, so a peer whose
+     * connection attempt hangs never delays this node's renewals at the others; takeovers run on
+     * yet another thread, so settling a dead member's transactions never delays them either.
+     */
+    private final java.util.concurrent.ExecutorService leaseSenders;
+    private final Map<String, java.util.concurrent.atomic.AtomicBoolean> leaseBusy = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ExecutorService takeovers;
     private volatile Runnable takeoverTrigger = () -> { };
     private volatile boolean ownScanDone;
     private volatile boolean closed;
@@ -113,11 +121,12 @@ public final class ReplicatedCommitLog implements CommitLog {
         for (String a : this.acceptors) {
             outboxes.put(a, new Outbox(a));
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "quorumtx-paxos-timer-" + self);
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("quorumtx-paxos-timer-" + self));
+        this.leaseSenders = Executors.newFixedThreadPool(this.acceptors.size(), daemon("quorumtx-paxos-lease-" + self));
+        this.takeovers = Executors.newSingleThreadExecutor(daemon("quorumtx-paxos-takeover-" + self));
+        for (String a : this.acceptors) {
+            leaseBusy.put(a, new java.util.concurrent.atomic.AtomicBoolean());
+        }
         if (renewLease) {
             long period = Math.max(1, lease.toMillis() / 3);
             timer.scheduleWithFixedDelay(this::leaseTick, 0, period, TimeUnit.MILLISECONDS);
@@ -367,6 +376,8 @@ public final class ReplicatedCommitLog implements CommitLog {
         }
         closed = true;
         timer.shutdownNow();
+        leaseSenders.shutdownNow();
+        takeovers.shutdownNow();
         for (Outbox o : outboxes.values()) {
             o.stop();
         }
@@ -476,13 +487,33 @@ public final class ReplicatedCommitLog implements CommitLog {
 
     // ------------------------------------------------------------------ leases
 
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private void leaseTick() {
         try {
             for (String a : acceptors) {
-                send(a, new PaxosMessage.Renew(self));
-                send(a, new PaxosMessage.LeaseQuery()).thenAccept(m -> {
-                    if (m instanceof PaxosMessage.LeaseReport r) {
-                        leaseViews.put(a, new LeaseView(System.nanoTime(), r.millisSinceRenewal()));
+                java.util.concurrent.atomic.AtomicBoolean busy = leaseBusy.get(a);
+                if (!busy.compareAndSet(false, true)) {
+                    continue; // the last renewal to this acceptor is still connecting
+                }
+                leaseSenders.execute(() -> {
+                    try {
+                        send(a, new PaxosMessage.Renew(self));
+                        send(a, new PaxosMessage.LeaseQuery()).thenAccept(m -> {
+                            if (m instanceof PaxosMessage.LeaseReport r) {
+                                leaseViews.put(a, new LeaseView(System.nanoTime(), r.millisSinceRenewal()));
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        LOG.debug("Lease message of node {} to {} failed: {}", self, a, e.toString());
+                    } finally {
+                        busy.set(false);
                     }
                 });
             }
@@ -516,7 +547,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             if (lapsed.add(node) && ownAcceptor != null) {
                 LOG.warn("The lease of node {} has lapsed (a majority of acceptors has not heard from it for {}); node {}"
                         + " takes over its unfinished transactions", node, lease, self);
-                timer.execute(() -> {
+                takeovers.execute(() -> {
                     if (takeOverInstancesOf(node)) {
                         takeoverTrigger.run();
                     } else {

@@ -50,7 +50,8 @@ class TcpTransportTest {
         for (int i = 1; i <= 3; i++) {
             logs.put("n" + i, ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n" + i)
                     .dataDirectory(dir.resolve("n" + i)).members(members).secret(PaxosCluster.SECRET)
-                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5)).build()));
+                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5))
+                    .lease(Duration.ofMillis(600)).build()));
         }
     }
 
@@ -142,5 +143,27 @@ class TcpTransportTest {
             assertThat(read.chosen().isCommit()).isTrue();
             assertThat(read.answered()).hasSizeGreaterThanOrEqualTo(2);
         }
+    }
+
+    @Test
+    void liveMembersKeepTheirLeasesOverTcpAndADeadOneLosesIt() throws Exception {
+        // Several lease lengths: a member that renews is never seen lapsed by the others.
+        long until = System.nanoTime() + Duration.ofMillis(2500).toNanos();
+        while (System.nanoTime() < until) {
+            for (String observer : List.of("n1", "n2", "n3")) {
+                for (String node : List.of("n1", "n2", "n3")) {
+                    assertThat(logs.get(observer).isOwnerLeaseLapsed(node)).as(observer + " sees " + node + " lapsed")
+                            .isFalse();
+                }
+            }
+            Thread.sleep(50); // sampling the lease view over a time span is the test
+        }
+        logs.remove("n3").close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!logs.get("n1").isOwnerLeaseLapsed("n3") && System.nanoTime() < deadline) {
+            Thread.sleep(20); // polling a condition with a deadline
+        }
+        assertThat(logs.get("n1").isOwnerLeaseLapsed("n3")).isTrue();
+        assertThat(logs.get("n1").isOwnerLeaseLapsed("n2")).isFalse();
     }
 }
