@@ -1,0 +1,113 @@
+package io.quorumtx.jdbc.lock;
+
+import io.quorumtx.jdbc.dialect.Dialect;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The lock table's SQL for one database. Every time comparison and every lease end is computed
+ * by the database ({@code CURRENT_TIMESTAMP} and friends), never from the client's clock.
+ *
+ * <pre>
+ * name        VARCHAR(200) PRIMARY KEY   the lock's name
+ * owner       VARCHAR(200)               the holder, NULL when free
+ * token       BIGINT NOT NULL            the fencing token of the last grant; only ever grows
+ * lease_until TIMESTAMP(3) WITH TIME ZONE when the holder's lease ends, by the database's clock
+ *             (MySQL/MariaDB: DATETIME(3) in UTC)
+ * </pre>
+ *
+ * Rows are never deleted: a released lock keeps its token, so the next grant's token is higher,
+ * across restarts and takeovers.
+ */
+final class LockSql {
+    /** Longest lock name (and owner id); longer ones are refused before any SQL runs. */
+    static final int MAX_NAME_LENGTH = 200;
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
+    private final String kind;
+    final String table;
+
+    private LockSql(String kind, String table) {
+        this.kind = kind;
+        this.table = table;
+    }
+
+    /**
+     * @throws IllegalArgumentException if the table name is not a plain SQL identifier (it goes
+     *     into SQL text, so nothing else is accepted) or the dialect is unknown
+     */
+    static LockSql of(Dialect dialect, String table) {
+        if (table == null || !TABLE.matcher(table).matches()) {
+            throw new IllegalArgumentException("Lock table name " + (table == null ? "is not set" : "'" + table + "'"
+                    + " is not allowed") + ": use 1 to 63 characters of [A-Za-z0-9_], starting with a letter or _");
+        }
+        String kind = dialect.name().toLowerCase(Locale.ROOT);
+        if (!kind.equals("h2") && !kind.equals("postgresql") && !kind.equals("mysql")) {
+            throw new IllegalArgumentException("No lock SQL for dialect " + dialect.name());
+        }
+        return new LockSql(kind, table.toLowerCase(Locale.ROOT));
+    }
+
+    /** The table's DDL for this database (also in the README). */
+    String createTable() {
+        // Time-zone-proof: PostgreSQL and H2 keep an instant, MySQL/MariaDB UTC (UTC_TIMESTAMP below).
+        String ts = kind.equals("mysql") ? "DATETIME(3)" : "TIMESTAMP(3) WITH TIME ZONE";
+        return "CREATE TABLE IF NOT EXISTS " + table + " (name VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL PRIMARY KEY, "
+                + "owner VARCHAR(" + MAX_NAME_LENGTH + "), token BIGINT NOT NULL, lease_until " + ts + ")";
+    }
+
+    /** Inserts a free row with token 0 (a duplicate key error means it exists: ignored by the caller). */
+    String insert() {
+        return "INSERT INTO " + table + " (name, owner, token, lease_until) VALUES (?, NULL, 0, NULL)";
+    }
+
+    /** Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3. */
+    String grant() {
+        return "UPDATE " + table + " SET owner = ?, token = token + 1, lease_until = " + plusMillis() + " WHERE name = ?"
+                + " AND (owner IS NULL OR lease_until < " + now() + ")";
+    }
+
+    /** Extends the lease of owner ?2 with token ?3 on lock ?4 by ?1 milliseconds, if it still holds it. */
+    String renew() {
+        return "UPDATE " + table + " SET lease_until = " + plusMillis() + " WHERE owner = ? AND token = ? AND name = ?"
+                + " AND lease_until >= " + now();
+    }
+
+    /** Frees lock ?3 if owner ?1 with token ?2 holds it (even with an expired lease nobody else took). */
+    String release() {
+        return "UPDATE " + table + " SET owner = NULL, lease_until = NULL WHERE owner = ? AND token = ? AND name = ?";
+    }
+
+    /** Frees lock ?1 whoever holds it (the operator's break). */
+    String breakLock() {
+        return "UPDATE " + table + " SET owner = NULL, lease_until = NULL WHERE name = ?";
+    }
+
+    /** Token of lock ?1 if owner ?2 holds it with a live lease. */
+    String heldToken() {
+        return "SELECT token FROM " + table + " WHERE name = ? AND owner = ? AND lease_until >= " + now();
+    }
+
+    /** Every lock: name, owner, token, lease end, and the database's now. */
+    String list() {
+        return "SELECT name, owner, token, lease_until, " + now() + " FROM " + table + " ORDER BY name";
+    }
+
+    /** A probe that the table has the expected columns. */
+    String probe() {
+        return "SELECT name, owner, token, lease_until FROM " + table + " WHERE 1 = 0";
+    }
+
+    private String now() {
+        return kind.equals("mysql") ? "UTC_TIMESTAMP(3)" : kind.equals("postgresql") ? "clock_timestamp()"
+                : "CURRENT_TIMESTAMP(3)";
+    }
+
+    private String plusMillis() {
+        return switch (kind) {
+            case "mysql" -> "DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? * 1000 MICROSECOND)";
+            case "postgresql" -> "clock_timestamp() + (? * INTERVAL '1 millisecond')";
+            default -> "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP(3))";
+        };
+    }
+}

@@ -1,0 +1,204 @@
+package io.quorumtx.jdbc.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The database lock service on H2, PostgreSQL and MariaDB (the servers' tests skip when absent,
+ * unless QUORUMTX_REQUIRE_DATABASES=1): mutual exclusion under contention between two services
+ * (as two processes would be), reentrancy, leases by the database's clock, fencing tokens that
+ * reject a stalled holder's write, renewal across several lease lengths, waiting with a deadline,
+ * and clear errors for bad input.
+ */
+class DatabaseLockServiceTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private HikariDataSource pool;
+    private String table;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        if (pool != null) {
+            LockBackend.drop(pool, table);
+            LockBackend.drop(pool, table + "_fence");
+            pool.close();
+        }
+    }
+
+    private DatabaseLockService service(LockBackend backend, Duration lease, boolean watchdog) {
+        if (pool == null) {
+            pool = backend.pool(dir);
+            table = LockBackend.freshTable();
+        }
+        DatabaseLockService s = DatabaseLockService.builder(pool, backend.dialect()).table(table).defaultLease(lease)
+                .watchdog(watchdog).backoff(Duration.ofMillis(2), Duration.ofMillis(50)).build();
+        open.add(s);
+        return s;
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void twoServicesWithFourThreadsEachNeverLoseAnUpdateOfACounterKeptUnderTheLock(LockBackend backend)
+            throws Exception {
+        List<DatabaseLockService> services = List.of(service(backend, Duration.ofSeconds(10), true),
+                service(backend, Duration.ofSeconds(10), true));
+        long[] counter = {0};
+        List<Long> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                DatabaseLockService s = services.get(t % 2);
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        try (LockHandle lock = s.acquire("counter")) {
+                            tokens.add(lock.token());
+                            long read = counter[0];
+                            Thread.yield(); // widen the window a lost update would need
+                            counter[0] = read + 1;
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(counter[0]).as("increments under the lock").isEqualTo(200);
+        assertThat(tokens).as("every grant has its own token").doesNotHaveDuplicates().hasSize(200);
+        assertThat(tokens.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void theSameThreadReentersAndTheLockIsFreeOnlyAfterTheLastHandle(LockBackend backend) throws Exception {
+        DatabaseLockService a = service(backend, Duration.ofSeconds(10), true);
+        DatabaseLockService b = service(backend, Duration.ofSeconds(10), true);
+        LockHandle outer = a.acquire("job");
+        LockHandle inner = a.acquire("job");
+        assertThat(inner.token()).isEqualTo(outer.token());
+        inner.close();
+        assertThat(outer.isHeld()).isTrue();
+        assertThat(b.tryAcquire("job", Duration.ZERO)).as("still held by the outer handle").isEmpty();
+        outer.close();
+        outer.close(); // a second close of a handle does nothing
+        try (LockHandle next = b.tryAcquire("job", Duration.ofSeconds(5)).orElseThrow()) {
+            assertThat(next.token()).isGreaterThan(outer.token());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void aHolderStalledPastItsLeaseLosesTheLockAndItsFencedWriteIsRejected(LockBackend backend) throws Exception {
+        DatabaseLockService stalled = service(backend, Duration.ofMillis(400), false); // no watchdog: a GC pause
+        DatabaseLockService other = service(backend, Duration.ofSeconds(10), true);
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + table + "_fence (id INT PRIMARY KEY, val VARCHAR(20), token BIGINT)");
+            s.execute("INSERT INTO " + table + "_fence VALUES (1, 'initial', 0)");
+        }
+        LockHandle old = stalled.acquire("resource");
+        Optional<LockHandle> taken = other.tryAcquire("resource", Duration.ofSeconds(10));
+        assertThat(taken).as("granted to another once the stalled holder's lease ended").isPresent();
+        assertThat(taken.get().token()).isGreaterThan(old.token());
+        assertThat(fencedWrite("new owner", taken.get().token())).isTrue();
+        assertThat(fencedWrite("stale write", old.token())).as("the stalled holder's write is fenced off").isFalse();
+        assertThat(old.isHeld()).isFalse();
+        assertThatThrownBy(old::renew).isInstanceOf(LockLostException.class).hasMessageContaining("is no longer held");
+        assertThatThrownBy(old::close).isInstanceOf(LockLostException.class)
+                .hasMessageContaining("Cannot release lock 'resource'");
+        taken.get().close();
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT val FROM " + table + "_fence WHERE id = 1")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("new owner");
+        }
+    }
+
+    /** The storage side of fencing: a write carries its token and loses to any higher token already written. */
+    private boolean fencedWrite(String value, long token) throws Exception {
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE " + table + "_fence SET val = ?, token = ? WHERE id = 1 AND token < ?")) {
+            ps.setString(1, value);
+            ps.setLong(2, token);
+            ps.setLong(3, token);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void theWatchdogKeepsALockAcrossSeveralLeaseLengthsAndStopsAfterRelease(LockBackend backend) throws Exception {
+        DatabaseLockService holder = service(backend, Duration.ofMillis(300), true);
+        DatabaseLockService waiter = service(backend, Duration.ofSeconds(10), true);
+        LockHandle lock = holder.acquire("long-job");
+        long start = System.nanoTime();
+        assertThat(waiter.tryAcquire("long-job", Duration.ofMillis(1500))).as("held through five lease lengths")
+                .isEmpty();
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(1500));
+        assertThat(lock.isHeld()).isTrue();
+        lock.close();
+        assertThat(waiter.tryAcquire("long-job", Duration.ofSeconds(5))).isPresent();
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void leasesAreMeasuredByTheDatabasesClock(LockBackend backend) throws Exception {
+        DatabaseLockService s = service(backend, Duration.ofSeconds(60), false);
+        try (LockHandle lock = s.acquire("clocked")) {
+            DatabaseLockService.LockInfo info = s.list().stream().filter(i -> i.name().equals("clocked")).findFirst()
+                    .orElseThrow();
+            assertThat(info.held()).isTrue();
+            assertThat(info.owner().orElseThrow()).startsWith(s.ownerId());
+            assertThat(info.token()).isEqualTo(lock.token());
+            Duration left = Duration.between(info.databaseNow(), info.leaseUntil().orElseThrow());
+            assertThat(left).isBetween(Duration.ofSeconds(50), Duration.ofSeconds(60));
+        }
+        assertThat(s.list().stream().filter(i -> i.name().equals("clocked")).findFirst().orElseThrow().held()).isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockBackend.class)
+    void badInputGetsAClearError(LockBackend backend) throws Exception {
+        DatabaseLockService s = service(backend, Duration.ofSeconds(10), true);
+        assertThatThrownBy(() -> s.acquire("")).hasMessageContaining("must not be empty");
+        assertThatThrownBy(() -> s.acquire("x".repeat(201))).hasMessageContaining("has 201 characters")
+                .hasMessageContaining("at most 200");
+        assertThatThrownBy(() -> s.acquire("a", Duration.ZERO)).hasMessageContaining("lease must be positive");
+        assertThatThrownBy(() -> s.tryAcquire("a", Duration.ofSeconds(-1))).hasMessageContaining("must not be negative");
+        assertThatThrownBy(() -> DatabaseLockService.builder(pool, backend.dialect()).table("locks; DROP TABLE x").build())
+                .hasMessageContaining("is not allowed").hasMessageContaining("[A-Za-z0-9_]");
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + "_fence (id INT PRIMARY KEY)");
+        }
+        assertThatThrownBy(() -> DatabaseLockService.builder(pool, backend.dialect()).table(table + "_fence").build())
+                .hasMessageContaining("cannot be used").hasMessageContaining("name, owner, token and lease_until");
+    }
+}

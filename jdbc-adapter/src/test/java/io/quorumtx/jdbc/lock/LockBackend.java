@@ -1,0 +1,74 @@
+package io.quorumtx.jdbc.lock;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.jdbc.testing.TestDatabases;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/** A database to keep locks in for a test: H2 (a file), PostgreSQL or MariaDB, with a fresh table name. */
+enum LockBackend {
+    H2 {
+        @Override
+        String url(Path dir) {
+            return "jdbc:h2:file:" + dir.resolve("locks").toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+        }
+
+        @Override
+        Dialect dialect() {
+            return Dialect.h2();
+        }
+    },
+    POSTGRESQL {
+        @Override
+        String url(Path dir) {
+            return TestDatabases.postgresql().url();
+        }
+
+        @Override
+        Dialect dialect() {
+            return Dialect.postgresql();
+        }
+    },
+    MARIADB {
+        @Override
+        String url(Path dir) {
+            return TestDatabases.mariadb().url();
+        }
+
+        @Override
+        Dialect dialect() {
+            return Dialect.mysql();
+        }
+    };
+
+    abstract String url(Path dir);
+
+    abstract Dialect dialect();
+
+    /** A pool on this backend (skips the test when the server is absent and not required). */
+    HikariDataSource pool(Path dir) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url(dir));
+        if (this == H2) {
+            config.setUsername("sa");
+        }
+        config.setMaximumPoolSize(12);
+        config.setPoolName("locks-" + name().toLowerCase());
+        return new HikariDataSource(config);
+    }
+
+    static String freshTable() {
+        return "locks_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    static void drop(HikariDataSource pool, String table) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + table);
+        }
+    }
+}
