@@ -2,6 +2,7 @@ package io.quorumtx.recovery;
 
 import io.quorumtx.recovery.cli.CliContext;
 import io.quorumtx.recovery.cli.ExitCodes;
+import io.quorumtx.recovery.cli.LocksCommand;
 import io.quorumtx.recovery.cli.LogCommand;
 import io.quorumtx.recovery.cli.ResolveCommand;
 import io.quorumtx.recovery.cli.ScanCommand;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = QuorumTxCli.Version.class,
         description = "QuorumTX: transactions across databases, and the tools to recover them.",
-        subcommands = {ScanCommand.class, ResolveCommand.class, LogCommand.class, DemoCommand.class,
+        subcommands = {ScanCommand.class, ResolveCommand.class, LogCommand.class, LocksCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class QuorumTxCli {
