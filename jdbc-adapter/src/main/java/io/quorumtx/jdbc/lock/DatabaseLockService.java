@@ -52,6 +52,8 @@ public final class DatabaseLockService implements AutoCloseable {
     private final Duration backoffInitial;
     private final Duration backoffMax;
     private final ScheduledExecutorService watchdog;
+    /** PostgreSQL only: waiters woken by LISTEN/NOTIFY when a lock is released; null elsewhere. */
+    private final PgNotifications notifications;
     /** Held locks by owner (this service's id and the thread) and name: reentrancy and the watchdog. */
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -68,6 +70,7 @@ public final class DatabaseLockService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }) : null;
+        this.notifications = b.dialect.name().equals("postgresql") ? new PgNotifications(dataSource, sql.table) : null;
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
@@ -118,7 +121,11 @@ public final class DatabaseLockService implements AutoCloseable {
             }
             // Back-off with jitter: contenders spread out instead of hammering the row together.
             long sleep = Math.min(left, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
-            TimeUnit.NANOSECONDS.sleep(sleep);
+            if (notifications != null) {
+                notifications.await(name, TimeUnit.NANOSECONDS.toMillis(sleep)); // or until a release is announced
+            } else {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
             backoff = Math.min(backoffMax.toNanos(), backoff * 2);
         }
     }
@@ -182,6 +189,7 @@ public final class DatabaseLockService implements AutoCloseable {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.breakLock())) {
             ps.setString(1, name);
             boolean found = ps.executeUpdate() == 1;
+            announceRelease(c, name);
             if (found) {
                 LOG.warn("Lock '{}' in table {} was broken by an operator: its holder no longer holds it", name,
                         sql.table);
@@ -206,6 +214,9 @@ public final class DatabaseLockService implements AutoCloseable {
         closed = true;
         if (watchdog != null) {
             watchdog.shutdownNow();
+        }
+        if (notifications != null) {
+            notifications.close();
         }
         for (Holder h : List.copyOf(held.values())) {
             try {
@@ -291,9 +302,26 @@ public final class DatabaseLockService implements AutoCloseable {
             ps.setString(i++, owner);
             ps.setLong(i++, token);
             ps.setString(i, name);
-            return ps.executeUpdate();
+            int rows = ps.executeUpdate();
+            if (statement.equals(sql.release()) && rows == 1) {
+                announceRelease(c, name);
+            }
+            return rows;
         } catch (SQLException e) {
             throw failure(what + " lock '" + name + "'", e);
+        }
+    }
+
+    /** PostgreSQL: wakes the waiters of {@code name} in every process (the release is committed: autocommit). */
+    private void announceRelease(Connection c, String name) {
+        if (notifications == null) {
+            return;
+        }
+        try {
+            notifications.notifyReleased(c, name);
+        } catch (SQLException e) {
+            LOG.debug("Could not announce the release of lock '{}' ({}); waiters find it at their next try", name,
+                    e.getMessage());
         }
     }
 

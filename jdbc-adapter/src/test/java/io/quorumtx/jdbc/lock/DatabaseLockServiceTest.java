@@ -201,4 +201,50 @@ class DatabaseLockServiceTest {
         assertThatThrownBy(() -> DatabaseLockService.builder(pool, backend.dialect()).table(table + "_fence").build())
                 .hasMessageContaining("cannot be used").hasMessageContaining("name, owner, token and lease_until");
     }
+
+    /**
+     * PostgreSQL wakes waiters by NOTIFY when a lock is released: with a back-off of 5 s the waiter
+     * still gets the lock well within a second of the release. (Without the notification it would
+     * sleep out its back-off.)
+     */
+    @org.junit.jupiter.api.Test
+    void onPostgresqlAReleaseWakesTheWaiterBeforeItsBackOffEnds() throws Exception {
+        pool = LockBackend.POSTGRESQL.pool(dir);
+        table = LockBackend.freshTable();
+        DatabaseLockService holder = DatabaseLockService.builder(pool, LockBackend.POSTGRESQL.dialect()).table(table)
+                .build();
+        DatabaseLockService waiter = DatabaseLockService.builder(pool, LockBackend.POSTGRESQL.dialect()).table(table)
+                .backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)).build();
+        open.add(holder);
+        open.add(waiter);
+        LockHandle held = holder.acquire("notified");
+        Thread[] waiterThread = new Thread[1];
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> waiterThread[0] = new Thread(r, "waiter"));
+        try {
+            Future<Optional<LockHandle>> waiting = thread.submit(() -> waiter.tryAcquire("notified", Duration.ofSeconds(20)));
+            // The waiter failed its first attempt and waits (its LISTEN is in place before it waits).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && !waitsOnItsMonitor(waiterThread[0])) {
+                Thread.sleep(10); // polling a condition with a deadline
+            }
+            assertThat(waitsOnItsMonitor(waiterThread[0])).as("the waiter waits for a notification").isTrue();
+            assertThat(waiting.isDone()).isFalse();
+            long released = System.nanoTime();
+            held.close();
+            Optional<LockHandle> got = waiting.get(20, TimeUnit.SECONDS);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
+            assertThat(got).isPresent();
+            assertThat(tookMillis).as("woken by NOTIFY, not by the 5 s back-off").isLessThan(2500);
+            got.get().close();
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    /** Waiting in the notification monitor (Object.wait), not still listening or trying. */
+    private static boolean waitsOnItsMonitor(Thread t) {
+        return t != null && t.getState() == Thread.State.TIMED_WAITING
+                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().equals("java.lang.Object")
+                && f.getMethodName().equals("wait"));
+    }
 }
