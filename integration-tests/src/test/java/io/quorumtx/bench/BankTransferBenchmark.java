@@ -58,6 +58,11 @@ public final class BankTransferBenchmark {
         Results.printTargets(results);
         System.out.println("Wrote " + out.resolve("results.csv").toAbsolutePath()
                 + (warnings > 0 ? " -- " + warnings + " correctness WARNING(s) above" : ""));
+        if (Boolean.parseBoolean(System.getProperty("bench.locks", "true"))) {
+            System.out.println();
+            System.out.println("Lock benchmark (-Dbench.locks=false to skip)");
+            LockBenchmark.run(out, config.serverWarmUp(), config.serverMeasure());
+        }
         // Narayana's reaper and Atomikos' threads are not daemons everywhere; end the JVM explicitly.
         System.exit(0);
     }

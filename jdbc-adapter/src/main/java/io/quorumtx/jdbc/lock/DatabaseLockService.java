@@ -56,6 +56,10 @@ public final class DatabaseLockService implements AutoCloseable {
     private final PgNotifications notifications;
     /** Held locks by owner (this service's id and the thread) and name: reentrancy and the watchdog. */
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
+    /** One turn per lock name among this service's threads (see tryAcquire). */
+    private final Map<String, java.util.concurrent.Semaphore> local = new ConcurrentHashMap<>();
+    /** Lock names whose row is known to exist: no INSERT attempt for them. */
+    private final java.util.Set<String> rowsKnown = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private DatabaseLockService(Builder b) {
@@ -106,11 +110,34 @@ public final class DatabaseLockService implements AutoCloseable {
             return Optional.of(mine.enter()); // reentrant: same owner thread
         }
         long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
+        // Threads of this service queue for the name here first (FIFO), so only one of them at a
+        // time contends for the row in the database; other processes contend with that one.
+        java.util.concurrent.Semaphore turn = local.computeIfAbsent(name, n -> new java.util.concurrent.Semaphore(1, true));
+        if (wait == null) {
+            turn.acquire();
+        } else if (!turn.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            return Optional.empty();
+        }
+        boolean granted = false;
+        try {
+            Optional<LockHandle> handle = grantOrWait(name, owner, lease, deadline, turn);
+            granted = handle.isPresent();
+            return handle;
+        } finally {
+            if (!granted) {
+                turn.release();
+            }
+        }
+    }
+
+    /** The database part of an acquire, holding this service's turn for the name. */
+    private Optional<LockHandle> grantOrWait(String name, String owner, Duration lease, long deadline,
+                                             java.util.concurrent.Semaphore turn) throws InterruptedException {
         long backoff = backoffInitial.toNanos();
         while (true) {
             Optional<Long> token = grant(name, owner, lease);
             if (token.isPresent()) {
-                Holder h = new Holder(name, owner, token.get(), lease);
+                Holder h = new Holder(name, owner, token.get(), lease, turn);
                 held.put(key(owner, name), h);
                 h.scheduleRenewal();
                 return Optional.of(h.enter());
@@ -238,41 +265,37 @@ public final class DatabaseLockService implements AutoCloseable {
 
     // ------------------------------------------------------------------ SQL
 
+    /**
+     * One attempt: the granting UPDATE (the database decides, by its clock, whether the lock is
+     * free or its lease has ended), then this grant's token. The row is inserted first only the
+     * first time this service meets the name.
+     */
     private Optional<Long> grant(String name, String owner, Duration lease) {
         try (Connection c = dataSource.getConnection()) {
-            boolean autoCommit = c.getAutoCommit();
-            try {
-                if (!autoCommit) {
-                    c.setAutoCommit(true);
-                }
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            if (!rowsKnown.contains(name)) {
                 insertIfAbsent(c, name);
-                c.setAutoCommit(false);
-                try {
-                    int granted;
-                    try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
-                        ps.setString(1, owner);
-                        ps.setLong(2, lease.toMillis());
-                        ps.setString(3, name);
-                        granted = ps.executeUpdate();
-                    }
-                    Long token = null;
-                    if (granted == 1) {
-                        try (PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
-                            ps.setString(1, name);
-                            ps.setString(2, owner);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                token = rs.next() ? rs.getLong(1) : null;
-                            }
-                        }
-                    }
-                    c.commit();
-                    return Optional.ofNullable(token);
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
+                rowsKnown.add(name);
+            }
+            int granted;
+            try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
+                ps.setString(1, owner);
+                ps.setLong(2, lease.toMillis());
+                ps.setString(3, name);
+                granted = ps.executeUpdate();
+            }
+            if (granted != 1) {
+                return Optional.empty();
+            }
+            // Ours until the lease ends: nobody else can change the token before, so reading it now is exact.
+            try (PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
+                ps.setString(1, name);
+                ps.setString(2, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
                 }
-            } finally {
-                c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             if (isConflict(e)) {
@@ -370,16 +393,18 @@ public final class DatabaseLockService implements AutoCloseable {
         final String owner;
         final long token;
         final Duration lease;
+        private final java.util.concurrent.Semaphore turn;
         private int count;
         private boolean freed;
         volatile boolean lost;
         private java.util.concurrent.ScheduledFuture<?> renewal;
 
-        Holder(String name, String owner, long token, Duration lease) {
+        Holder(String name, String owner, long token, Duration lease, java.util.concurrent.Semaphore turn) {
             this.name = name;
             this.owner = owner;
             this.token = token;
             this.lease = lease;
+            this.turn = turn;
         }
 
         synchronized LockHandle enter() {
@@ -435,9 +460,14 @@ public final class DatabaseLockService implements AutoCloseable {
             freed = true;
             stopRenewal();
             held.remove(key(owner, name), this);
-            if (update(sql.release(), "release", -1, owner, token, name) != 1) {
-                throw new LockLostException("Cannot release lock '" + name + "' (token " + token + "): " + owner
-                        + " no longer holds it (its lease ended and another owner took it, or an operator broke it)");
+            try {
+                if (update(sql.release(), "release", -1, owner, token, name) != 1) {
+                    throw new LockLostException("Cannot release lock '" + name + "' (token " + token + "): " + owner
+                            + " no longer holds it (its lease ended and another owner took it, or an operator broke"
+                            + " it)");
+                }
+            } finally {
+                turn.release(); // the next thread of this service may try
             }
         }
 
