@@ -4,12 +4,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
+
+import io.quorumtx.it.support.ChildArgs;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.lock.DatabaseLockService;
 import io.quorumtx.jdbc.lock.LockHandle;
@@ -28,11 +30,7 @@ public final class LockChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            a.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Map<String, String> a = ChildArgs.parse(args);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(a.get("url"));
         config.setUsername(a.get("user"));

@@ -6,10 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
@@ -37,11 +37,7 @@ public final class PaxosNodeChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            a.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Map<String, String> a = ChildArgs.parse(args);
         Topology topology = Topology.valueOf(a.get("topology"));
         String node = a.get("node");
         int accounts = Integer.parseInt(a.get("accounts"));

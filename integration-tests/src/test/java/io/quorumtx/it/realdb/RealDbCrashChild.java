@@ -3,12 +3,12 @@ package io.quorumtx.it.realdb;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
@@ -35,11 +35,7 @@ public final class RealDbCrashChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            a.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        Map<String, String> a = ChildArgs.parse(args);
         Topology topology = Topology.valueOf(a.get("topology"));
         WrappingStyle style = WrappingStyle.valueOf(a.get("style"));
         Path dir = Path.of(a.get("dir"));
