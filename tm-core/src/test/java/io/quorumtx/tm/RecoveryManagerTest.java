@@ -163,6 +163,30 @@ class RecoveryManagerTest {
         }
     }
 
+    /**
+     * A commit whose branches live on two databases registered one after the other: each
+     * registration's pass scans only its new database, and the END must still be written once
+     * the second branch is finished (the first is known finished by its BRANCH_DONE record).
+     * CI once timed out here when the two registrations happened to get separate passes.
+     */
+    @Test
+    void aCommitOverTwoDatabasesRegisteredOneAfterTheOtherIsEnded() throws Exception {
+        String old = QuorumXid.formatGtrid("n1", "oldepoch", 2, System.currentTimeMillis());
+        log.logCommit(new CommitRecord(old, List.of(new BranchRecord("db-a", "db-a"), new BranchRecord("db-b", "db-b")),
+                System.currentTimeMillis()));
+        a.addPrepared(new QuorumXid(old, "db-a"));
+        b.addPrepared(new QuorumXid(old, "db-b"));
+        try (QuorumTransactionManager tm = builder().build()) {
+            tm.registerResource(new ScriptedRecoverableResource("db-a", a));
+            tm.awaitRecovered("db-a"); // db-a's pass is over before db-b exists
+            assertThat(a.committed()).containsExactly(new QuorumXid(old, "db-a"));
+            assertThat(log.ends()).doesNotContain(old);
+            tm.registerResource(new ScriptedRecoverableResource("db-b", b));
+            Conditions.await("db-b's pass finishes the commit and writes END", WITHIN, () -> log.ends().contains(old));
+            assertThat(b.committed()).containsExactly(new QuorumXid(old, "db-b"));
+        }
+    }
+
     @Test
     void otherNodesBranchesAreLeftAndOtherTransactionManagersXidsIgnored() {
         String theirs = QuorumXid.formatGtrid("n2", "epoch", 1, System.currentTimeMillis() - 3_600_000);

@@ -397,7 +397,7 @@ public final class Recovery {
                 continue; // END queued (the log applies it asynchronously)
             }
             Map<String, String> blockedBy = new LinkedHashMap<>(
-                    RecoveryPass.blockers(record.branches(), known, last.unreachableResources()));
+                    RecoveryPass.blockers(log, record, known, last.unreachableResources()));
             for (InDoubtBranch b : last.branches()) {
                 if (b.gtrid().equals(record.gtrid())) {
                     blockedBy.putIfAbsent(b.resourceName(), "branch " + b.xid().branchQualifier() + " is still prepared");

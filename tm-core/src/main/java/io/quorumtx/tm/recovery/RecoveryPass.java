@@ -84,8 +84,7 @@ final class RecoveryPass implements AutoCloseable {
             }
             // Read after the scans: a commit logged while they ran is then either listed here or
             // its branches were already prepared (and seen, or committed) when the scans ran.
-            List<UnfinishedCommit> unfinished = unfinishedWithoutBranches(log.unfinished(), branches, resources,
-                    unreachable);
+            List<UnfinishedCommit> unfinished = unfinishedWithoutBranches(log, branches, resources, unreachable);
             pass.result = new ScanResult(branches, unfinished, unreachable);
             return pass;
         } catch (RuntimeException | Error e) {
@@ -94,8 +93,9 @@ final class RecoveryPass implements AutoCloseable {
         }
     }
 
-    private static List<UnfinishedCommit> unfinishedWithoutBranches(List<CommitRecord> unfinished,
+    private static List<UnfinishedCommit> unfinishedWithoutBranches(CommitLog log,
             List<InDoubtBranch> branches, List<RecoverableResource> resources, Map<String, String> unreachable) {
+        List<CommitRecord> unfinished = log.unfinished();
         Set<String> listedGtrids = new HashSet<>();
         for (InDoubtBranch b : branches) {
             listedGtrids.add(b.gtrid());
@@ -110,15 +110,25 @@ final class RecoveryPass implements AutoCloseable {
                 continue;
             }
             result.add(new UnfinishedCommit(record.gtrid(), Instant.ofEpochMilli(record.decidedAtMillis()),
-                    record.branches(), blockers(record.branches(), known, unreachable)));
+                    record.branches(), blockers(log, record, known, unreachable)));
         }
         return result;
     }
 
-    static Map<String, String> blockers(List<BranchRecord> branches, Set<String> known, Map<String, String> unreachable) {
+    /**
+     * What keeps a logged commit from its END: each branch that is neither recorded finished
+     * (BRANCH_DONE, forced only after its database finished it) nor checked absent by a scan of
+     * its resource. A pass over a subset of the resources can thus still end a commit whose other
+     * branches an earlier pass finished.
+     */
+    static Map<String, String> blockers(CommitLog log, CommitRecord record, Set<String> known,
+                                        Map<String, String> unreachable) {
         Map<String, String> blockedBy = new LinkedHashMap<>();
-        for (BranchRecord branch : branches) {
+        for (BranchRecord branch : record.branches()) {
             String name = branch.resourceName();
+            if (log.isBranchDone(record.gtrid(), branch)) {
+                continue;
+            }
             if (!known.contains(name)) {
                 blockedBy.put(name, "resource " + name + " is not registered with (or configured for) recovery;"
                         + " register it under that name so its branch can be checked");
