@@ -316,6 +316,7 @@ public final class DatabaseLockService implements AutoCloseable {
         }
     }
 
+    /** Runs a renew ({@code millis} >= 0) or a release ({@code millis} < 0, announced to waiters) of one grant. */
     private int update(String statement, String what, long millis, String owner, long token, String name) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
             int i = 1;
@@ -326,7 +327,7 @@ public final class DatabaseLockService implements AutoCloseable {
             ps.setLong(i++, token);
             ps.setString(i, name);
             int rows = ps.executeUpdate();
-            if (statement.equals(sql.release()) && rows == 1) {
+            if (millis < 0 && rows == 1) {
                 announceRelease(c, name);
             }
             return rows;

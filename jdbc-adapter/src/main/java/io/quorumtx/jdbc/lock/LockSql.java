@@ -26,10 +26,41 @@ final class LockSql {
 
     private final String kind;
     final String table;
+    // The statements of every acquire, renew and release, built once.
+    private final String insert;
+    private final String grant;
+    private final String renew;
+    private final String release;
+    private final String heldToken;
 
     private LockSql(String kind, String table) {
         this.kind = kind;
         this.table = table;
+        this.insert = buildInsert();
+        this.grant = buildGrant();
+        this.renew = buildRenew();
+        this.release = buildRelease();
+        this.heldToken = buildHeldToken();
+    }
+
+    String insert() {
+        return insert;
+    }
+
+    String grant() {
+        return grant;
+    }
+
+    String renew() {
+        return renew;
+    }
+
+    String release() {
+        return release;
+    }
+
+    String heldToken() {
+        return heldToken;
     }
 
     /**
@@ -57,24 +88,24 @@ final class LockSql {
     }
 
     /** Inserts a free row with token 0 (a duplicate key error means it exists: ignored by the caller). */
-    String insert() {
+    private String buildInsert() {
         return "INSERT INTO " + table + " (name, owner, token, lease_until) VALUES (?, NULL, 0, NULL)";
     }
 
     /** Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3. */
-    String grant() {
+    private String buildGrant() {
         return "UPDATE " + table + " SET owner = ?, token = token + 1, lease_until = " + plusMillis() + " WHERE name = ?"
                 + " AND (owner IS NULL OR lease_until < " + now() + ")";
     }
 
     /** Extends the lease of owner ?2 with token ?3 on lock ?4 by ?1 milliseconds, if it still holds it. */
-    String renew() {
+    private String buildRenew() {
         return "UPDATE " + table + " SET lease_until = " + plusMillis() + " WHERE owner = ? AND token = ? AND name = ?"
                 + " AND lease_until >= " + now();
     }
 
     /** Frees lock ?3 if owner ?1 with token ?2 holds it (even with an expired lease nobody else took). */
-    String release() {
+    private String buildRelease() {
         return "UPDATE " + table + " SET owner = NULL, lease_until = NULL WHERE owner = ? AND token = ? AND name = ?";
     }
 
@@ -84,7 +115,7 @@ final class LockSql {
     }
 
     /** Token of lock ?1 if owner ?2 holds it with a live lease. */
-    String heldToken() {
+    private String buildHeldToken() {
         return "SELECT token FROM " + table + " WHERE name = ? AND owner = ? AND lease_until >= " + now();
     }
 
