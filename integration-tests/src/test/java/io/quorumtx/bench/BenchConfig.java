@@ -32,7 +32,8 @@ record BenchConfig(
         int accounts) {
 
     static final List<String> ALL_SYSTEMS =
-            List.of("quorumtx-xa", "quorumtx-dialect", "quorumtx-paxos3", "narayana", "atomikos", "raw-xa");
+            List.of("quorumtx-xa", "quorumtx-dialect", "quorumtx-paxos3", "quorumtx-3pc", "quorumtx-3pc-paxos3",
+                    "narayana", "atomikos", "raw-xa");
     /** Not in the default run: QuorumTX's TM with hand-enlisted XAResources, to split TM from adapter cost. */
     static final List<String> DIAGNOSTIC_SYSTEMS = List.of("quorumtx-tm");
 

@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.log.LocalCommitLog;
@@ -38,9 +39,9 @@ final class QuorumSystem implements TransferSystem {
     private final HikariDataSource hikariA;
     private final HikariDataSource hikariB;
 
-    private QuorumSystem(Path logDirectory, boolean xa, BankDatabase a, BankDatabase b, int threads)
-            throws SQLException {
-        this(local(logDirectory), xa ? "bench-xa" : "bench-dialect", xa, a, b, threads);
+    private QuorumSystem(Path logDirectory, boolean xa, BankDatabase a, BankDatabase b, int threads,
+            CommitProtocolType protocol) throws SQLException {
+        this(local(logDirectory), xa ? "bench-xa" : "bench-dialect", xa, a, b, threads, protocol);
     }
 
     /** The log of a system: its manager's settings, its diagnostics, and what to close after the manager. */
@@ -55,8 +56,8 @@ final class QuorumSystem implements TransferSystem {
         return new LogSetup(b -> b.commitLog(log), diagnostics::sinceLastCall, () -> { });
     }
 
-    private QuorumSystem(LogSetup logSetup, String nodeId, boolean xa, BankDatabase a, BankDatabase b, int threads)
-            throws SQLException {
+    private QuorumSystem(LogSetup logSetup, String nodeId, boolean xa, BankDatabase a, BankDatabase b, int threads,
+            CommitProtocolType protocol) throws SQLException {
         // One connection more than threads: QuorumTX's recovery pass borrows one from the same pool,
         // and with exactly one per thread it waited out the pool's 30 s timeout (seen at 1 thread).
         int poolSize = threads + 1;
@@ -64,6 +65,7 @@ final class QuorumSystem implements TransferSystem {
         cluster = logSetup.cluster();
         tm = logSetup.settings().apply(QuorumTransactionManager.builder()
                 .nodeId(nodeId)
+                .defaultProtocol(protocol)
                 .defaultTimeout(Duration.ofSeconds(60)))
                 .build();
         if (xa) {
@@ -83,12 +85,21 @@ final class QuorumSystem implements TransferSystem {
 
     static QuorumSystem xa(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
             throws SQLException {
-        return new QuorumSystem(logDirectory, true, a, b, poolSize);
+        return new QuorumSystem(logDirectory, true, a, b, poolSize, CommitProtocolType.TWO_PHASE);
+    }
+
+    /**
+     * {@code quorumtx-3pc}: as {@code quorumtx-xa}, every transaction committed with three-phase
+     * commit (a pre-commit marker written into both databases before the branches commit).
+     */
+    static QuorumSystem threePhase(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
+            throws SQLException {
+        return new QuorumSystem(logDirectory, true, a, b, poolSize, CommitProtocolType.THREE_PHASE);
     }
 
     static QuorumSystem dialect(Path logDirectory, BankDatabase a, BankDatabase b, int poolSize)
             throws SQLException {
-        return new QuorumSystem(logDirectory, false, a, b, poolSize);
+        return new QuorumSystem(logDirectory, false, a, b, poolSize, CommitProtocolType.TWO_PHASE);
     }
 
     /**
@@ -96,13 +107,19 @@ final class QuorumSystem implements TransferSystem {
      * acceptors in three processes on loopback ({@link PaxosTrio}); this JVM is member n1.
      */
     static QuorumSystem paxos3(Path directory, BankDatabase a, BankDatabase b, int poolSize) throws Exception {
+        return paxos3(directory, a, b, poolSize, CommitProtocolType.TWO_PHASE);
+    }
+
+    /** {@code quorumtx-3pc-paxos3}: {@code quorumtx-paxos3} with three-phase commit. */
+    static QuorumSystem paxos3(Path directory, BankDatabase a, BankDatabase b, int poolSize,
+            CommitProtocolType protocol) throws Exception {
         PaxosTrio trio = new PaxosTrio(directory);
         try {
             // The log replicatedLog(...) would open, held here to report its acceptor's batching.
             io.quorumtx.tm.paxos.ReplicatedCommitLog log = io.quorumtx.tm.paxos.ReplicatedCommitLog.open(trio.ownConfig());
             trio.ownAcceptor(log.acceptor());
             return new QuorumSystem(new LogSetup(bld -> bld.commitLog(log), trio::sinceLastCall, trio), "n1", true, a, b,
-                    poolSize);
+                    poolSize, protocol);
         } catch (Exception | Error e) {
             trio.close();
             throw e;

@@ -14,6 +14,9 @@ final class Systems {
             case "quorumtx-xa" -> QuorumSystem.xa(logs(out, name, run), a, b, maxThreads);
             case "quorumtx-dialect" -> QuorumSystem.dialect(logs(out, name, run), a, b, maxThreads);
             case "quorumtx-paxos3" -> QuorumSystem.paxos3(logs(out, name, run), a, b, maxThreads);
+            case "quorumtx-3pc" -> QuorumSystem.threePhase(logs(out, name, run), a, b, maxThreads);
+            case "quorumtx-3pc-paxos3" -> QuorumSystem.paxos3(logs(out, name, run), a, b, maxThreads,
+                    io.quorumtx.tm.CommitProtocolType.THREE_PHASE);
             case "raw-xa" -> new RawXaSystem(a, b);
             case "quorumtx-tm" -> new QuorumTmOnlySystem(a, b, logs(out, name, run));
             case "narayana" -> new NarayanaSystem(a, b, out.resolve("narayana"));

@@ -1,7 +1,9 @@
 package io.quorumtx.jdbc;
 
 import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
+import io.quorumtx.jdbc.internal.PreCommitMarkerTable;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.xid.NodeIds;
 import java.util.Objects;
@@ -28,17 +30,32 @@ public final class RecoveryResources {
      * recovery connection is one {@code getConnection()}, closed when recovery is done with it.
      */
     public static RecoverableResource dialect(String name, DataSource dataSource, Dialect dialect) {
+        return dialect(name, dataSource, dialect, TransactionalDataSource.DEFAULT_MARKER_TABLE);
+    }
+
+    /**
+     * As {@link #dialect(String, DataSource, Dialect)}, reading three-phase-commit pre-commit markers
+     * from {@code markerTable} (the name the application's TransactionalDataSource uses).
+     */
+    public static RecoverableResource dialect(String name, DataSource dataSource, Dialect dialect, String markerTable) {
         validName(name);
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(dialect, "dialect");
-        return Participants.dialect(name, dataSource, dialect);
+        return Participants.dialect(name, dataSource, dialect,
+                new PreCommitMarkerTable(name, markerTable, false, MarkerConnections.of(dataSource, name)));
     }
 
     /** A database reached through its driver's {@link XADataSource}; each recovery connection is one XAConnection. */
     public static RecoverableResource xa(String name, XADataSource xaDataSource) {
+        return xa(name, xaDataSource, TransactionalDataSource.DEFAULT_MARKER_TABLE);
+    }
+
+    /** As {@link #xa(String, XADataSource)}, reading pre-commit markers from {@code markerTable}. */
+    public static RecoverableResource xa(String name, XADataSource xaDataSource, String markerTable) {
         validName(name);
         Objects.requireNonNull(xaDataSource, "xaDataSource");
-        return Participants.xa(name, xaDataSource);
+        return Participants.xa(name, xaDataSource,
+                new PreCommitMarkerTable(name, markerTable, false, MarkerConnections.of(xaDataSource)));
     }
 
     private static void validName(String name) {

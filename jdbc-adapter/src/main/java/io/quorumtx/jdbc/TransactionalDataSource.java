@@ -6,7 +6,9 @@ import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.internal.ConnectionBoundResource;
 import io.quorumtx.jdbc.internal.DatabaseChecks;
 import io.quorumtx.jdbc.internal.Enlistment;
+import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
+import io.quorumtx.jdbc.internal.PreCommitMarkerTable;
 import io.quorumtx.jdbc.internal.XaConnectionSource;
 import io.quorumtx.tm.QuorumTransactionManager;
 import jakarta.transaction.RollbackException;
@@ -61,6 +63,9 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,48}");
 
+    /** The table of three-phase-commit pre-commit markers unless {@link Builder#preCommitMarkerTable} names another. */
+    public static final String DEFAULT_MARKER_TABLE = "quorumtx_precommit";
+
     private final String name;
     /** The manager's enlistment gate has let this DataSource through once (see awaitRecovered). */
     private volatile boolean recoveredSinceStart;
@@ -70,11 +75,16 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
     private final HikariDataSource ownedPool;
     private final HikariDataSource hikariPool;
     private final Participants participants;
+    private final PreCommitMarkerTable markers;
+    private final MarkerConnections.SidePool markerPool;
     private final DatabaseChecks checks;
     private final Enlistment.Pool giveBack = this::giveBack;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TransactionalDataSource(Builder b, DataSource pool, HikariDataSource ownedPool, Participants participants) {
+    private TransactionalDataSource(Builder b, DataSource pool, HikariDataSource ownedPool, Participants participants,
+            PreCommitMarkerTable markers, MarkerConnections.SidePool markerPool) {
+        this.markers = markers;
+        this.markerPool = markerPool;
         this.name = b.name;
         this.transactionManager = b.transactionManager;
         this.registry = b.transactionManager.getTransactionSynchronizationRegistry();
@@ -183,8 +193,15 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         try {
             transactionManager.unregisterResource(name);
         } finally {
-            if (ownedPool != null) {
-                ownedPool.close();
+            try {
+                markers.close();
+                if (markerPool != null) {
+                    markerPool.close();
+                }
+            } finally {
+                if (ownedPool != null) {
+                    ownedPool.close();
+                }
             }
         }
     }
@@ -254,6 +271,9 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         private Integer minimumIdle;
         private Duration connectionTimeout;
         private boolean allowNonDurableH2;
+        private String markerTable = DEFAULT_MARKER_TABLE;
+        private boolean createMarkerTable = true;
+        private DataSource markerDataSource;
 
         private Builder(QuorumTransactionManager transactionManager) {
             this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
@@ -311,20 +331,57 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
             return this;
         }
 
+        /**
+         * The table that keeps this database's three-phase-commit pre-commit markers (default
+         * {@value TransactionalDataSource#DEFAULT_MARKER_TABLE}): 1 to 63 characters of
+         * {@code [A-Za-z0-9_]}, starting with a letter or _. The recovery tool must be told the same name.
+         */
+        public Builder preCommitMarkerTable(String table) {
+            this.markerTable = table;
+            return this;
+        }
+
+        /**
+         * Whether the marker table is created (CREATE TABLE IF NOT EXISTS) when the first marker is
+         * written (default true). Turn it off where the application's user may not create tables,
+         * and create it from the README's DDL.
+         */
+        public Builder createPreCommitMarkerTable(boolean create) {
+            this.createMarkerTable = create;
+            return this;
+        }
+
+        /**
+         * Where marker connections come from, with {@link #dataSource(DataSource)} (default: a
+         * two-connection side pool copied from a HikariCP pool, or the DataSource itself if it is
+         * not one). Markers are written while the transaction holds a connection of the pool, so
+         * they must not compete with the application for that pool's last connection.
+         */
+        public Builder preCommitMarkerDataSource(DataSource markerDataSource) {
+            this.markerDataSource = markerDataSource;
+            return this;
+        }
+
         public TransactionalDataSource build() {
             validate();
             DataSource pool;
             HikariDataSource ownedPool = null;
             Participants participants;
+            PreCommitMarkerTable markers;
+            MarkerConnections.SidePool markerPool = null;
             if (xaDataSource != null) {
+                markers = new PreCommitMarkerTable(name, markerTable, createMarkerTable, MarkerConnections.of(xaDataSource));
                 ownedPool = new HikariDataSource(poolConfig());
                 pool = ownedPool;
-                participants = Participants.xa(name, xaDataSource);
+                participants = Participants.xa(name, xaDataSource, markers);
             } else {
+                markerPool = MarkerConnections.of(markerDataSource != null ? markerDataSource : dataSource, name);
+                markers = new PreCommitMarkerTable(name, markerTable, createMarkerTable, markerPool);
                 pool = dataSource;
-                participants = Participants.dialect(name, dataSource, dialect);
+                participants = Participants.dialect(name, dataSource, dialect, markers);
             }
-            TransactionalDataSource built = new TransactionalDataSource(this, pool, ownedPool, participants);
+            TransactionalDataSource built = new TransactionalDataSource(this, pool, ownedPool, participants, markers,
+                    markerPool);
             try {
                 transactionManager.registerResource(participants);
             } catch (RuntimeException e) {

@@ -12,7 +12,17 @@ public enum CrashPoint {
     AFTER_ALL_PREPARED,
     /** The COMMIT record is forced, no branch is committed yet: recovery must commit every branch. */
     AFTER_COMMIT_RECORD,
-    /** Some branches are committed and at least one is not: recovery must commit the rest. */
+    /**
+     * Three-phase commit: the COMMIT record is forced and the first participant's pre-commit marker
+     * is written, others are not: recovery commits from the log, or from the marker when the log is lost.
+     */
+    AFTER_SOME_MARKERS,
+    /** Three-phase commit: every participant holds its pre-commit marker, no branch is committed yet. */
+    AFTER_ALL_MARKERS,
+    /**
+     * Some branches are committed and at least one is not (phase 2 of 2PC, phase 3 of 3PC):
+     * recovery must commit the rest.
+     */
     BETWEEN_PHASE2_COMMITS,
     /**
      * Part of the frame of a COMMIT record has been written and forced, the rest has not: the

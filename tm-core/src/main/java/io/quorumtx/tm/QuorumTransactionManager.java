@@ -7,6 +7,7 @@ import io.quorumtx.tm.internal.TransactionEngine;
 import io.quorumtx.tm.internal.TransactionSynchronizationRegistryImpl;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
+import io.quorumtx.tm.protocol.ThreePhaseCommit;
 import io.quorumtx.tm.protocol.RetrySchedule;
 import io.quorumtx.tm.recovery.ResolveReport;
 import jakarta.transaction.HeuristicMixedException;
@@ -21,6 +22,7 @@ import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,10 +61,17 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
 
     QuorumTransactionManager(QuorumTransactionManagerBuilder config, CommitLog log) {
         this.nodeId = config.nodeId();
+        RetrySchedule retries = new RetrySchedule(config.retryInitialDelay(), config.retryMaxDelay(),
+                config.retryAttempts());
+        TransactionEngine[] self = new TransactionEngine[1];
         this.engine = new TransactionEngine(nodeId, log, config.defaultTimeout(), config.reaperInterval(),
-                (commitLog, heuristics, resources) -> new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
-                        new NamedDaemonThreads(nodeId, "phase2-retry"), new RetrySchedule(config.retryInitialDelay(),
-                        config.retryMaxDelay(), config.retryAttempts()), config.crashInjector()));
+                (type, commitLog, heuristics, resources) -> type == CommitProtocolType.THREE_PHASE
+                        ? new ThreePhaseCommit(commitLog, heuristics, resources, new NamedDaemonThreads(nodeId,
+                                "phase3-retry"), retries, config.crashInjector(), () -> self[0].requestRecovery())
+                        : new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
+                                new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector()),
+                config.defaultProtocol());
+        self[0] = engine;
         this.registry = new TransactionSynchronizationRegistryImpl(() -> threads.get().tx);
         try {
             this.recovery = new RecoveryManager(engine, log, config.recoveryInterval(), config.recoverySafetyInterval());
@@ -94,6 +103,38 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
                     + "; nested transactions are not supported (commit, roll back or suspend it first)");
         }
         ctx.tx = engine.begin(ctx.timeoutNanos);
+    }
+
+    /**
+     * Begins a transaction committed with {@code protocol} instead of the manager's default
+     * ({@link QuorumTransactionManagerBuilder#defaultProtocol}).
+     */
+    public void begin(CommitProtocolType protocol) throws NotSupportedException {
+        Objects.requireNonNull(protocol, "protocol");
+        begin();
+        threads.get().tx.protocolType(protocol);
+    }
+
+    /**
+     * Chooses the protocol of the current thread's transaction, before its first resource is
+     * enlisted (for example in code that did not call {@code begin} itself).
+     *
+     * @throws IllegalStateException if there is no transaction or a resource is already enlisted
+     */
+    public void setCommitProtocol(CommitProtocolType protocol) {
+        Objects.requireNonNull(protocol, "protocol");
+        QuorumTransaction tx = threads.get().tx;
+        if (tx == null || tx.isFinished()) {
+            throw new IllegalStateException("Thread " + Thread.currentThread().getName()
+                    + " has no transaction to choose a commit protocol for; call begin() first");
+        }
+        tx.protocolType(protocol);
+    }
+
+    /** The protocol of the current thread's transaction, or the manager's default when there is none. */
+    public CommitProtocolType commitProtocol() {
+        QuorumTransaction tx = threads.get().tx;
+        return tx == null || tx.isFinished() ? engine.defaultProtocol() : tx.protocolType();
     }
 
     @Override

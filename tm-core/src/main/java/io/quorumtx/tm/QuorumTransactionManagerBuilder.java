@@ -61,6 +61,7 @@ public final class QuorumTransactionManagerBuilder {
     private Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
     private Duration recoverySafetyInterval; // null: twice the default timeout
     private CrashInjector crashInjector;
+    private CommitProtocolType defaultProtocol = CommitProtocolType.TWO_PHASE;
 
     QuorumTransactionManagerBuilder() {
     }
@@ -171,6 +172,17 @@ public final class QuorumTransactionManagerBuilder {
      */
     public QuorumTransactionManagerBuilder recoverySafetyInterval(Duration interval) {
         this.recoverySafetyInterval = interval;
+        return this;
+    }
+
+    /**
+     * The protocol of every transaction that does not choose its own (see
+     * {@link QuorumTransactionManager#begin(CommitProtocolType)}). Default
+     * {@link CommitProtocolType#TWO_PHASE}.
+     */
+    public QuorumTransactionManagerBuilder defaultProtocol(CommitProtocolType protocol) {
+        this.defaultProtocol = Objects.requireNonNull(protocol,
+                "defaultProtocol must not be null; use TWO_PHASE or THREE_PHASE");
         return this;
     }
 
@@ -292,5 +304,9 @@ public final class QuorumTransactionManagerBuilder {
 
     CrashInjector crashInjector() {
         return crashInjector;
+    }
+
+    CommitProtocolType defaultProtocol() {
+        return defaultProtocol;
     }
 }

@@ -25,6 +25,14 @@ public interface RecoverableResource {
      */
     RecoveryConnection openRecoveryConnection() throws XAException;
 
+    /**
+     * The pre-commit markers this resource keeps for three-phase commit, or null if it keeps none
+     * (then it cannot take part in a {@link CommitProtocolType#THREE_PHASE} transaction).
+     */
+    default PreCommitMarkers preCommitMarkers() {
+        return null;
+    }
+
     /** An XAResource on its own physical connection; closing it releases that connection. */
     interface RecoveryConnection extends AutoCloseable {
         XAResource xaResource();

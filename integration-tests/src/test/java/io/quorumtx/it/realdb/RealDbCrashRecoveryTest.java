@@ -127,9 +127,27 @@ class RealDbCrashRecoveryTest {
      * configuration names, never from the file.
      */
     private static void recoverWithTool(Path dir, List<Bank> banks, WrappingStyle style) throws Exception {
+        Map<String, String> environment = new HashMap<>();
+        Path file = dir.resolve("recovery.properties");
+        Files.writeString(file, toolConfig(dir, banks, style, environment));
+        // Exit 0: nothing in doubt. A MariaDB branch of the dead session may still be held for a
+        // moment (exit 1 or 2, the branch reported left or unreachable): the operator runs it again.
+        Await.until(Duration.ofSeconds(60), "quorumtx resolve exits 0 (nothing in doubt)", () -> {
+            ToolRun run = ToolRun.of(dir, environment, "resolve", "--config", file.toString(), "--yes");
+            if (run.exit() != 0) {
+                throw new IllegalStateException("quorumtx resolve exited " + run.exit() + ":\n" + run.output());
+            }
+            return true;
+        });
+    }
+
+    /**
+     * The recovery tool's configuration for {@code banks} with the log in {@code dir/tx-log}; the
+     * passwords go into {@code environment} under the variables the configuration names.
+     */
+    static String toolConfig(Path dir, List<Bank> banks, WrappingStyle style, Map<String, String> environment) {
         StringBuilder config = new StringBuilder("log.directory=")
                 .append(escape(dir.resolve("tx-log").toAbsolutePath().toString())).append('\n');
-        Map<String, String> environment = new HashMap<>();
         for (int i = 0; i < banks.size(); i++) {
             Bank b = banks.get(i);
             String prefix = "database." + b.name() + ".";
@@ -143,35 +161,31 @@ class RealDbCrashRecoveryTest {
             config.append(prefix).append(style == XA ? "xa-data-source=" + b.xaDataSourceClass()
                     : "dialect=" + b.dialect().name()).append('\n');
         }
-        Path file = dir.resolve("recovery.properties");
-        Files.writeString(file, config);
-        Path out = dir.resolve("tool.out");
-        List<String> command = javaCommand("io.quorumtx.recovery.QuorumTxCli",
-                List.of("resolve", "--config", file.toString(), "--yes"));
-        // Exit 0: nothing in doubt. A MariaDB branch of the dead session may still be held for a
-        // moment (exit 1 or 2, the branch reported left or unreachable): the operator runs it again.
-        Await.until(Duration.ofSeconds(60), "quorumtx resolve exits 0 (nothing in doubt)", () -> {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+        return config.toString();
+    }
+
+    /** One run of {@code quorumtx} in its own JVM: its exit status and what it printed. */
+    record ToolRun(int exit, String output) {
+        static ToolRun of(Path dir, Map<String, String> environment, String... args) throws Exception {
+            Path out = dir.resolve("tool.out");
+            ProcessBuilder builder = new ProcessBuilder(javaCommand("io.quorumtx.recovery.QuorumTxCli", List.of(args)))
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
             builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError("quorumtx resolve did not finish within 60 s:\n" + Files.readString(out));
+                throw new AssertionError("quorumtx " + args[0] + " did not finish within 60 s:\n" + Files.readString(out));
             }
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException("quorumtx resolve exited " + process.exitValue() + ":\n"
-                        + Files.readString(out));
-            }
-            return true;
-        });
+            return new ToolRun(process.exitValue(), Files.readString(out));
+        }
     }
 
-    private static String escape(String value) {
+    static String escape(String value) {
         return value.replace("\\", "\\\\"); // java.util.Properties reads backslashes as escapes
     }
 
     /** {@code java -cp <this JVM's class path> mainClass args}, a small JVM as in the H2 crash tests. */
-    private static List<String> javaCommand(String mainClass, List<String> args) {
+    static List<String> javaCommand(String mainClass, List<String> args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -190,14 +204,18 @@ class RealDbCrashRecoveryTest {
     }
 
     /** One finished child JVM: its exit status and what it said. */
-    private record Child(int exit, String crashPoint, int acknowledged, String output) {
+    record Child(int exit, String crashPoint, int acknowledged, String output) {
 
         static Child run(Path dir, Topology topology, WrappingStyle style, List<Bank> banks, String nodeId,
                          CrashPoint point) throws IOException, InterruptedException {
-            List<String> command = javaCommand(RealDbCrashChild.class.getName(), List.of(
+            return run(dir, javaCommand(RealDbCrashChild.class.getName(), List.of(
                     "topology=" + topology, "style=" + style, "dir=" + dir.toAbsolutePath(), "node=" + nodeId,
                     "tables=" + String.join(",", banks.stream().map(Bank::table).toList()),
-                    "accounts=" + ACCOUNTS, "point=" + point, "hit=" + HIT));
+                    "accounts=" + ACCOUNTS, "point=" + point, "hit=" + HIT)));
+        }
+
+        /** Runs a child speaking the crash line protocol until it exits (at most 90 s). */
+        static Child run(Path dir, List<String> command) throws IOException, InterruptedException {
             Path out = dir.resolve("child.out");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
                     .start();

@@ -2,6 +2,7 @@ package io.quorumtx.jdbc.internal;
 
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.dialect.DialectXAResource;
+import io.quorumtx.tm.PreCommitMarkers;
 import io.quorumtx.tm.RecoverableResource;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,8 +24,13 @@ public interface Participants extends RecoverableResource {
     XAResource resourceFor(Connection pooled) throws SQLException;
 
     /** Style (a): each pooled connection is an {@link XaPhysicalConnection} with its own driver XAResource. */
-    static Participants xa(String name, XADataSource xaDataSource) {
+    static Participants xa(String name, XADataSource xaDataSource, PreCommitMarkers markers) {
         return new Participants() {
+            @Override
+            public PreCommitMarkers preCommitMarkers() {
+                return markers;
+            }
+
             @Override
             public XAResource resourceFor(Connection pooled) throws SQLException {
                 return pooled.unwrap(XaPhysicalConnection.class).resource();
@@ -66,8 +72,13 @@ public interface Participants extends RecoverableResource {
     }
 
     /** Style (b): a {@link DialectXAResource} over the pooled connection itself. */
-    static Participants dialect(String name, DataSource pool, Dialect dialect) {
+    static Participants dialect(String name, DataSource pool, Dialect dialect, PreCommitMarkers markers) {
         return new Participants() {
+            @Override
+            public PreCommitMarkers preCommitMarkers() {
+                return markers;
+            }
+
             @Override
             public XAResource resourceFor(Connection pooled) {
                 return new DialectXAResource(pooled, dialect, name);

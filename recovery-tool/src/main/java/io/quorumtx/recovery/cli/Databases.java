@@ -3,6 +3,7 @@ package io.quorumtx.recovery.cli;
 import io.quorumtx.jdbc.RecoveryResources;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.recovery.config.DatabaseConfig;
+import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.tm.RecoverableResource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -33,6 +34,38 @@ final class Databases {
         return resources;
     }
 
+    /** The databases, then the non-database three-phase participants, of a configuration. */
+    static List<RecoverableResource> resources(ToolConfig config, CliContext context) {
+        List<RecoverableResource> resources = resources(config.databases(), context);
+        for (ToolConfig.ParticipantConfig p : config.participants()) {
+            resources.add(participant(p));
+        }
+        return resources;
+    }
+
+    /** Instantiates {@code participant.<name>.class} through its (String name, Map settings) constructor. */
+    private static RecoverableResource participant(ToolConfig.ParticipantConfig p) {
+        String key = "participant." + p.name() + ".class";
+        Object instance;
+        try {
+            Class<?> type = Class.forName(p.className());
+            instance = type.getConstructor(String.class, java.util.Map.class).newInstance(p.name(), p.settings());
+        } catch (ClassNotFoundException e) {
+            throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + ": no such class on the class path;"
+                    + " add the participant's jar with -cp", e);
+        } catch (NoSuchMethodException e) {
+            throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + " has no public constructor"
+                    + " (String name, Map<String, String> settings)", e);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + " could not be created: " + cause, e);
+        }
+        if (!(instance instanceof io.quorumtx.tm.ThreePhaseParticipant participant)) {
+            throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + " is not a ThreePhaseParticipant");
+        }
+        return new io.quorumtx.tm.ThreePhaseResource(participant);
+    }
+
     static String password(DatabaseConfig db, CliContext context) {
         if (db.passwordEnv().isPresent()) {
             String variable = db.passwordEnv().get();
@@ -59,9 +92,9 @@ final class Databases {
         Optional<String> dialect = db.dialect();
         if (dialect.isPresent()) {
             return RecoveryResources.dialect(db.name(), new DriverDataSource(db.url(), db.user(), password),
-                    dialect(dialect.get()));
+                    dialect(dialect.get()), db.markerTable());
         }
-        return RecoveryResources.xa(db.name(), xaDataSource(db, password));
+        return RecoveryResources.xa(db.name(), xaDataSource(db, password), db.markerTable());
     }
 
     private static Dialect dialect(String name) {

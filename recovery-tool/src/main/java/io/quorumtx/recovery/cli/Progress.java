@@ -102,6 +102,11 @@ final class Progress implements AutoCloseable {
         }
 
         @Override
+        public io.quorumtx.tm.PreCommitMarkers preCommitMarkers() {
+            return delegate.preCommitMarkers();
+        }
+
+        @Override
         public RecoveryConnection openRecoveryConnection() throws XAException {
             asking(delegate.resourceName());
             RecoveryConnection connection;

@@ -82,18 +82,33 @@ final class RecoverySetup {
      * and presuming aborts against an empty log could undo decisions kept in the real one.
      */
     String requireNodeId() {
-        if (log.nodeId().isEmpty() && log.segments().isEmpty()) {
-            throw new ToolException(ExitCodes.BAD_INPUT, ToolConfig.LOG_DIRECTORY + "=" + logDirectory + " in "
-                    + config.source() + " holds no commit log (no segment file, no " + LogInspection.NODE_ID_FILE
-                    + " file); point it at the node's commit log directory. Nothing was changed.");
+        if (holdsNoLog()) {
+            throw new ToolException(ExitCodes.BAD_INPUT, noLogMessage() + " Nothing was changed.");
         }
         return nodeId.orElseThrow(() -> new ToolException(ExitCodes.BAD_INPUT, "Cannot tell which node wrote the"
                 + " commit log " + logDirectory + ": it has no " + LogInspection.NODE_ID_FILE + " file. Set "
                 + ToolConfig.NODE_ID + " in " + config.source() + " to that node's id. Nothing was changed."));
     }
 
+    /** The directory holds neither a segment nor a node-id file: it is not (or no longer) a commit log. */
+    boolean holdsNoLog() {
+        return log.nodeId().isEmpty() && log.segments().isEmpty();
+    }
+
+    String noLogMessage() {
+        return ToolConfig.LOG_DIRECTORY + "=" + logDirectory + " in " + config.source() + " holds no commit log (no"
+                + " segment file, no " + LogInspection.NODE_ID_FILE + " file); point it at the node's commit log"
+                + " directory, or, if the log is lost, see below.";
+    }
+
+    /** A message if {@code log.directory} is set but does not exist (the log is gone), else empty. */
+    static Optional<String> missingLogDirectory(ToolConfig config) {
+        return config.logDirectory().filter(dir -> !java.nio.file.Files.exists(dir)).map(dir -> "Commit log directory "
+                + dir + " (" + ToolConfig.LOG_DIRECTORY + " in " + config.source() + ") does not exist.");
+    }
+
     List<RecoverableResource> resources(CliContext context) {
-        return Databases.resources(config.databases(), context);
+        return Databases.resources(config, context);
     }
 
     /**

@@ -58,6 +58,11 @@ public final class ResolveCommand extends ToolCommand {
     @Option(names = "--yes", description = "Do not ask for confirmation of --commit/--rollback.")
     boolean yes;
 
+    @Option(names = "--assume-log-lost", description = "The commit log is lost for good (every copy): roll back"
+            + " three-phase-commit transactions that have no pre-commit marker in any participant. Asserts also"
+            + " that the configuration names every database and participant they used.")
+    boolean assumeLogLost;
+
     @Option(names = "--skip-unreachable", description = "Resolve the databases that answer even if others do not"
             + " (by default an unreachable database stops resolve before it changes anything).")
     boolean skipUnreachable;
@@ -104,16 +109,28 @@ public final class ResolveCommand extends ToolCommand {
         if (toolConfig.paxos().isPresent()) {
             return replicated(toolConfig);
         }
+        if (override == null) {
+            java.util.Optional<String> missing = RecoverySetup.missingLogDirectory(toolConfig);
+            if (missing.isPresent()) {
+                return withoutLog(toolConfig, missing.get());
+            }
+        }
         RecoverySetup setup = RecoverySetup.load(config);
         if (setup.log.probablyRunning()) {
             throw nodeRunning(setup, null);
         }
         if (override == null && setup.seriousDamage()) {
-            throw new ToolException(ExitCodes.BAD_INPUT, "Commit log " + setup.logDirectory + " is damaged: "
+            return withoutLog(toolConfig, "Commit log " + setup.logDirectory + " is damaged: "
                     + setup.log.problems().stream().filter(LogInspection.Problem::serious)
                     .map(LogInspection.Problem::description).collect(Collectors.joining("; "))
-                    + ". A COMMIT decision may have been lost, so presuming abort is not safe: nothing was changed."
-                    + " Inspect with 'quorumtx log verify', then decide each transaction with --commit or --rollback.");
+                    + " (inspect it with 'quorumtx log verify').");
+        }
+        if (override == null && setup.holdsNoLog()) {
+            return withoutLog(toolConfig, setup.noLogMessage());
+        }
+        if (assumeLogLost) {
+            throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"
+                    + " be read, and " + setup.logDirectory + " can: resolve decides from it. Nothing was changed.");
         }
         setup.requireNodeId();
         List<RecoverableResource> resources = setup.resources(context);
@@ -158,8 +175,23 @@ public final class ResolveCommand extends ToolCommand {
                     + " a decision chosen through Paxos is final, and resolve settles undecided transactions with a"
                     + " takeover (COMMIT if any replica accepted it, else ABORT). Nothing was changed.");
         }
-        try (PaxosSetup px = PaxosSetup.open(toolConfig, context)) {
-            List<RecoverableResource> resources = Databases.resources(toolConfig.databases(), context);
+        PaxosSetup opened;
+        try {
+            opened = PaxosSetup.open(toolConfig, context);
+        } catch (ToolException e) {
+            if (e.exitCode() != ExitCodes.BAD_INPUT) {
+                throw e;
+            }
+            return withoutLog(toolConfig, "The replicated commit log cannot be read: " + e.getMessage());
+        }
+        if (assumeLogLost) {
+            opened.close();
+            throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"
+                    + " be read, and a majority of the replicated log's replicas answered: resolve decides from it."
+                    + " Nothing was changed.");
+        }
+        try (PaxosSetup px = opened) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig, context);
             if (!dryRun) {
                 try (Progress progress = new Progress(context, resources.size())) {
                     requireReachable(new Recovery(px.log, progress.track(resources), px.liveness(),
@@ -182,6 +214,20 @@ public final class ResolveCommand extends ToolCommand {
                     "Database " + name + " could not be reached: " + error)));
             return exit;
         }
+    }
+
+    /** Resolve when the log cannot be read: from three-phase-commit markers only (see {@link LostLog}). */
+    private int withoutLog(ToolConfig toolConfig, String why) {
+        LostLog lost = new LostLog(toolConfig, context, why);
+        ResolveReport report = lost.resolve(dryRun, assumeLogLost, this::requireReachable);
+        int exit = LostLog.exitCode(report);
+        print("unreadable: " + why, "Commit log: CANNOT BE READ (" + why + ")", null, List.of(),
+                RecoverySetup.databaseViews(toolConfig, report.steps().stream().map(s -> s.step().branch()).toList(),
+                        report.unreachableResources(), context), report, exit, null);
+        report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
+                "Database " + name + " could not be reached: " + error)));
+        lost.explain(report, assumeLogLost);
+        return exit;
     }
 
     private ResolveReport override(Recovery recovery) {
@@ -293,7 +339,7 @@ public final class ResolveCommand extends ToolCommand {
                 override == null ? null : new RecoveryView.OverrideView(override.gtrid(), override.action().name()),
                 report.steps().stream().map(RecoveryView.StepView::of).toList(),
                 report.heuristics().stream().map(RecoveryView.HeuristicView::of).toList(), report.endsWritten(),
-                report.remainingInDoubt(), exit, replicas);
+                report.remainingInDoubt(), exit, replicas, null);
         if (json) {
             new Json().print(context.out(), view);
             return;

@@ -50,7 +50,14 @@ public final class ScanCommand extends ToolCommand {
         if (toolConfig.paxos().isPresent()) {
             return replicated(toolConfig);
         }
+        java.util.Optional<String> missing = RecoverySetup.missingLogDirectory(toolConfig);
+        if (missing.isPresent()) {
+            return new LostLog(toolConfig, context, missing.get()).scan(json);
+        }
         RecoverySetup setup = RecoverySetup.load(config);
+        if (setup.holdsNoLog()) {
+            return new LostLog(toolConfig, context, setup.noLogMessage()).scan(json);
+        }
         List<RecoverableResource> resources = setup.resources(context);
         ScanResult scan;
         List<PlannedStep> plan;
@@ -66,13 +73,14 @@ public final class ScanCommand extends ToolCommand {
                 setup.databaseViews(scan.branches(), scan.unreachableResources(), context),
                 plan.stream().map(RecoveryView.BranchView::of).toList(),
                 scan.unfinishedWithoutBranches().stream().map(RecoveryView.UnfinishedView::of).toList(),
-                null, null, null, null, null, null, exit, null);
+                null, null, null, null, null, null, exit, null, RecoveryView.MarkerView.of(scan));
         if (json) {
             new Json().print(context.out(), view);
         } else {
             PrintStream out = context.out();
             TextReport.header(out, setup, view);
             TextReport.branches(out, view.branches());
+            TextReport.markers(out, view.markers());
             TextReport.unfinished(out, "Logged commits without END and without a prepared branch",
                     setup.log.probablyRunning() ? "every branch finished; the running node writes its END"
                             : "every branch finished; resolve writes its END", view.unfinishedCommits());
@@ -83,8 +91,18 @@ public final class ScanCommand extends ToolCommand {
 
     /** Scan against the replicated log: decisions read from a majority of replicas, which the output names. */
     private int replicated(ToolConfig toolConfig) {
-        try (PaxosSetup px = PaxosSetup.open(toolConfig, context)) {
-            List<RecoverableResource> resources = Databases.resources(toolConfig.databases(), context);
+        PaxosSetup opened;
+        try {
+            opened = PaxosSetup.open(toolConfig, context);
+        } catch (ToolException e) {
+            if (e.exitCode() != ExitCodes.BAD_INPUT) {
+                throw e;
+            }
+            return new LostLog(toolConfig, context, "The replicated commit log cannot be read: " + e.getMessage())
+                    .scan(json);
+        }
+        try (PaxosSetup px = opened) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig, context);
             ScanResult scan;
             List<PlannedStep> plan;
             try (Progress progress = new Progress(context, resources.size())) {
@@ -99,12 +117,14 @@ public final class ScanCommand extends ToolCommand {
                     List.of(),
                     RecoverySetup.databaseViews(toolConfig, scan.branches(), scan.unreachableResources(), context),
                     plan.stream().map(RecoveryView.BranchView::of).toList(), List.of(),
-                    null, null, null, null, null, null, exit, px.replicas);
+                    null, null, null, null, null, null, exit, px.replicas,
+                    RecoveryView.MarkerView.of(scan));
             if (json) {
                 new Json().print(context.out(), view);
             } else {
                 TextReport.header(context.out(), px.describeLog(), view);
                 TextReport.branches(context.out(), view.branches());
+                TextReport.markers(context.out(), view.markers());
             }
             scan.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
                     "Database " + name + " could not be reached: " + error)));

@@ -27,6 +27,18 @@ final class TextReport {
         }
     }
 
+    /** The pre-commit markers of three-phase commit found in the participants (nothing if there are none). */
+    static void markers(PrintStream out, List<RecoveryView.MarkerView> markers) {
+        if (markers == null || markers.isEmpty()) {
+            return;
+        }
+        out.println("Pre-commit markers (3PC; each proves its transaction was decided COMMIT): " + markers.size());
+        for (RecoveryView.MarkerView m : markers) {
+            out.printf("  %-14s %-28s participants %s, written %s%n", m.resource(), m.gtrid(),
+                    String.join(",", m.participants()), m.writtenAt());
+        }
+    }
+
     static void branches(PrintStream out, List<RecoveryView.BranchView> branches) {
         if (branches.isEmpty()) {
             out.println("In-doubt branches: none");
@@ -36,8 +48,9 @@ final class TextReport {
         out.printf("  %-14s %-28s %-14s %-10s %-7s %-8s %-8s %s%n",
                 "RESOURCE", "GTRID", "BRANCH", "OWNER", "AGE", "LOGGED", "ACTION", "REASON");
         for (RecoveryView.BranchView b : branches) {
-            out.printf("  %-14s %-28s %-14s %-10s %-7s %-8s %-8s %s%n", b.resource(), b.gtrid(), b.branchQualifier(),
-                    b.ownerNode(), age(b.ageSeconds()), b.loggedDecision(), b.action(), b.reason());
+            out.printf("  %-14s %-28s %-14s %-10s %-7s %-8s %-8s %s%s%n", b.resource(), b.gtrid(), b.branchQualifier(),
+                    b.ownerNode(), age(b.ageSeconds()), b.loggedDecision(), b.action(), b.reason(),
+                    "3PC".equals(b.protocol()) ? " [3PC]" : "");
         }
     }
 

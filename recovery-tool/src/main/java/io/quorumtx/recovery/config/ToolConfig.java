@@ -55,7 +55,19 @@ import java.util.regex.Pattern;
  * proves that node is not running and can decide nothing more, so the default is 0.
  */
 public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<String> nodeId, Duration safetyInterval,
-                         List<DatabaseConfig> databases, Optional<PaxosSettings> paxos) {
+                         List<DatabaseConfig> databases, Optional<PaxosSettings> paxos,
+                         List<ParticipantConfig> participants) {
+
+    /**
+     * A three-phase-commit participant that is not a database ({@code participant.<name>.class}):
+     * a {@code ThreePhaseParticipant} class with a public constructor taking its name and its
+     * settings (every other {@code participant.<name>.<key>}).
+     */
+    public record ParticipantConfig(String name, String className, Map<String, String> settings) {
+        public ParticipantConfig {
+            settings = Map.copyOf(settings);
+        }
+    }
 
     /**
      * The replicated log instead of {@code log.directory}: its members, the environment variable
@@ -85,12 +97,16 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
             "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease");
     /** Longest first: "password.env" must win over a name that ends in ".password". */
-    private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "dialect", "user", "url");
+    private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
+            "user", "url");
+    private static final Pattern MARKER_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final Pattern PARTICIPANT_KEY = Pattern.compile("participant\\.([A-Za-z0-9_-]{1,48})\\.(.+)");
     static final List<String> DIALECTS = List.of("h2", "postgresql", "mysql", "mariadb");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
 
     public ToolConfig {
         databases = List.copyOf(databases);
+        participants = List.copyOf(participants);
     }
 
     /** Reads and validates {@code file}; every problem is a {@link ConfigException} naming the key. */
@@ -116,10 +132,17 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             values.put(key.trim(), properties.getProperty(key).trim());
         }
         Map<String, Map<String, String>> databases = new LinkedHashMap<>();
+        Map<String, Map<String, String>> participantKeys = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
         for (var e : values.entrySet()) {
             String key = e.getKey();
             if (GLOBAL_KEYS.contains(key)) {
+                continue;
+            }
+            java.util.regex.Matcher participant = PARTICIPANT_KEY.matcher(key);
+            if (participant.matches()) {
+                participantKeys.computeIfAbsent(participant.group(1), n -> new TreeMap<>())
+                        .put(participant.group(2), e.getValue());
                 continue;
             }
             String suffix = databaseSuffix(key);
@@ -147,8 +170,23 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             throw new ConfigException(source + " sets both " + LOG_DIRECTORY + " (a local commit log) and "
                     + PAXOS_MEMBERS + " (the replicated log): set the one the application uses");
         }
+        List<ParticipantConfig> participants = new ArrayList<>();
+        for (var p : participantKeys.entrySet()) {
+            Map<String, String> settings = new TreeMap<>(p.getValue());
+            String className = settings.remove("class");
+            if (className == null || className.isEmpty()) {
+                throw new ConfigException("participant." + p.getKey() + ".class is missing in " + source + ": name the"
+                        + " ThreePhaseParticipant class of participant '" + p.getKey() + "'");
+            }
+            if (databases.containsKey(p.getKey())) {
+                throw new ConfigException("'" + p.getKey() + "' in " + source + " is both a database and a participant;"
+                        + " each resource name is one resource");
+            }
+            participants.add(new ParticipantConfig(p.getKey(), className, settings));
+        }
         return new ToolConfig(source, logDirectory(values.get(LOG_DIRECTORY), source), nodeId(values.get(NODE_ID), source),
-                duration(SAFETY_INTERVAL, values.get(SAFETY_INTERVAL), source, Duration.ZERO), parsed, paxos);
+                duration(SAFETY_INTERVAL, values.get(SAFETY_INTERVAL), source, Duration.ZERO), parsed, paxos,
+                participants);
     }
 
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
@@ -238,7 +276,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         }
         String hint = Suggestions.nearest(key, candidates).map(s -> "; did you mean '" + s + "'?").orElse(".");
         return new ConfigException("Unknown key '" + key + "' in " + source + hint + " Valid keys: "
-                + String.join(", ", GLOBAL_KEYS) + ", database.<name>.url|user|password.env|dialect|xa-data-source");
+                + String.join(", ", GLOBAL_KEYS) + ", database.<name>.url|user|password.env|dialect|xa-data-source|marker-table, participant.<name>.class");
     }
 
     private static DatabaseConfig database(String name, Map<String, String> keys, Path source) {
@@ -272,7 +310,12 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             throw new ConfigException(prefix + "password.env in " + source + " is empty: name the environment variable"
                     + " that holds the password, or remove the key");
         }
-        return new DatabaseConfig(name, url, keys.getOrDefault("user", ""), passwordEnv, dialect, xa);
+        String markerTable = keys.getOrDefault("marker-table", "quorumtx_precommit");
+        if (!MARKER_TABLE.matcher(markerTable).matches()) {
+            throw new ConfigException(prefix + "marker-table in " + source + " is '" + markerTable + "': use 1 to 63"
+                    + " characters of [A-Za-z0-9_], starting with a letter or _ (the application's preCommitMarkerTable)");
+        }
+        return new DatabaseConfig(name, url, keys.getOrDefault("user", ""), passwordEnv, dialect, xa, markerTable);
     }
 
     private static Optional<Path> logDirectory(String value, Path source) {

@@ -20,7 +20,17 @@ public record RecoveryView(String command, String logDirectory, String nodeId, b
                            List<BranchView> branches, List<UnfinishedView> unfinishedCommits,
                            Boolean dryRun, OverrideView override, List<StepView> steps,
                            List<HeuristicView> heuristics, List<String> endsWritten, Integer remainingInDoubt,
-                           int exitCode, Map<String, String> replicas) {
+                           int exitCode, Map<String, String> replicas, List<MarkerView> markers) {
+
+    /** A three-phase-commit pre-commit marker a participant keeps: proof that its transaction was decided COMMIT. */
+    public record MarkerView(String resource, String gtrid, List<String> participants, String writtenAt) {
+        public static List<MarkerView> of(io.quorumtx.tm.recovery.ScanResult scan) {
+            List<MarkerView> views = new java.util.ArrayList<>();
+            scan.markers().forEach((resource, list) -> list.forEach(m -> views.add(new MarkerView(resource, m.gtrid(),
+                    m.participants(), m.writtenAt().toString()))));
+            return views;
+        }
+    }
 
     /** One configured database: its masked URL, whether it answered, how many branches it holds. */
     public record DatabaseView(String name, String url, boolean answered, int inDoubt, String error) {
@@ -28,12 +38,12 @@ public record RecoveryView(String command, String logDirectory, String nodeId, b
 
     /** One in-doubt branch and the plan for it. */
     public record BranchView(String resource, String gtrid, String branchQualifier, String ownerNode,
-                             Long ageSeconds, String loggedDecision, String action, String reason) {
+                             Long ageSeconds, String loggedDecision, String action, String reason, String protocol) {
         public static BranchView of(PlannedStep step) {
             InDoubtBranch b = step.branch();
             return new BranchView(b.resourceName(), b.gtrid(), b.xid().branchQualifier(), b.ownerNode(),
                     b.age().map(java.time.Duration::toSeconds).orElse(null), b.logged().name(), step.action().name(),
-                    step.reason());
+                    step.reason(), b.xid().threePhase() ? "3PC" : "2PC");
         }
     }
 

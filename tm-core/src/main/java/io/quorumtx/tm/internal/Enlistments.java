@@ -1,6 +1,7 @@
 package io.quorumtx.tm.internal;
 
 import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.Participant;
 import io.quorumtx.tm.protocol.XaCodes;
 import io.quorumtx.tm.xid.NodeIds;
@@ -243,6 +244,11 @@ final class Enlistments {
     }
 
     /** Every enlistment, in enlistment order. Holds tx's monitor. */
+    /** True before the first enlistment began (no branch Xid has been issued yet). Holds tx's monitor. */
+    boolean none() {
+        return list.isEmpty() && inFlight == 0;
+    }
+
     Enlistment[] toArray() {
         return list.isEmpty() ? NONE : list.toArray(NONE);
     }
@@ -333,7 +339,7 @@ final class Enlistments {
                 qualifier = name + "~" + k;
             }
         }
-        return new Participant(xa, tx.engine.xids.branch(tx.gtrid(), qualifier), name);
+        return new Participant(xa, tx.engine.xids.branch(tx.gtrid(), qualifier, tx.protocolType() == CommitProtocolType.THREE_PHASE), name);
     }
 
     private boolean qualifierTaken(String qualifier) {

@@ -1,5 +1,6 @@
 package io.quorumtx.tm.internal;
 
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.CommitProtocol;
 import io.quorumtx.tm.protocol.Participant;
 import jakarta.transaction.HeuristicCommitException;
@@ -75,12 +76,38 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
 
     private final Enlistments enlistments = new Enlistments(this);
     private HashMap<Object, Object> resources; // guarded by this
+    private volatile CommitProtocolType protocolType;
 
     QuorumTransaction(TransactionEngine engine, String gtrid, long timeoutNanos) {
         this.engine = engine;
         this.gtrid = gtrid;
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = System.nanoTime() + timeoutNanos;
+        this.protocolType = engine.defaultProtocol;
+    }
+
+    /** The protocol that will commit this transaction. */
+    public CommitProtocolType protocolType() {
+        return protocolType;
+    }
+
+    /**
+     * Chooses the protocol of this transaction. Only before its first resource is enlisted: the
+     * protocol is written into every branch's Xid.
+     *
+     * @throws IllegalStateException if a resource is already enlisted or the transaction is completing
+     */
+    public synchronized void protocolType(CommitProtocolType type) {
+        java.util.Objects.requireNonNull(type, "type");
+        if (type == protocolType) {
+            return;
+        }
+        if (!enlistments.none() || state != Status.STATUS_ACTIVE) {
+            throw new IllegalStateException("Transaction " + gtrid + " cannot switch to " + type + ": a resource is"
+                    + " already enlisted (its branch Xid names the protocol) or the transaction is completing;"
+                    + " choose the protocol right after begin");
+        }
+        protocolType = type;
     }
 
     public String gtrid() {
@@ -145,7 +172,7 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
         }
         int finalState = Status.STATUS_UNKNOWN;
         try {
-            engine.protocol.commit(gtrid, branches, this);
+            engine.protocol(protocolType).commit(gtrid, branches, this);
             finalState = Status.STATUS_COMMITTED;
         } catch (RollbackException | HeuristicRollbackException e) {
             finalState = Status.STATUS_ROLLEDBACK;
@@ -212,7 +239,7 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
         int finalState = Status.STATUS_ROLLEDBACK;
         SystemException report = null;
         try {
-            engine.protocol.rollback(gtrid, branches, this);
+            engine.protocol(protocolType).rollback(gtrid, branches, this);
         } catch (HeuristicMixedException | HeuristicCommitException e) {
             finalState = e instanceof HeuristicCommitException ? Status.STATUS_COMMITTED : Status.STATUS_UNKNOWN;
             report = new SystemException(e.getMessage());

@@ -244,7 +244,7 @@ public final class RecoveryManager implements AutoCloseable {
                 return new ResolveReport(false, List.of(), List.of(), Map.of(), List.of(), List.of(), 0, 0);
             }
         }
-        Recovery recovery = new Recovery(log, resources, liveness, safetyInterval);
+        Recovery recovery = new Recovery(log, resources, liveness, safetyInterval).withMarkerTargets(engine.resources());
         ResolveReport report = recovery.resolve(false);
         // Only after resolve returned: every branch it finished is recorded, forced.
         for (RecoverableResource r : resources) {

@@ -3,6 +3,7 @@ package io.quorumtx.tm.internal;
 import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.CommitProtocol;
 import io.quorumtx.tm.xid.XidFactory;
 import java.time.Duration;
@@ -32,7 +33,9 @@ public final class TransactionEngine implements AutoCloseable {
 
     final String nodeId;
     final XidFactory xids;
-    final CommitProtocol protocol;
+    private final CommitProtocol twoPhase;
+    private final CommitProtocol threePhase;
+    final CommitProtocolType defaultProtocol;
     private final CommitLog log;
     private final long defaultTimeoutNanos;
     private final ConcurrentHashMap<String, QuorumTransaction> live = new ConcurrentHashMap<>();
@@ -43,16 +46,19 @@ public final class TransactionEngine implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param protocolFactory makes the commit protocol from the log, the heuristic sink and the
+     * @param protocolFactory makes each commit protocol from the log, the heuristic sink and the
      *     resource lookup (so the protocol reports into this engine)
+     * @param defaultProtocol the protocol of a transaction that does not choose one
      */
     public TransactionEngine(String nodeId, CommitLog log, Duration defaultTimeout, Duration reaperInterval,
-            ProtocolFactory protocolFactory) {
+            ProtocolFactory protocolFactory, CommitProtocolType defaultProtocol) {
+        this.defaultProtocol = defaultProtocol;
         this.nodeId = nodeId;
         this.xids = new XidFactory(nodeId);
         this.log = log;
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
-        this.protocol = protocolFactory.create(log, heuristics::add, resources::get);
+        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get);
+        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get);
         this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
         long interval = reaperInterval.toNanos();
         reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
@@ -61,7 +67,8 @@ public final class TransactionEngine implements AutoCloseable {
     /** Builds the commit protocol of an engine. */
     @FunctionalInterface
     public interface ProtocolFactory {
-        CommitProtocol create(CommitLog log, java.util.function.Consumer<HeuristicOutcome> heuristics,
+        CommitProtocol create(CommitProtocolType type, CommitLog log,
+                java.util.function.Consumer<HeuristicOutcome> heuristics,
                 Function<String, RecoverableResource> resources);
     }
 
@@ -88,11 +95,28 @@ public final class TransactionEngine implements AutoCloseable {
      */
     /** See {@link CommitProtocol#settleUnconfirmed()}. */
     public void settleUnconfirmed() {
-        protocol.settleUnconfirmed();
+        twoPhase.settleUnconfirmed();
+        threePhase.settleUnconfirmed();
+    }
+
+    public CommitProtocolType defaultProtocol() {
+        return defaultProtocol;
+    }
+
+    CommitProtocol protocol(CommitProtocolType type) {
+        return type == CommitProtocolType.THREE_PHASE ? threePhase : twoPhase;
+    }
+
+    /** Asks the recovery manager for a full pass soon (for example after a 3PC marker could not be written). */
+    public void requestRecovery() {
+        RecoveryManager gate = recoveryGate;
+        if (gate != null) {
+            gate.requestPass();
+        }
     }
 
     public boolean mayStillDecide(String gtrid) {
-        return live.containsKey(gtrid) || protocol.holds(gtrid);
+        return live.containsKey(gtrid) || twoPhase.holds(gtrid) || threePhase.holds(gtrid);
     }
 
     /** When this incarnation started (epoch millis). */
@@ -179,7 +203,7 @@ public final class TransactionEngine implements AutoCloseable {
     }
 
     public int pendingRetries() {
-        return protocol.pendingRetries();
+        return twoPhase.pendingRetries() + threePhase.pendingRetries();
     }
 
     private void reap() {
@@ -208,7 +232,8 @@ public final class TransactionEngine implements AutoCloseable {
                     + "their prepared branches, if any, are left to recovery", nodeId, live.size());
         }
         try {
-            protocol.close();
+            twoPhase.close();
+            threePhase.close();
         } finally {
             log.close();
         }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,6 +75,12 @@ public final class Recovery {
     private final Duration safetyInterval;
     private final Clock clock;
     private final BranchResolver resolver;
+    /** The commit log is lost ({@link #withoutLog}): only pre-commit markers decide. */
+    private final boolean logLost;
+    /** With {@link #logLost}: the operator confirmed the loss, so 3PC transactions without any marker roll back. */
+    private final boolean assumeLogLost;
+    /** Where missing pre-commit markers are written before a 3PC branch is committed (by name). */
+    private final Map<String, RecoverableResource> markerTargets;
 
     /**
      * @param log the commit log whose decisions apply (the local log of the node, held by the caller)
@@ -90,6 +97,42 @@ public final class Recovery {
     /** As {@link #Recovery(CommitLog, Collection, OwnerLiveness, Duration)}, with the clock ages are measured by. */
     public Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
             Duration safetyInterval, Clock clock) {
+        this(log, resources, liveness, safetyInterval, clock, false, false, resources);
+    }
+
+    /**
+     * Recovery when every copy of the commit log is lost or unreadable. Branches of three-phase
+     * transactions are committed where any participant holds a pre-commit marker (the marker
+     * proves COMMIT); without a marker anywhere they are rolled back only if
+     * {@code assumeLogLost} (the operator confirms the log is gone for good and that
+     * {@code resources} names every database those transactions used), otherwise left. Branches
+     * of two-phase transactions are always left: without the log nothing can decide them.
+     */
+    public static Recovery withoutLog(Collection<RecoverableResource> resources, OwnerLiveness liveness,
+            boolean assumeLogLost) {
+        return new Recovery(new LostCommitLog(), resources, liveness, Duration.ZERO, Clock.systemUTC(), true,
+                assumeLogLost, resources);
+    }
+
+    /**
+     * This recovery, writing missing pre-commit markers also into resources it does not scan
+     * (a pass over some resources may commit a 3PC branch whose other participants are elsewhere).
+     */
+    public Recovery withMarkerTargets(Collection<RecoverableResource> all) {
+        List<RecoverableResource> targets = new ArrayList<>(resources);
+        targets.addAll(all);
+        return new Recovery(log, resources, liveness, safetyInterval, clock, logLost, assumeLogLost, targets);
+    }
+
+    private Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
+            Duration safetyInterval, Clock clock, boolean logLost, boolean assumeLogLost,
+            Collection<RecoverableResource> markerTargets) {
+        this.logLost = logLost;
+        this.assumeLogLost = assumeLogLost;
+        this.markerTargets = new LinkedHashMap<>();
+        for (RecoverableResource r : markerTargets) {
+            this.markerTargets.putIfAbsent(r.resourceName(), r);
+        }
         this.log = Objects.requireNonNull(log, "log");
         this.liveness = Objects.requireNonNull(liveness, "liveness");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -120,7 +163,7 @@ public final class Recovery {
     public List<PlannedStep> plan(ScanResult scan) {
         List<PlannedStep> steps = new ArrayList<>(scan.branches().size());
         for (InDoubtBranch branch : scan.branches()) {
-            steps.add(plan(branch, false));
+            steps.add(plan(branch, scan, false));
         }
         return steps;
     }
@@ -129,18 +172,28 @@ public final class Recovery {
     private List<PlannedStep> planAndSettle(ScanResult scan) {
         List<PlannedStep> steps = new ArrayList<>(scan.branches().size());
         for (InDoubtBranch branch : scan.branches()) {
-            steps.add(plan(branch, true));
+            steps.add(plan(branch, scan, true));
         }
         return steps;
     }
 
-    private PlannedStep plan(InDoubtBranch b, boolean settle) {
+    private PlannedStep plan(InDoubtBranch b, ScanResult scan, boolean settle) {
         String owner = b.ownerNode();
         String gtrid = b.gtrid();
         if (liveness.mayStillDecide(owner, gtrid)) {
             return new PlannedStep(b, RecoveryAction.LEAVE, liveness.whyItMayStillDecide(owner, gtrid));
         }
+        List<String> markedIn = scan.markedIn(gtrid);
+        if (logLost) {
+            return planWithoutLog(b, scan, markedIn);
+        }
         Decision decision = b.logged() == Decision.COMMIT ? Decision.COMMIT : log.decision(gtrid);
+        if (decision == Decision.UNKNOWN && !markedIn.isEmpty()) {
+            LOG.warn("Transaction {} has a pre-commit marker in {} but no COMMIT record in the commit log: the log"
+                    + " lost it (was it replaced?). The marker proves the decision was COMMIT; committing", gtrid, markedIn);
+            return new PlannedStep(b, RecoveryAction.COMMIT, "pre-commit marker in " + String.join(", ", markedIn)
+                    + " (written only after a durable COMMIT decision), though the commit log has no record of it");
+        }
         String presumed;
         if (decision == Decision.UNKNOWN) {
             if (liveness.isGone(owner, gtrid)) {
@@ -181,6 +234,33 @@ public final class Recovery {
             return new PlannedStep(b, RecoveryAction.COMMIT, "logged COMMIT");
         }
         return new PlannedStep(b, RecoveryAction.ROLLBACK, "logged ABORT");
+    }
+
+    /** The rules of {@link #withoutLog}: markers decide, and only 3PC transactions can be decided. */
+    private PlannedStep planWithoutLog(InDoubtBranch b, ScanResult scan, List<String> markedIn) {
+        if (!markedIn.isEmpty()) {
+            return new PlannedStep(b, RecoveryAction.COMMIT, "the commit log cannot be read; the pre-commit marker in "
+                    + String.join(", ", markedIn) + " proves the decision was COMMIT");
+        }
+        if (!b.xid().threePhase()) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, "a two-phase-commit transaction cannot be decided without"
+                    + " its commit log (some of its branches may have committed); check the databases and use"
+                    + " resolve --commit or --rollback for it");
+        }
+        if (!scan.markerErrors().isEmpty()) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, "no pre-commit marker found, but the markers of "
+                    + String.join(", ", scan.markerErrors().keySet()) + " could not be read; the transaction stays in"
+                    + " doubt until every participant's markers can be read");
+        }
+        if (!assumeLogLost) {
+            return new PlannedStep(b, RecoveryAction.LEAVE, "the commit log cannot be read and no participant scanned"
+                    + " holds a pre-commit marker: no branch of this 3PC transaction has committed, but its decision"
+                    + " may still be in the log. If every copy of the log is lost for good and the configuration names"
+                    + " every database it used, --assume-log-lost rolls it back");
+        }
+        return new PlannedStep(b, RecoveryAction.ROLLBACK, "the operator confirmed the commit log is lost"
+                + " (--assume-log-lost) and no participant holds a pre-commit marker, so no branch of this 3PC"
+                + " transaction committed");
     }
 
     /**
@@ -249,6 +329,14 @@ public final class Recovery {
         if (action == RecoveryAction.ROLLBACK && log.decision(gtrid) == Decision.COMMIT) {
             throw new IllegalStateException("Transaction " + gtrid + " has a logged COMMIT: some of its branches may"
                     + " already be committed, so rolling the rest back would split it. Commit it instead");
+        }
+        if (action == RecoveryAction.ROLLBACK) {
+            List<String> markedIn = scan().markedIn(gtrid);
+            if (!markedIn.isEmpty()) {
+                throw new IllegalStateException("Transaction " + gtrid + " has a pre-commit marker in "
+                        + String.join(", ", markedIn) + ": it was decided COMMIT and some of its branches may already"
+                        + " be committed, so rolling the rest back would split it. Commit it instead");
+            }
         }
         String reason = "operator override: " + action;
         Function<ScanResult, List<PlannedStep>> planner = scan -> scan.branches().stream()
@@ -332,6 +420,14 @@ public final class Recovery {
                     beforeApply.accept(toApply);
                     prepared = true;
                 }
+                toApply = withMarkers(toApply, last, results, failed);
+                if (toApply.isEmpty()) {
+                    break;
+                }
+                keys.clear();
+                for (PlannedStep step : toApply) {
+                    keys.add(key(step.branch()));
+                }
                 for (PlannedStep step : toApply) {
                     XAResource xa = pass.xaResource(step.branch().resourceName());
                     StepResult result = resolver.apply(xa, step, heuristics::add);
@@ -350,8 +446,129 @@ public final class Recovery {
                 actedOn = keys;
             }
         }
+        deleteFinishedMarkers(last);
         return new ResolveReport(false, new ArrayList<>(results.values()), heuristics, last.unreachableResources(),
                 new ArrayList<>(ends), unfinishedAfter(last, ends), last.branches().size(), passes);
+    }
+
+    /**
+     * Keeps the invariant of three-phase commit (no branch committed before every participant holds
+     * its pre-commit marker) for the COMMIT steps of 3PC branches: writes the missing markers of
+     * each such transaction first, and leaves its branches when a marker cannot be written. Called
+     * only once the decision is durable (logged, proven by a marker, or the operator's).
+     */
+    private List<PlannedStep> withMarkers(List<PlannedStep> toApply, ScanResult scan, Map<String, StepResult> results,
+            Set<String> failed) {
+        Map<String, String> refused = new HashMap<>();
+        Map<String, List<CommitRecord>> logged = null;
+        for (PlannedStep step : toApply) {
+            InDoubtBranch b = step.branch();
+            if (step.action() != RecoveryAction.COMMIT || !b.xid().threePhase() || refused.containsKey(b.gtrid())) {
+                continue;
+            }
+            Set<String> participants = new java.util.TreeSet<>(scan.markedParticipants(b.gtrid()));
+            for (InDoubtBranch other : scan.branches()) {
+                if (other.gtrid().equals(b.gtrid())) {
+                    participants.add(other.resourceName());
+                }
+            }
+            if (logged == null) {
+                logged = new HashMap<>();
+                for (CommitRecord record : log.unfinished()) {
+                    logged.computeIfAbsent(record.gtrid(), g -> new ArrayList<>()).add(record);
+                }
+            }
+            for (CommitRecord record : logged.getOrDefault(b.gtrid(), List.of())) {
+                record.branches().forEach(br -> participants.add(br.resourceName()));
+            }
+            List<String> markedIn = scan.markedIn(b.gtrid());
+            List<String> names = List.copyOf(participants);
+            for (String name : names) {
+                if (markedIn.contains(name)) {
+                    continue;
+                }
+                String why = writeMarker(name, b.gtrid(), names);
+                if (why != null) {
+                    refused.put(b.gtrid(), why);
+                    break;
+                }
+            }
+        }
+        if (refused.isEmpty()) {
+            return toApply;
+        }
+        List<PlannedStep> kept = new ArrayList<>(toApply.size());
+        for (PlannedStep step : toApply) {
+            String why = step.action() == RecoveryAction.COMMIT ? refused.get(step.branch().gtrid()) : null;
+            if (why == null) {
+                kept.add(step);
+            } else {
+                String key = key(step.branch());
+                failed.add(key);
+                results.put(key, new StepResult(new PlannedStep(step.branch(), RecoveryAction.LEAVE, step.reason()),
+                        Outcome.LEFT, "not committed yet: " + why + "; no branch of a 3PC transaction is committed"
+                        + " before every participant holds its pre-commit marker", Optional.empty()));
+            }
+        }
+        return kept;
+    }
+
+    /** Writes one pre-commit marker; returns why it could not, or null. */
+    private String writeMarker(String resourceName, String gtrid, List<String> participants) {
+        RecoverableResource target = markerTargets.get(resourceName);
+        if (target == null || target.preCommitMarkers() == null) {
+            return "participant " + resourceName + (target == null ? " is not registered with (or configured for)"
+                    + " recovery" : " keeps no pre-commit markers") + ", so its pre-commit marker cannot be written";
+        }
+        try {
+            target.preCommitMarkers().write(gtrid, participants);
+            LOG.info("Recovery wrote the pre-commit marker of transaction {} into {}", gtrid, resourceName);
+            return null;
+        } catch (javax.transaction.xa.XAException | RuntimeException e) {
+            return "the pre-commit marker could not be written into " + resourceName + " ("
+                    + RecoveryPass.describe(e) + ")";
+        }
+    }
+
+    /**
+     * Deletes the pre-commit markers of transactions finished everywhere: no branch of theirs is
+     * listed by any participant the marker names, each of which answered this scan, and their owner
+     * can no longer be finishing them. A marker is only needed while some branch is prepared.
+     */
+    private void deleteFinishedMarkers(ScanResult last) {
+        if (last.markers().isEmpty()) {
+            return;
+        }
+        Set<String> inDoubt = new HashSet<>();
+        for (InDoubtBranch b : last.branches()) {
+            inDoubt.add(b.gtrid());
+        }
+        Set<String> scanned = new HashSet<>();
+        for (RecoverableResource r : resources) {
+            if (!last.unreachableResources().containsKey(r.resourceName())) {
+                scanned.add(r.resourceName());
+            }
+        }
+        Map<String, List<String>> byResource = new LinkedHashMap<>();
+        last.markers().forEach((resource, markers) -> {
+            for (io.quorumtx.tm.PreCommitMarker m : markers) {
+                String gtrid = m.gtrid();
+                if (!inDoubt.contains(gtrid) && scanned.containsAll(m.participants())
+                        && !liveness.mayStillDecide(ownerOf(gtrid), gtrid)) {
+                    byResource.computeIfAbsent(resource, k -> new ArrayList<>()).add(gtrid);
+                }
+            }
+        });
+        byResource.forEach((resource, gtrids) -> {
+            try {
+                markerTargets.get(resource).preCommitMarkers().delete(gtrids);
+                LOG.info("Recovery deleted {} pre-commit marker(s) of finished transactions from {}", gtrids.size(),
+                        resource);
+            } catch (javax.transaction.xa.XAException | RuntimeException e) {
+                LOG.warn("Could not delete pre-commit markers of finished transactions from {}: {}; the next pass"
+                        + " tries again", resource, RecoveryPass.describe(e));
+            }
+        });
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.quorumtx.tm.recovery;
 
+import io.quorumtx.tm.PreCommitMarker;
+import io.quorumtx.tm.PreCommitMarkers;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
@@ -53,6 +55,8 @@ final class RecoveryPass implements AutoCloseable {
     static RecoveryPass scan(CommitLog log, List<RecoverableResource> resources, Clock clock) {
         List<InDoubtBranch> branches = new ArrayList<>();
         Map<String, String> unreachable = new LinkedHashMap<>();
+        Map<String, List<PreCommitMarker>> markers = new LinkedHashMap<>();
+        Map<String, String> markerErrors = new LinkedHashMap<>();
         RecoveryPass pass = new RecoveryPass();
         try {
             long now = clock.millis();
@@ -74,6 +78,7 @@ final class RecoveryPass implements AutoCloseable {
                         branches.add(new InDoubtBranch(name, xid, xid.gtrid(), xid.ownerNodeId(),
                                 log.decision(xid.gtrid()), age(xid, now)));
                     }
+                    listMarkers(resource, markers, markerErrors);
                 } catch (XAException | RuntimeException e) {
                     String error = describe(e);
                     unreachable.put(name, error);
@@ -85,11 +90,31 @@ final class RecoveryPass implements AutoCloseable {
             // Read after the scans: a commit logged while they ran is then either listed here or
             // its branches were already prepared (and seen, or committed) when the scans ran.
             List<UnfinishedCommit> unfinished = unfinishedWithoutBranches(log, branches, resources, unreachable);
-            pass.result = new ScanResult(branches, unfinished, unreachable);
+            pass.result = new ScanResult(branches, unfinished, unreachable, markers, markerErrors);
             return pass;
         } catch (RuntimeException | Error e) {
             pass.close();
             throw e;
+        }
+    }
+
+    /**
+     * Reads the pre-commit markers of a resource that keeps them. Listed after its branches: a
+     * marker is written only after every branch prepared, so a branch listed without a marker that
+     * gets one meanwhile is still seen with it on the next pass, never the other way round.
+     */
+    private static void listMarkers(RecoverableResource resource, Map<String, List<PreCommitMarker>> markers,
+            Map<String, String> markerErrors) {
+        PreCommitMarkers store = resource.preCommitMarkers();
+        if (store == null) {
+            return;
+        }
+        try {
+            markers.put(resource.resourceName(), store.list());
+        } catch (XAException | RuntimeException e) {
+            String error = describe(e);
+            markerErrors.put(resource.resourceName(), error);
+            LOG.warn("Recovery could not read the pre-commit markers of {}: {}", resource.resourceName(), error);
         }
     }
 

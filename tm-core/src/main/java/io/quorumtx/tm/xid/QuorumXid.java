@@ -23,15 +23,28 @@ import javax.transaction.xa.Xid;
  *   <li>branch qualifier: the resource's stable name ({@code NamedResource}), so recovery can
  *       route the branch back to its database, or {@code r<n>} for an unnamed resource.</li>
  * </ul>
- * The format id {@link #FORMAT_ID} marks Xids as ours; {@link #parse} ignores every other Xid.
+ * The format id marks Xids as ours ({@link #FORMAT_ID} for two-phase commit,
+ * {@link #FORMAT_ID_THREE_PHASE} for three-phase commit, so recovery can tell from a database's
+ * list of prepared branches alone which protocol a branch belongs to, even when the commit log is
+ * lost); {@link #parse} ignores every other Xid.
+ *
+ * @param threePhase the branch belongs to a three-phase-commit transaction (pre-commit markers)
  */
-public record QuorumXid(String gtrid, String branchQualifier) implements Xid {
+public record QuorumXid(String gtrid, String branchQualifier, boolean threePhase) implements Xid {
 
-    /** "QTX1" in ASCII: the format id of every Xid QuorumTX creates. */
+    /** "QTX1" in ASCII: the format id of every Xid of a two-phase-commit transaction. */
     public static final int FORMAT_ID = 0x51545831;
+
+    /** "QTX3" in ASCII: the format id of every Xid of a three-phase-commit transaction. */
+    public static final int FORMAT_ID_THREE_PHASE = 0x51545833;
 
     /** XA's limit (MAXGTRIDSIZE and MAXBQUALSIZE) for each part, in bytes. */
     public static final int MAX_LENGTH = 64;
+
+    /** A branch of a two-phase-commit transaction. */
+    public QuorumXid(String gtrid, String branchQualifier) {
+        this(gtrid, branchQualifier, false);
+    }
 
     public QuorumXid {
         requirePrintableAscii("gtrid", gtrid);
@@ -55,7 +68,8 @@ public record QuorumXid(String gtrid, String branchQualifier) implements Xid {
         if (xid instanceof QuorumXid q) {
             return Optional.of(q);
         }
-        if (xid.getFormatId() != FORMAT_ID) {
+        int formatId = xid.getFormatId();
+        if (formatId != FORMAT_ID && formatId != FORMAT_ID_THREE_PHASE) {
             return Optional.empty();
         }
         String gtrid = asciiOrNull(xid.getGlobalTransactionId());
@@ -63,7 +77,7 @@ public record QuorumXid(String gtrid, String branchQualifier) implements Xid {
         if (gtrid == null || bqual == null || !isQuorumGtrid(gtrid)) {
             return Optional.empty();
         }
-        return Optional.of(new QuorumXid(gtrid, bqual));
+        return Optional.of(new QuorumXid(gtrid, bqual, formatId == FORMAT_ID_THREE_PHASE));
     }
 
     /** The node id of the coordinator that owns this transaction (the gtrid up to its first dot). */
@@ -145,7 +159,7 @@ public record QuorumXid(String gtrid, String branchQualifier) implements Xid {
 
     @Override
     public int getFormatId() {
-        return FORMAT_ID;
+        return threePhase ? FORMAT_ID_THREE_PHASE : FORMAT_ID;
     }
 
     /** A fresh copy each call: drivers may keep or modify what they are given. */

@@ -56,8 +56,8 @@ public final class XidFactory {
         return gtrid.startsWith(prefix) && QuorumXid.isQuorumGtrid(gtrid);
     }
 
-    /** The Xid of the branch {@code branchQualifier} of transaction {@code gtrid}. */
-    public QuorumXid branch(String gtrid, String branchQualifier) {
-        return new QuorumXid(gtrid, branchQualifier);
+    /** The Xid of the branch {@code branchQualifier} of transaction {@code gtrid}, committed with 2PC or 3PC. */
+    public QuorumXid branch(String gtrid, String branchQualifier, boolean threePhase) {
+        return new QuorumXid(gtrid, branchQualifier, threePhase);
     }
 }

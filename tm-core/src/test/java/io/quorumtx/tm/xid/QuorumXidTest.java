@@ -43,7 +43,7 @@ class QuorumXidTest {
         assertThat(QuorumXid.epoch(g1)).isEqualTo(xids.epoch());
         assertThat(xids.issued(g1)).isTrue();
         assertThat(new XidFactory("node-7").issued(g1)).as("another incarnation").isFalse();
-        QuorumXid xid = xids.branch(g1, "orders-db");
+        QuorumXid xid = xids.branch(g1, "orders-db", false);
         assertThat(xid.getFormatId()).isEqualTo(QuorumXid.FORMAT_ID);
         assertThat(new String(xid.getGlobalTransactionId(), StandardCharsets.US_ASCII)).isEqualTo(g1);
         assertThat(new String(xid.getBranchQualifier(), StandardCharsets.US_ASCII)).isEqualTo("orders-db");
@@ -83,9 +83,14 @@ class QuorumXidTest {
 
     @Test
     void parseReadsOurXidsFromAnyXidImplementationAndComparesByValue() {
-        QuorumXid original = new XidFactory("n1").branch(new XidFactory("n1").newGtrid(), "db");
+        QuorumXid original = new XidFactory("n1").branch(new XidFactory("n1").newGtrid(), "db", false);
         Xid copy = foreign(QuorumXid.FORMAT_ID, original.gtrid(), "db");
         assertThat(QuorumXid.parse(copy)).contains(original);
+        QuorumXid threePhase = new XidFactory("n1").branch(original.gtrid(), "db", true);
+        assertThat(threePhase.getFormatId()).isEqualTo(QuorumXid.FORMAT_ID_THREE_PHASE).isNotEqualTo(QuorumXid.FORMAT_ID);
+        assertThat(QuorumXid.parse(foreign(QuorumXid.FORMAT_ID_THREE_PHASE, original.gtrid(), "db")))
+                .as("the protocol survives a database's list of prepared branches").contains(threePhase);
+        assertThat(threePhase).isNotEqualTo(original);
         assertThat(QuorumXid.parse(copy).orElseThrow().ownerNodeId()).isEqualTo("n1");
         assertThat(QuorumXid.parse(original)).contains(original);
         assertThat(original).isEqualTo(new QuorumXid(original.gtrid(), "db")).hasSameHashCodeAs(

@@ -1,0 +1,404 @@
+package io.quorumtx.tm.protocol;
+
+import io.quorumtx.tm.CrashInjector;
+import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.log.BranchRecord;
+import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitLogException;
+import io.quorumtx.tm.log.CommitRecord;
+import io.quorumtx.tm.log.Decision;
+import jakarta.transaction.HeuristicCommitException;
+import jakarta.transaction.HeuristicMixedException;
+import jakarta.transaction.HeuristicRollbackException;
+import jakarta.transaction.RollbackException;
+import jakarta.transaction.Status;
+import jakarta.transaction.SystemException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The voting commit both protocols share: presumed abort (Mohan, Lindsay and Obermarck, 1986),
+ * with one place between the forced decision and the commit of the branches where three-phase
+ * commit adds its pre-commit round ({@link #preCommit}).
+ *
+ * <p>Only the COMMIT decision is ever logged, and only when at least two branches voted yes: a
+ * transaction without a COMMIT record is rolled back by recovery. So a rollback, a one-phase
+ * commit and an all-read-only transaction cost no log write, and the one forced write per
+ * two-phase commit is the commit point. The sequence:
+ * <ol>
+ *   <li>one branch: commit it in one phase, log nothing;</li>
+ *   <li>otherwise prepare each branch in turn (serially: two branches is the common case and a
+ *       thread hop costs more than a prepare); XA_RDONLY votes drop out; when every branch but the
+ *       last has dropped out, the last commits in one phase instead of preparing;</li>
+ *   <li>any NO vote or prepare error rolls every branch back (nothing logged) and throws
+ *       {@link RollbackException} with that cause;</li>
+ *   <li>force COMMIT{gtrid, yes-voters} to the {@link CommitLog}. If the log says the record was
+ *       certainly not written, roll back; if durability is merely unconfirmed, the outcome is in
+ *       doubt: leave the prepared branches to recovery and throw {@link SystemException};</li>
+ *   <li>phase 2: commit each branch. A failure does not undo a decided commit: the branch goes to
+ *       the {@link Phase2Retrier} and {@code commit()} returns normally;</li>
+ *   <li>write END (lazy) once every branch is finished.</li>
+ * </ol>
+ * Heuristic answers are forgotten, recorded and surfaced as {@link HeuristicMixedException} or
+ * {@link HeuristicRollbackException}.
+ *
+ * <p>{@link PresumedAbortTwoPhaseCommit} adds nothing; {@link ThreePhaseCommit} writes the
+ * pre-commit markers and commits no branch before all of them are durable.
+ */
+public abstract class PresumedAbortCommit implements CommitProtocol {
+    static final Logger LOG = LoggerFactory.getLogger(PresumedAbortCommit.class);
+
+    private final CommitLog log;
+    private final BranchCompletion completion;
+    private final Phase2Retrier retrier;
+    /** Finds the registered resource of a branch by name (null if none is registered). */
+    protected final Function<String, RecoverableResource> resources;
+    /** Null unless a crash test set one: then each crash point is one null check. */
+    protected final CrashInjector crash;
+    /** Gtrids whose COMMIT record may or may not be durable; decided only after the log is reopened. */
+    private final Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param log where COMMIT and END records go (not closed by this protocol)
+     * @param heuristics told about every heuristic outcome
+     * @param resources finds the {@link RecoverableResource} registered under a resource name, or null
+     * @param threads makes the retry thread
+     * @param retries back-off and bound of phase-2 retries (see {@link Phase2Retrier})
+     * @param crash called (if not null) at each {@link CrashPoint} of the commit path
+     */
+    protected PresumedAbortCommit(CommitLog log, Consumer<HeuristicOutcome> heuristics,
+            Function<String, RecoverableResource> resources, ThreadFactory threads, RetrySchedule retries,
+            CrashInjector crash) {
+        this.crash = crash;
+        this.resources = resources;
+        this.log = log;
+        this.completion = new BranchCompletion(heuristics);
+        this.retrier = new Phase2Retrier(threads, log, completion, resources, retries);
+    }
+
+    @Override
+    public final void commit(String gtrid, List<Participant> branches, Progress progress)
+            throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
+        int n = branches.size();
+        if (n == 0) {
+            return;
+        }
+        if (n == 1) {
+            progress.reached(Status.STATUS_COMMITTING);
+            onePhase(branches.get(0));
+            return;
+        }
+        String refusal = cannotCommit(branches);
+        if (refusal != null) {
+            progress.reached(Status.STATUS_ROLLING_BACK);
+            rollBackAll(gtrid, branches);
+            throw new RollbackException("Transaction " + gtrid + " was rolled back: " + refusal);
+        }
+        Participant[] yes = new Participant[n];
+        int yesCount = 0;
+        for (int i = 0; i < n; i++) {
+            Participant p = branches.get(i);
+            if (i == n - 1 && yesCount == 0) {
+                progress.reached(Status.STATUS_COMMITTING);
+                onePhase(p);
+                return;
+            }
+            int vote;
+            try {
+                vote = p.resource().prepare(p.xid());
+            } catch (XAException e) {
+                if (e.errorCode == XAResource.XA_RDONLY) {
+                    continue;
+                }
+                abortAfterFailedVote(gtrid, branches, yes, yesCount, i, XaCodes.isRollback(e.errorCode), e, progress);
+                return;
+            } catch (RuntimeException e) {
+                abortAfterFailedVote(gtrid, branches, yes, yesCount, i, false, e, progress);
+                return;
+            }
+            if (vote != XAResource.XA_RDONLY) {
+                yes[yesCount++] = p;
+                if (crash != null && yesCount == 1 && i < n - 1) {
+                    crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid);
+                }
+            }
+        }
+        if (yesCount == 0) {
+            return;
+        }
+        progress.reached(Status.STATUS_PREPARED);
+        if (crash != null) {
+            crash.reached(CrashPoint.AFTER_ALL_PREPARED, gtrid);
+        }
+        logDecision(gtrid, yes, yesCount, progress);
+        if (crash != null) {
+            crash.reached(CrashPoint.AFTER_COMMIT_RECORD, gtrid);
+        }
+        if (!preCommit(gtrid, yes, yesCount)) {
+            return; // decided COMMIT; recovery commits the branches (see preCommit)
+        }
+        progress.reached(Status.STATUS_COMMITTING);
+        phaseTwo(gtrid, yes, yesCount);
+    }
+
+    /**
+     * Why these branches (two or more) cannot be committed by this protocol, or null if they can.
+     * Asked before any prepare, so a refusal rolls back cleanly.
+     */
+    protected String cannotCommit(List<Participant> branches) {
+        return null;
+    }
+
+    /**
+     * Runs after the COMMIT decision is durable and before any branch is committed. Returns false
+     * to commit no branch now: the decision stands, {@code commit} returns normally and recovery
+     * commits the branches from the logged decision.
+     */
+    protected boolean preCommit(String gtrid, Participant[] yes, int yesCount) {
+        return true;
+    }
+
+    /** Runs once END is written for a commit whose every branch committed. */
+    protected void ended(String gtrid, Participant[] yes, int yesCount) {
+    }
+
+    @Override
+    public final void rollback(String gtrid, List<Participant> branches, Progress progress)
+            throws HeuristicMixedException, HeuristicCommitException {
+        progress.reached(Status.STATUS_ROLLING_BACK);
+        int[] tally = rollBackAll(gtrid, branches);
+        if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
+            String what = "Transaction " + gtrid + " was rolled back, but " + (tally[CONTRARY] + tally[MIXED])
+                    + " branch(es) committed or may have committed on their own (heuristic); see heuristicOutcomes()";
+            if (tally[MIXED] == 0 && tally[AS_DECIDED] == 0) {
+                throw new HeuristicCommitException(what);
+            }
+            throw new HeuristicMixedException(what);
+        }
+    }
+
+    @Override
+    public int pendingRetries() {
+        return retrier.pendingTransactions();
+    }
+
+    @Override
+    public void settleUnconfirmed() {
+        if (unconfirmed.isEmpty() || !log.settlesInDoubt()) {
+            return;
+        }
+        for (String gtrid : List.copyOf(unconfirmed)) {
+            try {
+                Decision d = log.settle(gtrid);
+                unconfirmed.remove(gtrid);
+                LOG.warn("Transaction {}, whose commit record could not be confirmed, is settled: {}; recovery finishes"
+                        + " its branches accordingly", gtrid, d);
+            } catch (CommitLogException e) {
+                LOG.debug("Transaction {} is still in doubt: {}", gtrid, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public boolean holds(String gtrid) {
+        return retrier.isRetrying(gtrid) || unconfirmed.contains(gtrid);
+    }
+
+    @Override
+    public void close() {
+        retrier.close();
+    }
+
+    private void onePhase(Participant p)
+            throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
+        try {
+            p.resource().commit(p.xid(), true);
+        } catch (XAException e) {
+            int code = e.errorCode;
+            if (XaCodes.isRollback(code) || code == XAException.XAER_RMERR || code == XAException.XAER_NOTA) {
+                throw withCause(new RollbackException("Transaction " + p.xid().gtrid() + " was rolled back: "
+                        + "resource " + p.resourceName() + " rolled back its branch in one-phase commit ("
+                        + XaCodes.describe(e) + ")"), e);
+            }
+            switch (code) {
+                case XAException.XA_HEURCOM -> BranchCompletion.forget(p.resource(), p);
+                case XAException.XA_HEURRB -> {
+                    BranchCompletion.forget(p.resource(), p);
+                    completion.record(p, true, HeuristicOutcome.Kind.ROLLED_BACK, XaCodes.describe(e));
+                    throw withCause(new HeuristicRollbackException("Transaction " + p.xid().gtrid()
+                            + ": resource " + p.resourceName() + " rolled back heuristically"), e);
+                }
+                case XAException.XA_HEURMIX, XAException.XA_HEURHAZ -> {
+                    BranchCompletion.forget(p.resource(), p);
+                    completion.record(p, true, code == XAException.XA_HEURMIX ? HeuristicOutcome.Kind.MIXED
+                            : HeuristicOutcome.Kind.HAZARD, XaCodes.describe(e));
+                    throw withCause(new HeuristicMixedException("Transaction " + p.xid().gtrid()
+                            + ": resource " + p.resourceName() + " reported " + XaCodes.name(code)), e);
+                }
+                default -> throw unknownOnePhaseOutcome(p, e);
+            }
+        } catch (RuntimeException e) {
+            throw unknownOnePhaseOutcome(p, e);
+        }
+    }
+
+    private SystemException unknownOnePhaseOutcome(Participant p, Exception e) {
+        String detail = "one-phase commit failed with " + XaCodes.describe(e) + "; outcome unknown";
+        completion.record(p, true, HeuristicOutcome.Kind.HAZARD, detail);
+        return withCause(new SystemException("Outcome of transaction " + p.xid().gtrid() + " is unknown: "
+                + "the one-phase commit of resource " + p.resourceName() + " failed with " + XaCodes.describe(e)
+                + " and the resource may or may not have committed; check that database"), e);
+    }
+
+    private void abortAfterFailedVote(String gtrid, List<Participant> branches, Participant[] yes, int yesCount,
+            int failed, boolean failedAlreadyRolledBack, Exception cause, Progress progress)
+            throws RollbackException, HeuristicMixedException {
+        progress.reached(Status.STATUS_ROLLING_BACK);
+        List<Participant> toRollBack = new ArrayList<>(branches.size());
+        toRollBack.addAll(Arrays.asList(yes).subList(0, yesCount));
+        if (!failedAlreadyRolledBack) {
+            toRollBack.add(branches.get(failed));
+        }
+        toRollBack.addAll(branches.subList(failed + 1, branches.size()));
+        int[] tally = rollBackAll(gtrid, toRollBack);
+        Participant p = branches.get(failed);
+        String why = "resource " + p.resourceName() + (failedAlreadyRolledBack ? " voted no in prepare ("
+                : " failed in prepare (") + XaCodes.describe(cause) + ")";
+        if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
+            throw withCause(new HeuristicMixedException("Transaction " + gtrid + " was rolled back because " + why
+                    + ", but some branches committed on their own (heuristic); see heuristicOutcomes()"), cause);
+        }
+        throw withCause(new RollbackException("Transaction " + gtrid + " was rolled back because " + why), cause);
+    }
+
+    private void logDecision(String gtrid, Participant[] yes, int yesCount, Progress progress)
+            throws RollbackException, HeuristicMixedException, SystemException {
+        List<BranchRecord> records = new ArrayList<>(yesCount);
+        for (int i = 0; i < yesCount; i++) {
+            records.add(yes[i].toRecord());
+        }
+        try {
+            log.logCommit(new CommitRecord(gtrid, records, System.currentTimeMillis()));
+        } catch (CommitLogException e) {
+            if (e.definitelyNotWritten()) {
+                progress.reached(Status.STATUS_ROLLING_BACK);
+                int[] tally = rollBackAll(gtrid, Arrays.asList(yes).subList(0, yesCount));
+                String why = "Transaction " + gtrid + " was rolled back: its commit record could not be written ("
+                        + e.getMessage() + ")";
+                if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
+                    throw withCause(new HeuristicMixedException(why + ", and some branches committed on their own"
+                            + " (heuristic); see heuristicOutcomes()"), e);
+                }
+                throw withCause(new RollbackException(why), e);
+            }
+            unconfirmed.add(gtrid);
+            throw inDoubt(gtrid, records, e, progress);
+        } catch (RuntimeException e) {
+            unconfirmed.add(gtrid);
+            throw inDoubt(gtrid, records, e, progress);
+        }
+    }
+
+    private static SystemException inDoubt(String gtrid, List<BranchRecord> records, RuntimeException e,
+            Progress progress) {
+        progress.reached(Status.STATUS_UNKNOWN);
+        LOG.error("Transaction {} is IN DOUBT: its commit record may or may not be durable; prepared branches {} "
+                + "are left for recovery", gtrid, records, e);
+        return withCause(new SystemException("Outcome of transaction " + gtrid + " is in doubt: the commit log "
+                + "could not confirm the commit record (" + e.getMessage() + "). The prepared branches " + records
+                + " are left for recovery, which commits them if the record is durable and rolls them back if not."),
+                e);
+    }
+
+    private void phaseTwo(String gtrid, Participant[] yes, int yesCount)
+            throws HeuristicMixedException, HeuristicRollbackException {
+        int committed = 0;
+        int rolledBack = 0;
+        int mixed = 0;
+        List<Participant> retry = null;
+        for (int i = 0; i < yesCount; i++) {
+            Participant p = yes[i];
+            if (crash != null && i > 0) {
+                crash.reached(CrashPoint.BETWEEN_PHASE2_COMMITS, gtrid);
+            }
+            switch (completion.complete(p.resource(), p, true, true)) {
+                case DONE, HEURISTIC_COMMIT -> committed++;
+                case HEURISTIC_ROLLBACK -> rolledBack++;
+                case HEURISTIC_MIXED -> mixed++;
+                case RETRY, UNCERTAIN -> {
+                    committed++; // decided and durable: the retrier or recovery will commit it
+                    if (retry == null) {
+                        retry = new ArrayList<>(yesCount - i);
+                    }
+                    retry.add(p);
+                }
+            }
+        }
+        if (retry == null) {
+            try {
+                log.logEnd(gtrid);
+                ended(gtrid, yes, yesCount);
+            } catch (RuntimeException e) {
+                // END is only a hint that lets the log forget; recovery re-drives a finished commit harmlessly.
+                LOG.warn("Could not write END for {}; recovery will re-drive its finished commit", gtrid, e);
+            }
+        } else {
+            LOG.warn("Transaction {} committed, but branches {} could not be committed yet; retrying in the "
+                    + "background", gtrid, retry);
+            retrier.submit(gtrid, true, retry, true);
+        }
+        if (mixed > 0 || (rolledBack > 0 && committed > 0)) {
+            throw new HeuristicMixedException("Transaction " + gtrid + " was decided COMMIT, but " + (mixed + rolledBack)
+                    + " branch(es) rolled back or may have rolled back on their own (heuristic); see heuristicOutcomes()");
+        }
+        if (rolledBack > 0) {
+            throw new HeuristicRollbackException("Transaction " + gtrid + " was decided COMMIT, but every branch "
+                    + "rolled back on its own (heuristic); see heuristicOutcomes()");
+        }
+    }
+
+    private static final int AS_DECIDED = 0;
+    private static final int CONTRARY = 1;
+    private static final int MIXED = 2;
+
+    /** Rolls back each branch; returns counts indexed by AS_DECIDED, CONTRARY, MIXED. */
+    protected final int[] rollBackAll(String gtrid, List<Participant> branches) {
+        int[] tally = new int[3];
+        List<Participant> retry = null;
+        for (Participant p : branches) {
+            switch (completion.complete(p.resource(), p, false, true)) {
+                case DONE, HEURISTIC_ROLLBACK -> tally[AS_DECIDED]++;
+                case HEURISTIC_COMMIT -> tally[CONTRARY]++;
+                case HEURISTIC_MIXED -> tally[MIXED]++;
+                case RETRY, UNCERTAIN -> {
+                    tally[AS_DECIDED]++; // presumed abort: the retrier or recovery rolls it back
+                    if (retry == null) {
+                        retry = new ArrayList<>(2);
+                    }
+                    retry.add(p);
+                }
+            }
+        }
+        if (retry != null) {
+            retrier.submit(gtrid, false, retry, false);
+        }
+        return tally;
+    }
+
+    protected static <T extends Exception> T withCause(T e, Throwable cause) {
+        e.initCause(cause);
+        return e;
+    }
+}
