@@ -35,14 +35,16 @@ public final class RecoveryResources {
 
     /**
      * As {@link #dialect(String, DataSource, Dialect)}, reading three-phase-commit pre-commit markers
-     * from {@code markerTable} (the name the application's TransactionalDataSource uses).
+     * from {@code markerTable} (the name the application's TransactionalDataSource uses). Recovery
+     * writes a missing marker before it commits a 3PC branch, so it creates the table if a crash
+     * came before the application's first marker in this database.
      */
     public static RecoverableResource dialect(String name, DataSource dataSource, Dialect dialect, String markerTable) {
         validName(name);
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(dialect, "dialect");
         return Participants.dialect(name, dataSource, dialect,
-                new PreCommitMarkerTable(name, markerTable, false, MarkerConnections.of(dataSource, name)));
+                new PreCommitMarkerTable(name, markerTable, true, MarkerConnections.of(dataSource, name)));
     }
 
     /** A database reached through its driver's {@link XADataSource}; each recovery connection is one XAConnection. */
@@ -55,7 +57,7 @@ public final class RecoveryResources {
         validName(name);
         Objects.requireNonNull(xaDataSource, "xaDataSource");
         return Participants.xa(name, xaDataSource,
-                new PreCommitMarkerTable(name, markerTable, false, MarkerConnections.of(xaDataSource)));
+                new PreCommitMarkerTable(name, markerTable, true, MarkerConnections.of(xaDataSource)));
     }
 
     private static void validName(String name) {

@@ -95,6 +95,11 @@ final class LostLog {
         }
     }
 
+    /** A refusal's text without its closing "Nothing was changed." (the explanation says what changed). */
+    static String withoutNothingChanged(String message) {
+        return message == null ? "" : message.replace(" Nothing was changed.", "").replace("Nothing was changed.", "").strip();
+    }
+
     /** The exit code of a resolve without the log: 0 only when nothing is left in doubt. */
     static int exitCode(ResolveReport report) {
         return report.nothingInDoubt() && report.unreachableResources().isEmpty() ? ExitCodes.OK : ExitCodes.BAD_INPUT;

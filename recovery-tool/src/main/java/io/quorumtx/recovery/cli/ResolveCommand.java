@@ -182,7 +182,7 @@ public final class ResolveCommand extends ToolCommand {
             if (e.exitCode() != ExitCodes.BAD_INPUT) {
                 throw e;
             }
-            return withoutLog(toolConfig, "The replicated commit log cannot be read: " + e.getMessage());
+            return withoutLog(toolConfig, "The replicated commit log cannot be read: " + LostLog.withoutNothingChanged(e.getMessage()));
         }
         if (assumeLogLost) {
             opened.close();

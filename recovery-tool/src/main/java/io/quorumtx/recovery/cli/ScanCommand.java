@@ -98,7 +98,7 @@ public final class ScanCommand extends ToolCommand {
             if (e.exitCode() != ExitCodes.BAD_INPUT) {
                 throw e;
             }
-            return new LostLog(toolConfig, context, "The replicated commit log cannot be read: " + e.getMessage())
+            return new LostLog(toolConfig, context, "The replicated commit log cannot be read: " + LostLog.withoutNothingChanged(e.getMessage()))
                     .scan(json);
         }
         try (PaxosSetup px = opened) {

@@ -171,13 +171,74 @@ class ReplicatedLogToolTest {
     }
 
     @Test
+    void withEveryReplicaDeletedThreePhaseTransactionsAreFinishedFromTheirMarkersAlone() throws Exception {
+        XidFactory n1 = new XidFactory("n1");
+        String marked = n1.newGtrid();
+        String unmarked = n1.newGtrid();
+        H2Banks.prepare(urlA, "sa", "", new QuorumXid(marked, "bank-a", true), 3, -10);
+        H2Banks.prepare(urlB, "sa", "", new QuorumXid(marked, "bank-b", true), 3, 10);
+        try (Connection c = DriverManager.getConnection(urlA, "sa", ""); var s = c.createStatement()) {
+            s.execute("INSERT INTO account VALUES (4, 100)"); // a row no other prepared branch holds
+        }
+        H2Banks.prepare(urlA, "sa", "", new QuorumXid(unmarked, "bank-a", true), 4, -1);
+        try (Connection c = DriverManager.getConnection(urlB, "sa", ""); var s = c.createStatement()) {
+            s.execute(io.quorumtx.jdbc.internal.PreCommitMarkerTable.ddl("quorumtx_precommit"));
+        }
+        io.quorumtx.jdbc.RecoveryResources.dialect("bank-b", h2(urlB), io.quorumtx.jdbc.dialect.Dialect.h2())
+                .preCommitMarkers().write(marked, List.of("bank-a", "bank-b"));
+        running.forEach(ReplicatedCommitLog::close);
+        running.clear();
+        for (String node : List.of("n1", "n2", "n3")) {
+            try (var files = Files.walk(dir.resolve(node))) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p); // every replica of the commit log is gone
+                }
+            }
+        }
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"));
+
+        Result scan = cli().run("scan", "--config", config.toString());
+        assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(scan.out()).contains("CANNOT BE READ", "Pre-commit markers", marked, "[3PC]");
+
+        Result fromMarkers = cli().run("resolve", "--config", config.toString(), "--yes");
+        assertThat(fromMarkers.exit()).as(fromMarkers.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(H2Banks.balance(urlA, "sa", "", 3)).as("the marker in bank-b proves COMMIT%s", fromMarkers).isEqualTo(90);
+        assertThat(H2Banks.balance(urlB, "sa", "", 3)).isEqualTo(110);
+        assertThat(fromMarkers.err()).contains("--assume-log-lost").contains("two-phase-commit branch needs its commit log");
+        assertThat(inDoubt()).as("the four 2PC branches and the unmarked 3PC one are left").isEqualTo(5);
+
+        Result assumed = cli().run("resolve", "--config", config.toString(), "--yes", "--assume-log-lost");
+        assertThat(assumed.exit()).as("2PC branches still need the operator").isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(inDoubt()).as("the unmarked 3PC branch was rolled back").isEqualTo(4);
+        assertThat(assumed.out()).contains(unmarked).contains("ROLLED_BACK");
+    }
+
+    @Test
+    void assumeLogLostIsRefusedWhileAMajorityOfReplicasAnswers() throws Exception {
+        Path config = toolConfig("paxos.secret.env=CLUSTER_SECRET");
+        Result r = cli().env("CLUSTER_SECRET", SECRET).run("resolve", "--config", config.toString(), "--yes",
+                "--assume-log-lost");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(r.err()).contains("--assume-log-lost applies only when the commit log cannot be read");
+        assertThat(inDoubt()).isEqualTo(4);
+    }
+
+    private static javax.sql.DataSource h2(String url) {
+        org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+        ds.setURL(url);
+        ds.setUser("sa");
+        return ds;
+    }
+
+    @Test
     void withoutAMajorityOfReplicasTheToolChangesNothing() throws Exception {
         running.forEach(ReplicatedCommitLog::close);
         running.clear();
         Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2"));
         Result r = cli().run("resolve", "--config", config.toString(), "--yes");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(r.err()).contains("Only 1 of 3 replicas", "majority (2)", "Nothing was changed");
+        assertThat(r.err()).contains("Only 1 of 3 replicas", "majority (2)").containsIgnoringCase("nothing was changed");
         assertThat(inDoubt()).isEqualTo(4);
     }
 

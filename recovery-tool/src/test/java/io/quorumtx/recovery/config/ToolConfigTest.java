@@ -106,6 +106,23 @@ class ToolConfigTest {
     }
 
     @Test
+    void markerTablesAndThreePhaseParticipantsAreReadAndCheckedByName() throws Exception {
+        ToolConfig config = ToolConfig.load(write(URL, "database.bank-a.dialect=h2", "database.bank-a.marker-table=app_markers",
+                "participant.ledger.class=com.example.Ledger", "participant.ledger.directory=/var/ledger"));
+        assertThat(config.databases().get(0).markerTable()).isEqualTo("app_markers");
+        assertThat(config.participants()).containsExactly(new ToolConfig.ParticipantConfig("ledger", "com.example.Ledger",
+                java.util.Map.of("directory", "/var/ledger")));
+        assertThat(ToolConfig.load(write(URL, "database.bank-a.dialect=h2")).databases().get(0).markerTable())
+                .isEqualTo("quorumtx_precommit");
+
+        assertThatThrownBy(() -> ToolConfig.load(write(URL, "database.bank-a.dialect=h2",
+                "database.bank-a.marker-table=x;DROP TABLE y"))).hasMessageContaining("database.bank-a.marker-table")
+                .hasMessageContaining("[A-Za-z0-9_]");
+        assertThatThrownBy(() -> ToolConfig.load(write(URL, "database.bank-a.dialect=h2",
+                "participant.ledger.directory=/var/ledger"))).hasMessageContaining("participant.ledger.class is missing");
+    }
+
+    @Test
     void aMissingLogDirectoryIsNamed() throws Exception {
         Path missing = dir.resolve("no-such-log");
         ToolConfig config = ToolConfig.load(write("log.directory=" + missing, URL, "database.bank-a.dialect=h2"));
