@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import io.quorumtx.it.support.Await;
+import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashPoint;
 
 /**
@@ -69,10 +70,14 @@ class PaxosFailoverTest {
     }
 
     private Node start(String id, String mode, CrashPoint point) throws IOException {
+        return start(id, mode, point, "TWO_PHASE");
+    }
+
+    private Node start(String id, String mode, CrashPoint point, String protocol) throws IOException {
         List<String> args = new ArrayList<>(List.of("topology=POSTGRESQL", "node=" + id,
                 "members=" + String.join(",", members), "data=" + dir.resolve(id).toAbsolutePath(),
                 "tables=" + String.join(",", banks.stream().map(Bank::table).toList()), "accounts=" + ACCOUNTS,
-                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000"));
+                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000", "protocol=" + protocol));
         if (point != null) {
             args.add("point=" + point);
             args.add("hit=3");
@@ -123,6 +128,73 @@ class PaxosFailoverTest {
         long committed = p1.ok() + p2.ok() + p3.ok() + (point == CrashPoint.AFTER_COMMIT_RECORD ? 1 : 0);
         assertThat(p2.inDoubt() + p3.inDoubt()).as("in-doubt outcomes on the surviving nodes").isZero();
         verify(committed, committed);
+    }
+
+    @ParameterizedTest(name = "3PC coordinator halted at {0}")
+    @EnumSource(value = CrashPoint.class, names = {"AFTER_SOME_MARKERS", "AFTER_ALL_MARKERS"})
+    void anotherNodeFinishesAHalted3pcCoordinatorFromTheReplicatedLog(CrashPoint point) throws Exception {
+        startCluster();
+        Node p1 = start("p1", "transfer", point, "THREE_PHASE");
+        Node p2 = start("p2", "transfer", null, "THREE_PHASE");
+        start("p3", "idle", null, "THREE_PHASE");
+
+        assertThat(p1.process.waitFor(60, TimeUnit.SECONDS)).as("p1 halts at %s%s", point, p1).isTrue();
+        assertThat(p1.has("CRASH " + point)).as("%s", p1).isTrue();
+        Await.until(Duration.ofMillis(LEASE_MILLIS).plusSeconds(10), "p2 or p3 finish p1's 3PC transaction",
+                () -> prepared("p1").isEmpty());
+        p2.stop();
+        Await.until(Duration.ofSeconds(30), "p2 stops", () -> p2.has("STOPPED"));
+        Await.until(Duration.ofSeconds(30), "nothing is in doubt", () -> preparedAll().isEmpty());
+        long committed = p1.ok() + p2.ok() + 1; // p1's halted transfer was decided COMMIT
+        verify(committed, committed);
+    }
+
+    /**
+     * Every node dies (p1 halted between its markers, p2 and p3 killed with SIGKILL wherever they
+     * were) and every acceptor directory is deleted: the tool finishes the 3PC transactions from
+     * the pre-commit markers in the databases alone.
+     */
+    @Test
+    void withEveryReplicaDeletedTheToolFinishes3pcTransactionsFromTheirMarkers() throws Exception {
+        startCluster();
+        Node p1 = start("p1", "transfer", CrashPoint.AFTER_SOME_MARKERS, "THREE_PHASE");
+        Node p2 = start("p2", "transfer", null, "THREE_PHASE");
+        Node p3 = start("p3", "transfer", null, "THREE_PHASE");
+        assertThat(p1.process.waitFor(60, TimeUnit.SECONDS)).as("p1 halts%s", p1).isTrue();
+        p2.process.destroyForcibly(); // before p1's lease lapses: nobody takes p1's transaction over
+        p3.process.destroyForcibly();
+        assertThat(p2.process.waitFor(10, TimeUnit.SECONDS) && p3.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(prepared("p1")).as("p1's transfer is still prepared").isNotEmpty();
+        for (String id : List.of("p1", "p2", "p3")) {
+            try (var files = Files.walk(dir.resolve(id))) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Map<String, String> environment = new java.util.HashMap<>();
+        String databases = RealDbCrashRecoveryTest.toolConfig(dir, banks, WrappingStyle.DIALECT, environment)
+                .lines().filter(l -> !l.startsWith("log.directory=")).collect(java.util.stream.Collectors.joining("\n"));
+        Path config = dir.resolve("paxos-recovery.properties");
+        Files.writeString(config, databases + "\npaxos.members=" + String.join(",", members)
+                + "\npaxos.acceptor.directories=" + dir.resolve("p1") + "," + dir.resolve("p2") + "," + dir.resolve("p3")
+                + "\n");
+
+        RealDbCrashRecoveryTest.ToolRun scan = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "scan", "--config",
+                config.toString());
+        assertThat(scan.output()).as(scan.output()).contains("CANNOT BE READ").contains("Pre-commit markers");
+        Await.until(Duration.ofSeconds(60), "resolve --assume-log-lost leaves nothing in doubt", () -> {
+            RealDbCrashRecoveryTest.ToolRun run = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "resolve",
+                    "--config", config.toString(), "--yes", "--assume-log-lost");
+            if (run.exit() != 0) {
+                throw new IllegalStateException("resolve exited " + run.exit() + ":\n" + run.output());
+            }
+            return true;
+        });
+        assertThat(preparedAll()).isEmpty();
+        long acknowledged = p1.ok() + p2.ok() + p3.ok();
+        // p1's halted transfer has a marker: committed. p2's and p3's, caught by the kill, either way.
+        verify(acknowledged + 1, acknowledged + 3);
     }
 
     @Test

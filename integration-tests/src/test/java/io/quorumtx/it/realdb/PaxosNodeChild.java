@@ -54,7 +54,8 @@ public final class PaxosNodeChild {
 
         List<Bank> banks = topology.open(Path.of(a.get("data")), accounts, tables);
         try (RealDbCluster c = RealDbCluster.attach(banks, node, null, WrappingStyle.DIALECT, 4, b -> {
-            b.replicatedLog(config).recoveryInterval(Duration.ofSeconds(1));
+            b.replicatedLog(config).recoveryInterval(Duration.ofSeconds(1))
+                    .defaultProtocol(io.quorumtx.tm.CommitProtocolType.valueOf(a.getOrDefault("protocol", "TWO_PHASE")));
             return injector == null ? b : b.crashInjector(injector);
         })) {
             Thread stdin = new Thread(PaxosNodeChild::readStop, "stdin");
