@@ -140,6 +140,7 @@ class PaxosFailoverTest {
 
         assertThat(p1.process.waitFor(60, TimeUnit.SECONDS)).as("p1 halts at %s%s", point, p1).isTrue();
         assertThat(p1.has("CRASH " + point)).as("%s", p1).isTrue();
+        assertThat(prepared("p1")).as("p1's 3PC branches left prepared by its death").isNotEmpty();
         Await.until(Duration.ofMillis(LEASE_MILLIS).plusSeconds(10), "p2 or p3 finish p1's 3PC transaction",
                 () -> prepared("p1").isEmpty());
         p2.stop();

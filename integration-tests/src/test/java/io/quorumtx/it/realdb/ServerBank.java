@@ -215,7 +215,7 @@ final class ServerBank implements Bank {
                     while (rs.next()) {
                         String gid = rs.getString(1);
                         String[] parts = gid.split("_", -1);
-                        if (parts.length == 3 && parts[0].equals(Integer.toString(QuorumXid.FORMAT_ID))) {
+                        if (parts.length == 3 && ours(parts[0])) {
                             ours(nodeId, Base64.getDecoder().decode(parts[1]), Base64.getDecoder().decode(parts[2]),
                                     "ROLLBACK PREPARED '" + gid + "'", found);
                         }
@@ -224,7 +224,8 @@ final class ServerBank implements Bank {
             } else {
                 try (ResultSet rs = s.executeQuery("XA RECOVER")) {
                     while (rs.next()) {
-                        if (rs.getInt("formatID") != QuorumXid.FORMAT_ID) {
+                        int formatId = rs.getInt("formatID");
+                        if (!ours(Integer.toString(formatId))) {
                             continue;
                         }
                         byte[] data = rs.getBytes("data");
@@ -233,12 +234,18 @@ final class ServerBank implements Bank {
                         byte[] bqual = Arrays.copyOfRange(data, g, data.length);
                         HexFormat hex = HexFormat.of();
                         ours(nodeId, gtrid, bqual, "XA ROLLBACK X'" + hex.formatHex(gtrid) + "',X'"
-                                + hex.formatHex(bqual) + "'," + QuorumXid.FORMAT_ID, found);
+                                + hex.formatHex(bqual) + "'," + formatId, found);
                     }
                 }
             }
         }
         return found;
+    }
+
+    /** QuorumTX's format ids: two-phase and three-phase commit. */
+    private static boolean ours(String formatId) {
+        return formatId.equals(Integer.toString(QuorumXid.FORMAT_ID))
+                || formatId.equals(Integer.toString(QuorumXid.FORMAT_ID_THREE_PHASE));
     }
 
     private void ours(String nodeId, byte[] gtrid, byte[] bqual, String rollbackSql, List<PreparedBranch> found) {
