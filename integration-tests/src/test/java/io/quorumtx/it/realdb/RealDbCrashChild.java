@@ -10,8 +10,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.it.support.WrappingStyle;
+import io.quorumtx.it.threephase.FileLedger;
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.ThreePhaseResource;
 import io.quorumtx.tm.internal.QuorumTransaction;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
@@ -26,7 +29,8 @@ import jakarta.transaction.TransactionManager;
  *
  * <p>Arguments, {@code key=value}: topology, style, dir (log directory's parent), node (the
  * crashed node's id, which the recovering manager reuses), tables (one per bank), accounts,
- * point, hit.
+ * point, hit; optional ledger (a {@link FileLedger}'s directory: every transfer is then
+ * three-phase and the ledger is one more participant, whose amount balances the banks').
  */
 public final class RealDbCrashChild {
     static final int CRASH_EXIT = 77;
@@ -43,18 +47,32 @@ public final class RealDbCrashChild {
         List<String> tables = Arrays.asList(a.get("tables").split(","));
         CrashPoint point = CrashPoint.valueOf(a.get("point"));
         int hit = Integer.parseInt(a.get("hit"));
+        // With a ledger: every transfer is three-phase and spans the file ledger too.
+        Ledger ledger = a.containsKey("ledger") ? new Ledger(new FileLedger(ThreePhaseCrashRecoveryTest.LEDGER,
+                Path.of(a.get("ledger")))) : null;
 
         List<Bank> banks = topology.open(dir, accounts, tables);
         try (RealDbCluster c = RealDbCluster.attach(banks, a.get("node"), dir.resolve("tx-log"), style, 2,
-                b -> b.crashInjector(injector(point, hit)))) {
+                b -> b.crashInjector(injector(point, hit)).defaultProtocol(ledger == null
+                        ? CommitProtocolType.TWO_PHASE : CommitProtocolType.THREE_PHASE))) {
+            if (ledger != null) {
+                c.tm().registerResource(ledger.resource());
+            }
             emit("READY");
             // Far more than any crash point needs: reaching DONE means the point was never hit.
             for (int n = 1; n <= 1_000; n++) {
-                transfer(c, n);
+                transfer(c, n, ledger);
             }
             emit("DONE");
         }
         System.exit(0);
+    }
+
+    /** A {@link FileLedger} and the resource it is enlisted through. */
+    record Ledger(FileLedger ledger, ThreePhaseResource resource) {
+        Ledger(FileLedger ledger) {
+            this(ledger, new ThreePhaseResource(ledger));
+        }
     }
 
     /** Halts the JVM (exit {@link #CRASH_EXIT}) the {@code hit}-th time a transaction reaches {@code target}. */
@@ -73,20 +91,32 @@ public final class RealDbCrashChild {
      * doubt (the commit record could not be confirmed) is reported as FAIL and left to recovery.
      */
     static void transfer(RealDbCluster c, int n) throws Exception {
+        transfer(c, n, null);
+    }
+
+    /** As {@link #transfer(RealDbCluster, int)}; with a ledger, its amount balances the banks'. */
+    static void transfer(RealDbCluster c, int n, Ledger ledger) throws Exception {
         TransactionManager tm = c.tm();
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long[] delta = new long[c.size()];
         long sum = 0;
-        for (int i = 1; i < delta.length; i++) {
+        for (int i = ledger == null ? 1 : 0; i < delta.length; i++) {
             delta[i] = r.nextInt(1, 21);
             sum += delta[i];
         }
-        delta[0] = -sum;
+        if (ledger == null) {
+            delta[0] = -sum;
+        }
         try {
             tm.begin();
-            emit("TX " + n + " " + ((QuorumTransaction) tm.getTransaction()).gtrid());
+            String gtrid = ((QuorumTransaction) tm.getTransaction()).gtrid();
+            emit("TX " + n + " " + gtrid);
             for (int i = 0; i < delta.length; i++) {
                 c.credit(i, 1 + r.nextInt(c.bank(i).accounts()), delta[i]);
+            }
+            if (ledger != null) {
+                tm.getTransaction().enlistResource(ledger.resource());
+                ledger.ledger().add(gtrid, -sum);
             }
             tm.commit();
             emit("OK " + n + " .");

@@ -85,7 +85,7 @@ class ThreePhaseCrashRecoveryTest {
         FileLedger ledger = new FileLedger(LEDGER, ledgerDir);
         String nodeId = "3pc-" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            Child child = Child.run(dir, RealDbCrashRecoveryTest.javaCommand(ThreePhaseCrashChild.class.getName(),
+            Child child = Child.run(dir, RealDbCrashRecoveryTest.javaCommand(RealDbCrashChild.class.getName(),
                     List.of("topology=" + Topology.MIXED, "style=" + style, "dir=" + dir.toAbsolutePath(),
                             "node=" + nodeId, "tables=" + String.join(",", banks.stream().map(Bank::table).toList()),
                             "accounts=" + ACCOUNTS, "point=" + point, "hit=" + hit(point, banks.size() + 1),

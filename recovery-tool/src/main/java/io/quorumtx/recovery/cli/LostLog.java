@@ -95,9 +95,27 @@ final class LostLog {
         }
     }
 
-    /** A refusal's text without its closing "Nothing was changed." (the explanation says what changed). */
-    static String withoutNothingChanged(String message) {
-        return message == null ? "" : message.replace(" Nothing was changed.", "").replace("Nothing was changed.", "").strip();
+    /** The replicated log opened, or why it cannot be read (exactly one is set). */
+    record Replicated(PaxosSetup setup, String unreadable) {
+    }
+
+    /**
+     * Opens the replicated log for scan or resolve. When it refuses to open (fewer than a majority
+     * of replicas readable, or missing directories), says why instead, without the refusal's
+     * closing "Nothing was changed." (the lost-log explanation says what changed). Treating every
+     * such refusal as "cannot be read" is safe: without the log only what a marker proves is
+     * committed, and nothing is rolled back unless the operator asserts the loss.
+     */
+    static Replicated openReplicated(ToolConfig config, CliContext context) {
+        try {
+            return new Replicated(PaxosSetup.open(config, context), null);
+        } catch (ToolException e) {
+            if (e.exitCode() != ExitCodes.BAD_INPUT) {
+                throw e;
+            }
+            String message = e.getMessage() == null ? "" : e.getMessage().replace("Nothing was changed.", "").strip();
+            return new Replicated(null, "The replicated commit log cannot be read: " + message);
+        }
     }
 
     /** The exit code of a resolve without the log: 0 only when nothing is left in doubt. */

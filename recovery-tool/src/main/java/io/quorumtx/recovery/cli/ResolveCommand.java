@@ -175,15 +175,11 @@ public final class ResolveCommand extends ToolCommand {
                     + " a decision chosen through Paxos is final, and resolve settles undecided transactions with a"
                     + " takeover (COMMIT if any replica accepted it, else ABORT). Nothing was changed.");
         }
-        PaxosSetup opened;
-        try {
-            opened = PaxosSetup.open(toolConfig, context);
-        } catch (ToolException e) {
-            if (e.exitCode() != ExitCodes.BAD_INPUT) {
-                throw e;
-            }
-            return withoutLog(toolConfig, "The replicated commit log cannot be read: " + LostLog.withoutNothingChanged(e.getMessage()));
+        LostLog.Replicated replicated = LostLog.openReplicated(toolConfig, context);
+        if (replicated.setup() == null) {
+            return withoutLog(toolConfig, replicated.unreadable());
         }
+        PaxosSetup opened = replicated.setup();
         if (assumeLogLost) {
             opened.close();
             throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"

@@ -91,17 +91,11 @@ public final class ScanCommand extends ToolCommand {
 
     /** Scan against the replicated log: decisions read from a majority of replicas, which the output names. */
     private int replicated(ToolConfig toolConfig) {
-        PaxosSetup opened;
-        try {
-            opened = PaxosSetup.open(toolConfig, context);
-        } catch (ToolException e) {
-            if (e.exitCode() != ExitCodes.BAD_INPUT) {
-                throw e;
-            }
-            return new LostLog(toolConfig, context, "The replicated commit log cannot be read: " + LostLog.withoutNothingChanged(e.getMessage()))
-                    .scan(json);
+        LostLog.Replicated replicated = LostLog.openReplicated(toolConfig, context);
+        if (replicated.setup() == null) {
+            return new LostLog(toolConfig, context, replicated.unreadable()).scan(json);
         }
-        try (PaxosSetup px = opened) {
+        try (PaxosSetup px = replicated.setup()) {
             List<RecoverableResource> resources = Databases.resources(toolConfig, context);
             ScanResult scan;
             List<PlannedStep> plan;
