@@ -116,6 +116,32 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     }
 
     /**
+     * Begins a transaction with its own timeout and protocol, leaving the thread's
+     * {@link #setTransactionTimeout} setting as it is (what {@code @QuorumTransactional} uses).
+     *
+     * @param protocol null for the manager's default
+     * @param timeoutSeconds 0 for the thread's (or the manager's) timeout, else positive
+     */
+    public void begin(CommitProtocolType protocol, int timeoutSeconds) throws NotSupportedException {
+        if (timeoutSeconds < 0) {
+            throw new IllegalArgumentException("timeoutSeconds must be 0 (the default) or positive, got " + timeoutSeconds);
+        }
+        ThreadContext ctx = threads.get();
+        long saved = ctx.timeoutNanos;
+        if (timeoutSeconds > 0) {
+            ctx.timeoutNanos = TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        }
+        try {
+            begin();
+        } finally {
+            ctx.timeoutNanos = saved;
+        }
+        if (protocol != null) {
+            ctx.tx.protocolType(protocol);
+        }
+    }
+
+    /**
      * Chooses the protocol of the current thread's transaction, before its first resource is
      * enlisted (for example in code that did not call {@code begin} itself).
      *
