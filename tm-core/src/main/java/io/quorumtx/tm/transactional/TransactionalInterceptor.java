@@ -189,29 +189,11 @@ public final class TransactionalInterceptor {
     /** The method's annotation (implementation first, then interfaces), else its class's. */
     private static Settings resolve(Class<?> targetClass, Method method) {
         Method impl = implementation(targetClass, method);
-        Transactional t = impl.getAnnotation(Transactional.class);
-        if (t == null) {
-            t = method.getAnnotation(Transactional.class);
-        }
-        if (t == null) {
-            t = typeAnnotation(targetClass, Transactional.class);
-        }
-        if (t == null) {
-            t = method.getDeclaringClass().getAnnotation(Transactional.class);
-        }
+        Transactional t = find(Transactional.class, targetClass, method, impl);
         if (t == null) {
             return NOT_ANNOTATED;
         }
-        QuorumTransactional q = impl.getAnnotation(QuorumTransactional.class);
-        if (q == null) {
-            q = method.getAnnotation(QuorumTransactional.class);
-        }
-        if (q == null) {
-            q = typeAnnotation(targetClass, QuorumTransactional.class);
-        }
-        if (q == null) {
-            q = method.getDeclaringClass().getAnnotation(QuorumTransactional.class);
-        }
+        QuorumTransactional q = find(QuorumTransactional.class, targetClass, method, impl);
         int timeout = q == null ? 0 : q.timeoutSeconds();
         if (timeout < 0) {
             throw new IllegalArgumentException("@QuorumTransactional(timeoutSeconds = " + timeout + ") on "
@@ -236,8 +218,20 @@ public final class TransactionalInterceptor {
         }
     }
 
-    private static <A extends java.lang.annotation.Annotation> A typeAnnotation(Class<?> type, Class<A> annotation) {
-        return type == null ? null : type.getAnnotation(annotation);
+    /** The annotation on the implementation method, the interface method, the class, the interface: first found. */
+    private static <A extends java.lang.annotation.Annotation> A find(Class<A> annotation, Class<?> targetClass,
+            Method method, Method impl) {
+        A a = impl.getAnnotation(annotation);
+        if (a == null) {
+            a = method.getAnnotation(annotation);
+        }
+        if (a == null && targetClass != null) {
+            a = targetClass.getAnnotation(annotation);
+        }
+        if (a == null) {
+            a = method.getDeclaringClass().getAnnotation(annotation);
+        }
+        return a;
     }
 
     private static String describe(Method method) {
