@@ -29,7 +29,7 @@ import jakarta.transaction.TransactionManager;
  *
  * <p>Arguments, {@code key=value}: topology, style, dir (log directory's parent), node (the
  * crashed node's id, which the recovering manager reuses), tables (one per bank), accounts,
- * point, hit; optional ledger (a {@link FileLedger}'s directory: every transfer is then
+ * point, hit; optional annotated=true (transfers through {@link AnnotatedTransfers}), ledger (a {@link FileLedger}'s directory: every transfer is then
  * three-phase and the ledger is one more participant, whose amount balances the banks').
  */
 public final class RealDbCrashChild {
@@ -58,10 +58,15 @@ public final class RealDbCrashChild {
             if (ledger != null) {
                 c.tm().registerResource(ledger.resource());
             }
+            AnnotatedTransfers service = Boolean.parseBoolean(a.get("annotated")) ? AnnotatedTransfers.of(c) : null;
             emit("READY");
             // Far more than any crash point needs: reaching DONE means the point was never hit.
             for (int n = 1; n <= 1_000; n++) {
-                transfer(c, n, ledger);
+                if (service != null) {
+                    transferAnnotated(c, service, n);
+                } else {
+                    transfer(c, n, ledger);
+                }
             }
             emit("DONE");
         }
@@ -131,6 +136,28 @@ public final class RealDbCrashChild {
             } catch (IllegalStateException | jakarta.transaction.SystemException inDoubt) {
                 tm.suspend(); // an in-doubt transaction is recovery's now
             }
+        }
+    }
+
+    /** The same transfer through an annotated service and Jdbi DAOs: the service's proxy begins and commits. */
+    static void transferAnnotated(RealDbCluster c, AnnotatedTransfers service, int n) throws Exception {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        int[] ids = new int[c.size()];
+        long[] amounts = new long[c.size()];
+        long sum = 0;
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 1 + r.nextInt(c.bank(i).accounts());
+            if (i > 0) {
+                amounts[i] = r.nextInt(1, 21);
+                sum += amounts[i];
+            }
+        }
+        amounts[0] = -sum;
+        try {
+            service.transfer(ids, amounts, gtrid -> emit("TX " + n + " " + gtrid));
+            emit("OK " + n + " .");
+        } catch (RuntimeException e) {
+            emit("FAIL " + n + " " + e.toString().replace('\n', ' '));
         }
     }
 

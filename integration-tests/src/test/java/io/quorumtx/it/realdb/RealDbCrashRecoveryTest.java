@@ -107,7 +107,7 @@ class RealDbCrashRecoveryTest {
         }
     }
 
-    private static void recoverWithNewManager(Path dir, List<Bank> banks, String nodeId, WrappingStyle style)
+    static void recoverWithNewManager(Path dir, List<Bank> banks, String nodeId, WrappingStyle style)
             throws Exception {
         try (RealDbCluster restarted = RealDbCluster.attach(banks, nodeId, dir.resolve("tx-log"), style, 2,
                 b -> b.recoveryInterval(Duration.ofHours(1))
@@ -195,7 +195,7 @@ class RealDbCrashRecoveryTest {
         return command;
     }
 
-    private static List<String> preparedBranches(List<Bank> banks, String nodeId) throws Exception {
+    static List<String> preparedBranches(List<Bank> banks, String nodeId) throws Exception {
         List<String> found = new ArrayList<>();
         for (Bank b : banks) {
             found.addAll(b.preparedBranchesOf(nodeId));
