@@ -54,6 +54,7 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     private final ThreadLocal<ThreadContext> threads = ThreadLocal.withInitial(ThreadContext::new);
     private final TransactionSynchronizationRegistry registry;
     private final RecoveryManager recovery;
+    private volatile io.quorumtx.tm.transactional.TransactionalProxies proxies;
 
     public static QuorumTransactionManagerBuilder builder() {
         return new QuorumTransactionManagerBuilder();
@@ -155,6 +156,25 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
                     + " has no transaction to choose a commit protocol for; call begin() first");
         }
         tx.protocolType(protocol);
+    }
+
+    /**
+     * Proxies that run {@code @jakarta.transaction.Transactional} methods of services in this
+     * manager's transactions: {@code forInterface(Service.class, bean)} or
+     * {@code forClass(ServiceClass.class, constructorArgs...)}. One instance per manager.
+     */
+    public io.quorumtx.tm.transactional.TransactionalProxies transactionalProxies() {
+        io.quorumtx.tm.transactional.TransactionalProxies p = proxies;
+        if (p == null) {
+            synchronized (this) {
+                p = proxies;
+                if (p == null) {
+                    p = new io.quorumtx.tm.transactional.TransactionalProxies(this);
+                    proxies = p;
+                }
+            }
+        }
+        return p;
     }
 
     /** The protocol of the current thread's transaction, or the manager's default when there is none. */

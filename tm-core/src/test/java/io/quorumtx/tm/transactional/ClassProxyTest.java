@@ -78,7 +78,8 @@ class ClassProxyTest {
     @BeforeEach
     void start() {
         tm = QuorumTransactionManager.builder().nodeId("n1").logDirectory(dir).build();
-        proxies = new TransactionalProxies(tm);
+        proxies = tm.transactionalProxies();
+        assertThat(tm.transactionalProxies()).as("one per manager").isSameAs(proxies);
     }
 
     @AfterEach
