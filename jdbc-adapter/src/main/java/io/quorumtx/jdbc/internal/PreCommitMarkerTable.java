@@ -81,7 +81,8 @@ public final class PreCommitMarkerTable implements PreCommitMarkers, AutoCloseab
 
     // Owned by the leader (one thread at a time, handed over through lock).
     private Lease writer;
-    private String kind;
+    /** The idempotent insert of this database's kind, built once when the writer connects. */
+    private String insertSql;
 
     /**
      * @param resourceName the participant's name (for messages)
@@ -186,7 +187,7 @@ public final class PreCommitMarkerTable implements PreCommitMarkers, AutoCloseab
         for (int attempt = 0; ; attempt++) {
             try {
                 Connection c = writerConnection();
-                try (PreparedStatement insert = c.prepareStatement(insertSql())) {
+                try (PreparedStatement insert = c.prepareStatement(insertSql)) {
                     for (Pending p : batch) {
                         insert.setString(1, p.gtrid);
                         insert.setString(2, p.participants);
@@ -235,7 +236,7 @@ public final class PreCommitMarkerTable implements PreCommitMarkers, AutoCloseab
             Lease lease = source.open();
             try {
                 Connection c = lease.connection();
-                kind = kindOf(c);
+                insertSql = insertSql(kindOf(c));
                 if (createTable) {
                     createTable(c);
                 }
@@ -272,7 +273,7 @@ public final class PreCommitMarkerTable implements PreCommitMarkers, AutoCloseab
         }
     }
 
-    private String insertSql() {
+    private String insertSql(String kind) {
         return switch (kind) {
             case "postgresql" -> "INSERT INTO " + table + " (gtrid, participants) VALUES (?, ?) ON CONFLICT (gtrid) DO NOTHING";
             case "mysql" -> "INSERT INTO " + table + " (gtrid, participants) VALUES (?, ?) ON DUPLICATE KEY UPDATE gtrid = gtrid";

@@ -7,12 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.tm.QuorumTransactionManager;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.Transactional;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +21,7 @@ class ClassProxyTest {
     /** A service class with a constructor argument and no interface. */
     public static class Ledger {
         private final QuorumTransactionManager tm;
-        final List<Integer> outcomes = new CopyOnWriteArrayList<>();
+        final Outcomes outcomes = new Outcomes();
 
         public Ledger(QuorumTransactionManager tm) {
             this.tm = tm;
@@ -32,18 +29,7 @@ class ClassProxyTest {
 
         @Transactional(REQUIRED)
         public Transaction post() throws Exception {
-            Transaction tx = tm.getTransaction();
-            tx.registerSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    outcomes.add(status);
-                }
-            });
-            return tx;
+            return outcomes.watch(tm.getTransaction());
         }
 
         @Transactional(REQUIRES_NEW)
@@ -93,7 +79,7 @@ class ClassProxyTest {
 
         assertThat(ledger).isInstanceOf(Ledger.class);
         assertThat(ledger.post()).isNotNull();
-        assertThat(ledger.outcomes).containsExactly(Status.STATUS_COMMITTED);
+        assertThat(ledger.outcomes.statuses()).containsExactly(Status.STATUS_COMMITTED);
         assertThat(tm.getTransaction()).isNull();
         assertThat(ledger.plain()).as("an unannotated method runs as it is").isEqualTo("no transaction");
         assertThatThrownBy(ledger::fail).isInstanceOf(IllegalStateException.class).hasMessage("rolled back");

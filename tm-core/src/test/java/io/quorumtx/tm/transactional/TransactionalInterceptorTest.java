@@ -15,7 +15,6 @@ import io.quorumtx.tm.QuorumTransactional;
 import jakarta.transaction.InvalidTransactionException;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionRequiredException;
 import jakarta.transaction.Transactional;
@@ -24,8 +23,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,7 +124,7 @@ class TransactionalInterceptorTest {
     Path dir;
     private QuorumTransactionManager tm;
     private Service service;
-    private final List<Integer> outcomes = new CopyOnWriteArrayList<>();
+    private final Outcomes outcomes = new Outcomes();
 
     @BeforeEach
     void start() {
@@ -143,27 +140,14 @@ class TransactionalInterceptorTest {
 
     /** The current transaction, with its outcome recorded into {@link #outcomes} when it completes. */
     private Transaction current() throws Exception {
-        Transaction tx = tm.getTransaction();
-        if (tx != null) {
-            tx.registerSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    outcomes.add(status);
-                }
-            });
-        }
-        return tx;
+        return outcomes.watch(tm.getTransaction());
     }
 
     @Test
     void requiredBeginsAndCommitsWithoutACallersTransactionAndJoinsOne() throws Exception {
         Object inside = service.required(this::current);
         assertThat(inside).isNotNull();
-        assertThat(outcomes).containsExactly(Status.STATUS_COMMITTED);
+        assertThat(outcomes.statuses()).containsExactly(Status.STATUS_COMMITTED);
         assertThat(tm.getTransaction()).isNull();
 
         tm.begin();
@@ -179,14 +163,14 @@ class TransactionalInterceptorTest {
         Transaction caller = tm.getTransaction();
         Object inner = service.requiresNew(this::current);
         assertThat(inner).isNotNull().isNotSameAs(caller);
-        assertThat(outcomes).as("the inner transaction committed on its own").containsExactly(Status.STATUS_COMMITTED);
+        assertThat(outcomes.statuses()).as("the inner transaction committed on its own").containsExactly(Status.STATUS_COMMITTED);
         assertThat(tm.getTransaction()).isSameAs(caller);
 
         assertThatThrownBy(() -> service.requiresNew(() -> {
             current();
             throw new IllegalArgumentException("boom");
         })).isInstanceOf(IllegalArgumentException.class).hasMessage("boom");
-        assertThat(outcomes).endsWith(Status.STATUS_ROLLEDBACK);
+        assertThat(outcomes.statuses()).endsWith(Status.STATUS_ROLLEDBACK);
         assertThat(tm.getTransaction()).as("resumed after the failure too").isSameAs(caller);
         assertThat(tm.getStatus()).as("the caller's transaction is not touched by the inner one").isEqualTo(Status.STATUS_ACTIVE);
         tm.rollback();
@@ -245,7 +229,7 @@ class TransactionalInterceptorTest {
             current();
             throw new AssertionError("an Error");
         })).isInstanceOf(AssertionError.class);
-        assertThat(outcomes).containsExactly(Status.STATUS_ROLLEDBACK, Status.STATUS_COMMITTED, Status.STATUS_ROLLEDBACK);
+        assertThat(outcomes.statuses()).containsExactly(Status.STATUS_ROLLEDBACK, Status.STATUS_COMMITTED, Status.STATUS_ROLLEDBACK);
         outcomes.clear();
 
         assertThatThrownBy(() -> service.rules(() -> {
@@ -260,7 +244,7 @@ class TransactionalInterceptorTest {
             current();
             throw new FileNotFoundException("in both: dontRollbackOn wins");
         })).isInstanceOf(FileNotFoundException.class);
-        assertThat(outcomes).containsExactly(Status.STATUS_ROLLEDBACK, Status.STATUS_COMMITTED, Status.STATUS_COMMITTED);
+        assertThat(outcomes.statuses()).containsExactly(Status.STATUS_ROLLEDBACK, Status.STATUS_COMMITTED, Status.STATUS_COMMITTED);
     }
 
     @Test
