@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.transaction.xa.XAResource;
@@ -272,7 +273,7 @@ public final class Recovery {
             // The owner may be alive, between its durable COMMIT and its first marker: rolling back
             // now would split the transaction it is about to commit.
             return new PlannedStep(b, RecoveryAction.LEAVE, "owned by node " + owner + ", whose commit log is not"
-                    + " declared lost (--assume-log-lost=" + String.join(",", new java.util.TreeSet<>(lostLogOwners))
+                    + " declared lost (--assume-log-lost=" + String.join(",", new TreeSet<>(lostLogOwners))
                     + "): " + owner + " may be running and about to write its pre-commit markers and commit, so"
                     + " its own recovery decides it");
         }
