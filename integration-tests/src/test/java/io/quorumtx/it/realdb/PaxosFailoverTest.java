@@ -186,7 +186,7 @@ class PaxosFailoverTest {
         assertThat(scan.output()).as(scan.output()).contains("CANNOT BE READ").contains("Pre-commit markers");
         Await.until(Duration.ofSeconds(60), "resolve --assume-log-lost leaves nothing in doubt", () -> {
             RealDbCrashRecoveryTest.ToolRun run = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "resolve",
-                    "--config", config.toString(), "--yes", "--assume-log-lost");
+                    "--config", config.toString(), "--yes", "--assume-log-lost=p1,p2,p3"); // every member's replica is gone
             if (run.exit() != 0) {
                 throw new IllegalStateException("resolve exited " + run.exit() + ":\n" + run.output());
             }

@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (a new manager recovers), or every copy of the commit log is deleted and the operator runs
  * {@code quorumtx resolve}, which decides from the pre-commit markers alone: without
  * {@code --assume-log-lost} it only commits what a marker proves and changes nothing else; with
- * it, transactions without a marker anywhere are rolled back.
+ * {@code --assume-log-lost=<the crashed node>}, that node's transactions without a marker anywhere
+ * are rolled back.
  *
  * <p>Afterwards: nothing is prepared in any participant, money is conserved across all four,
  * every acknowledged transfer is in every participant, the crashed one is committed everywhere or
@@ -182,7 +183,7 @@ class ThreePhaseCrashRecoveryTest {
         }
         List<String> args = new ArrayList<>(List.of("resolve", "--config", config.toString(), "--yes"));
         if (!proven) {
-            args.add("--assume-log-lost");
+            args.add("--assume-log-lost=" + nodeId); // the crashed node's log is the one deleted
         }
         // A MariaDB branch of the dead session may be held for a moment: the operator runs it again.
         Await.until(Duration.ofSeconds(60), "quorumtx resolve exits 0 (nothing in doubt)", () -> {

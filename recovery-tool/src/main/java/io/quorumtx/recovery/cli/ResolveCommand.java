@@ -58,10 +58,12 @@ public final class ResolveCommand extends ToolCommand {
     @Option(names = "--yes", description = "Do not ask for confirmation of --commit/--rollback.")
     boolean yes;
 
-    @Option(names = "--assume-log-lost", description = "The commit log is lost for good (every copy): roll back"
-            + " three-phase-commit transactions that have no pre-commit marker in any participant. Asserts also"
-            + " that the configuration names every database and participant they used.")
-    boolean assumeLogLost;
+    @Option(names = "--assume-log-lost", paramLabel = "NODE[,NODE...]", arity = "0..1", fallbackValue = "",
+            description = "The commit log of these nodes is lost for good (every copy), and they are not running:"
+            + " roll back their three-phase-commit transactions that have no pre-commit marker in any participant."
+            + " Other nodes' branches are left. Asserts also that the configuration names every database and"
+            + " participant those transactions used.")
+    String assumeLogLost;
 
     @Option(names = "--skip-unreachable", description = "Resolve the databases that answer even if others do not"
             + " (by default an unreachable database stops resolve before it changes anything).")
@@ -105,14 +107,15 @@ public final class ResolveCommand extends ToolCommand {
             throw new ToolException(ExitCodes.BAD_INPUT, "'" + override.gtrid() + "' is not a QuorumTX gtrid (node.epoch.seq.begin,"
                     + " as 'quorumtx scan' shows it). Nothing was changed.");
         }
+        java.util.Set<String> lostLogOwners = LostLog.owners(assumeLogLost);
         ToolConfig toolConfig = RecoverySetup.loadConfig(config);
         if (toolConfig.paxos().isPresent()) {
-            return replicated(toolConfig);
+            return replicated(toolConfig, lostLogOwners);
         }
         if (override == null) {
             java.util.Optional<String> missing = RecoverySetup.missingLogDirectory(toolConfig);
             if (missing.isPresent()) {
-                return withoutLog(toolConfig, missing.get());
+                return withoutLog(toolConfig, missing.get(), lostLogOwners);
             }
         }
         RecoverySetup setup = RecoverySetup.load(config);
@@ -123,12 +126,12 @@ public final class ResolveCommand extends ToolCommand {
             return withoutLog(toolConfig, "Commit log " + setup.logDirectory + " is damaged: "
                     + setup.log.problems().stream().filter(LogInspection.Problem::serious)
                     .map(LogInspection.Problem::description).collect(Collectors.joining("; "))
-                    + " (inspect it with 'quorumtx log verify').");
+                    + " (inspect it with 'quorumtx log verify').", lostLogOwners);
         }
         if (override == null && setup.holdsNoLog()) {
-            return withoutLog(toolConfig, setup.noLogMessage());
+            return withoutLog(toolConfig, setup.noLogMessage(), lostLogOwners);
         }
-        if (assumeLogLost) {
+        if (assumeLogLost != null) {
             throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"
                     + " be read, and " + setup.logDirectory + " can: resolve decides from it. Nothing was changed.");
         }
@@ -169,7 +172,7 @@ public final class ResolveCommand extends ToolCommand {
      * the chosen values say. Operator overrides are refused: a decision chosen through Paxos is
      * final, and an undecided one is settled by the takeover.
      */
-    private int replicated(ToolConfig toolConfig) {
+    private int replicated(ToolConfig toolConfig, java.util.Set<String> lostLogOwners) {
         if (override != null) {
             throw new ToolException(ExitCodes.BAD_INPUT, "--commit and --rollback do not apply to the replicated log:"
                     + " a decision chosen through Paxos is final, and resolve settles undecided transactions with a"
@@ -177,10 +180,10 @@ public final class ResolveCommand extends ToolCommand {
         }
         LostLog.Replicated replicated = LostLog.openReplicated(toolConfig, context);
         if (replicated.setup() == null) {
-            return withoutLog(toolConfig, replicated.unreadable());
+            return withoutLog(toolConfig, replicated.unreadable(), lostLogOwners);
         }
         PaxosSetup opened = replicated.setup();
-        if (assumeLogLost) {
+        if (assumeLogLost != null) {
             opened.close();
             throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"
                     + " be read, and a majority of the replicated log's replicas answered: resolve decides from it."
@@ -213,16 +216,16 @@ public final class ResolveCommand extends ToolCommand {
     }
 
     /** Resolve when the log cannot be read: from three-phase-commit markers only (see {@link LostLog}). */
-    private int withoutLog(ToolConfig toolConfig, String why) {
+    private int withoutLog(ToolConfig toolConfig, String why, java.util.Set<String> lostLogOwners) {
         LostLog lost = new LostLog(toolConfig, context, why);
-        ResolveReport report = lost.resolve(dryRun, assumeLogLost, this::requireReachable);
+        ResolveReport report = lost.resolve(dryRun, lostLogOwners, this::requireReachable);
         int exit = LostLog.exitCode(report);
         print("unreadable: " + why, "Commit log: CANNOT BE READ (" + why + ")", null, List.of(),
                 RecoverySetup.databaseViews(toolConfig, report.steps().stream().map(s -> s.step().branch()).toList(),
                         report.unreachableResources(), context), report, exit, null);
         report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
                 "Database " + name + " could not be reached: " + error)));
-        lost.explain(report, assumeLogLost);
+        lost.explain(report, lostLogOwners);
         return exit;
     }
 

@@ -208,7 +208,7 @@ class ReplicatedLogToolTest {
         assertThat(fromMarkers.err()).contains("--assume-log-lost").contains("two-phase-commit branch needs its commit log");
         assertThat(inDoubt()).as("the four 2PC branches and the unmarked 3PC one are left").isEqualTo(5);
 
-        Result assumed = cli().run("resolve", "--config", config.toString(), "--yes", "--assume-log-lost");
+        Result assumed = cli().run("resolve", "--config", config.toString(), "--yes", "--assume-log-lost=n1");
         assertThat(assumed.exit()).as("2PC branches still need the operator").isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(inDoubt()).as("the unmarked 3PC branch was rolled back").isEqualTo(4);
         assertThat(assumed.out()).contains(unmarked).contains("ROLLED_BACK");
@@ -218,7 +218,7 @@ class ReplicatedLogToolTest {
     void assumeLogLostIsRefusedWhileAMajorityOfReplicasAnswers() throws Exception {
         Path config = toolConfig("paxos.secret.env=CLUSTER_SECRET");
         Result r = cli().env("CLUSTER_SECRET", SECRET).run("resolve", "--config", config.toString(), "--yes",
-                "--assume-log-lost");
+                "--assume-log-lost=n1");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.err()).contains("--assume-log-lost applies only when the commit log cannot be read");
         assertThat(inDoubt()).isEqualTo(4);

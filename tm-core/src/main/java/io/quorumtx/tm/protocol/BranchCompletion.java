@@ -9,17 +9,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives one prepared (or ended) branch to the transaction's decision and classifies what the
- * resource answered. Shared by phase 2 on the committing thread and by the retry queue, so both
- * treat every XA answer the same way.
+ * Drives one prepared (or ended) branch to the transaction's decision and turns what the resource
+ * answered ({@link XaOutcome}, the one classifier every path shares) into what the committing
+ * thread and the retry queue act on.
  *
  * <p>A failure is {@link Result#RETRY} only for what XA defines as transient; anything else is
  * {@link Result#UNCERTAIN}, so a driver that answers "unknown branch" with a non-standard code is
- * not retried blindly for ever (see {@link Phase2Retrier}).
+ * not retried blindly for ever (see {@link Phase2Retrier}). A branch the resource no longer knows
+ * after the final COMMIT was committed by whoever applied that decision first (another node's
+ * takeover, recovery, an earlier attempt): {@link Result#DONE}, not a hazard (see {@link XaOutcome}).
  *
  * <p>Heuristic answers are forgotten at the resource (XA requires it, or the branch stays listed
- * forever), logged as errors naming gtrid and resource, and handed to the heuristic sink; they
- * are never dropped silently.
+ * forever), recorded in the heuristic sink and logged, whether or not they agree with the decision
+ * (an agreeing one is logged as a warning and does not fail the transaction); they are never
+ * dropped silently.
  */
 final class BranchCompletion {
     private static final Logger LOG = LoggerFactory.getLogger(BranchCompletion.class);
@@ -54,7 +57,11 @@ final class BranchCompletion {
         this.heuristics = heuristics;
     }
 
-    Result complete(XAResource xa, Participant p, boolean commit, boolean firstAttempt) {
+    /** Commits ({@code call} a commit context) or rolls back the branch, and says where it stands. */
+    Result complete(XAResource xa, Participant p, XaCall call) {
+        boolean commit = call.commits();
+        XaOutcome outcome;
+        String detail;
         try {
             if (commit) {
                 xa.commit(p.xid(), false);
@@ -63,55 +70,47 @@ final class BranchCompletion {
             }
             return Result.DONE;
         } catch (XAException e) {
-            return classify(xa, p, commit, firstAttempt, e);
+            outcome = XaOutcome.threw(call, e.errorCode);
+            detail = XaCodes.describe(e);
         } catch (RuntimeException e) {
-            LOG.warn("{} of branch {} failed; it will be retried", commit ? "Commit" : "Rollback", p, e);
-            return Result.RETRY;
+            outcome = XaOutcome.threwUnchecked(call);
+            detail = String.valueOf(e);
         }
-    }
-
-    private Result classify(XAResource xa, Participant p, boolean commit, boolean firstAttempt, XAException e) {
-        int code = e.errorCode;
-        switch (code) {
-            case XAException.XA_HEURCOM:
-                forget(xa, p);
-                return commit ? Result.DONE : heuristic(p, commit, HeuristicOutcome.Kind.COMMITTED, e);
-            case XAException.XA_HEURRB:
-                forget(xa, p);
-                return commit ? heuristic(p, commit, HeuristicOutcome.Kind.ROLLED_BACK, e) : Result.DONE;
-            case XAException.XA_HEURMIX:
-                forget(xa, p);
-                return heuristic(p, commit, HeuristicOutcome.Kind.MIXED, e);
-            case XAException.XA_HEURHAZ:
-                forget(xa, p);
-                return heuristic(p, commit, HeuristicOutcome.Kind.HAZARD, e);
-            case XAException.XAER_NOTA:
-                if (firstAttempt && commit) {
-                    // The branch voted yes moments ago and nothing has committed it since: a resource
-                    // that has forgotten it may have rolled it back. Say so rather than assume success.
-                    return heuristic(p, true, HeuristicOutcome.Kind.HAZARD, e);
-                }
-                // On a retry (an earlier attempt may have committed it before its reply was lost) or
-                // for a rollback, an unknown branch is a finished branch.
-                return Result.DONE;
-            default:
-                if (XaCodes.isRollback(code)) {
-                    return commit ? heuristic(p, true, HeuristicOutcome.Kind.ROLLED_BACK, e) : Result.DONE;
-                }
-                if (XaCodes.isTransient(code)) {
-                    LOG.warn("{} of branch {} failed with {}; it will be retried",
-                            commit ? "Commit" : "Rollback", p, XaCodes.describe(e));
-                    return Result.RETRY;
-                }
+        if (outcome.mustForget()) {
+            forget(xa, p);
+        }
+        return switch (outcome) {
+            case COMMITTED, ALREADY_ROLLED_BACK -> Result.DONE;
+            case ALREADY_COMMITTED -> {
+                LOG.info("Branch {} was already committed when this node's phase 2 reached it ({}): the transaction's"
+                        + " final COMMIT was applied first by another node's takeover, recovery or an earlier attempt",
+                        p, detail);
+                yield Result.DONE;
+            }
+            case ROLLED_BACK -> commit ? heuristic(p, true, HeuristicOutcome.Kind.ROLLED_BACK, detail) : Result.DONE;
+            case HEURISTIC_COMMIT -> heuristic(p, commit, HeuristicOutcome.Kind.COMMITTED, detail);
+            case HEURISTIC_ROLLBACK -> heuristic(p, commit, HeuristicOutcome.Kind.ROLLED_BACK, detail);
+            case HEURISTIC_MIXED -> heuristic(p, commit, HeuristicOutcome.Kind.MIXED, detail);
+            case HEURISTIC_HAZARD -> heuristic(p, commit, HeuristicOutcome.Kind.HAZARD, detail);
+            case RETRY -> {
+                LOG.warn("{} of branch {} failed with {}; it will be retried", commit ? "Commit" : "Rollback", p, detail);
+                yield Result.RETRY;
+            }
+            case UNCERTAIN, PREPARED, READ_ONLY -> {
                 LOG.warn("{} of branch {} failed with {}, which does not say whether the branch is still prepared;"
                         + " its resource's recover() list will tell, and it is retried while listed",
-                        commit ? "Commit" : "Rollback", p, XaCodes.describe(e));
-                return Result.UNCERTAIN;
-        }
+                        commit ? "Commit" : "Rollback", p, detail);
+                yield Result.UNCERTAIN;
+            }
+        };
     }
 
-    private Result heuristic(Participant p, boolean commit, HeuristicOutcome.Kind kind, XAException e) {
-        record(p, commit, kind, XaCodes.describe(e));
+    /** Records the heuristic and says what it means for the decision (an agreeing one is {@link Result#DONE}). */
+    private Result heuristic(Participant p, boolean commit, HeuristicOutcome.Kind kind, String detail) {
+        HeuristicOutcome outcome = record(p, commit, kind, detail);
+        if (!outcome.contradictsDecision()) {
+            return Result.DONE;
+        }
         return switch (kind) {
             case COMMITTED -> Result.HEURISTIC_COMMIT;
             case ROLLED_BACK -> Result.HEURISTIC_ROLLBACK;
@@ -119,18 +118,25 @@ final class BranchCompletion {
         };
     }
 
-    void record(Participant p, boolean commit, HeuristicOutcome.Kind kind, String detail) {
+    HeuristicOutcome record(Participant p, boolean commit, HeuristicOutcome.Kind kind, String detail) {
         HeuristicOutcome outcome = new HeuristicOutcome(p.xid().gtrid(), p.resourceName(),
                 p.xid().branchQualifier(), commit ? HeuristicOutcome.Decision.COMMIT : HeuristicOutcome.Decision.ROLLBACK,
                 kind, detail, Instant.now());
-        LOG.error("HEURISTIC outcome {} in transaction {}, resource {} (branch {}): {}; the transaction's decision was {}. "
-                + "Check that database by hand", kind, outcome.gtrid(), outcome.resourceName(), outcome.branchQualifier(),
-                detail, outcome.decision());
+        if (outcome.contradictsDecision()) {
+            LOG.error("HEURISTIC outcome {} in transaction {}, resource {} (branch {}): {}; the transaction's decision"
+                    + " was {}. Check that database by hand", kind, outcome.gtrid(), outcome.resourceName(),
+                    outcome.branchQualifier(), detail, outcome.decision());
+        } else {
+            LOG.warn("Heuristic outcome {} in transaction {}, resource {} (branch {}): {}; it agrees with the"
+                    + " transaction's decision {}", kind, outcome.gtrid(), outcome.resourceName(),
+                    outcome.branchQualifier(), detail, outcome.decision());
+        }
         try {
             heuristics.accept(outcome);
         } catch (RuntimeException sinkFailure) {
             LOG.error("Could not record heuristic outcome {}", outcome, sinkFailure);
         }
+        return outcome;
     }
 
     static void forget(XAResource xa, Participant p) {

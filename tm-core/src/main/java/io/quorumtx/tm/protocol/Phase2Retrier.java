@@ -205,6 +205,10 @@ public final class Phase2Retrier implements AutoCloseable {
             log.logBranchDone(p.xid().gtrid(), new BranchRecord(p.resourceName(), p.xid().branchQualifier()));
         }
 
+        private XaCall call() {
+            return commit ? XaCall.PHASE2_COMMIT_RETRY : XaCall.ROLLBACK;
+        }
+
         private String outcome() {
             return commit ? "committed" : "rolled back";
         }
@@ -215,7 +219,7 @@ public final class Phase2Retrier implements AutoCloseable {
             if (attempt > 1 && recoverable != null) {
                 return throughRecoveryConnection(p, recoverable);
             }
-            BranchCompletion.Result result = completion.complete(p.resource(), p, commit, false);
+            BranchCompletion.Result result = completion.complete(p.resource(), p, call());
             if (result == BranchCompletion.Result.UNCERTAIN) {
                 if (recoverable != null) {
                     return throughRecoveryConnection(p, recoverable);
@@ -252,7 +256,7 @@ public final class Phase2Retrier implements AutoCloseable {
                                     : "rolled back");
                     return true;
                 }
-                BranchCompletion.Result result = completion.complete(xa, p, commit, false);
+                BranchCompletion.Result result = completion.complete(xa, p, call());
                 boolean finished = result != BranchCompletion.Result.RETRY && result != BranchCompletion.Result.UNCERTAIN;
                 if (finished) {
                     branchDone(p);

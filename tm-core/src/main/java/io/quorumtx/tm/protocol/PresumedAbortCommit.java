@@ -24,7 +24,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.transaction.xa.XAException;
-import javax.transaction.xa.XAResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,24 +114,34 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
                 onePhase(p);
                 return;
             }
-            int vote;
+            XaOutcome vote;
+            Exception failure = null;
             try {
-                vote = p.resource().prepare(p.xid());
-            } catch (XAException e) {
-                if (e.errorCode == XAResource.XA_RDONLY) {
-                    continue;
+                int returned = p.resource().prepare(p.xid());
+                vote = XaOutcome.returned(XaCall.PREPARE, returned);
+                if (vote != XaOutcome.PREPARED && vote != XaOutcome.READ_ONLY) {
+                    failure = new IllegalStateException("prepare returned " + returned + ", which is neither XA_OK"
+                            + " nor XA_RDONLY");
                 }
-                abortAfterFailedVote(gtrid, branches, yes, yesCount, i, XaCodes.isRollback(e.errorCode), e, progress);
-                return;
+            } catch (XAException e) {
+                vote = XaOutcome.threw(XaCall.PREPARE, e.errorCode);
+                failure = e;
             } catch (RuntimeException e) {
-                abortAfterFailedVote(gtrid, branches, yes, yesCount, i, false, e, progress);
+                vote = XaOutcome.threwUnchecked(XaCall.PREPARE);
+                failure = e;
+            }
+            if (vote == XaOutcome.READ_ONLY) {
+                continue;
+            }
+            if (vote != XaOutcome.PREPARED) {
+                // ROLLED_BACK: a NO vote, the branch is gone; anything else: it may be prepared, roll it back too.
+                abortAfterFailedVote(gtrid, branches, yes, yesCount, i, vote == XaOutcome.ROLLED_BACK, failure,
+                        progress);
                 return;
             }
-            if (vote != XAResource.XA_RDONLY) {
-                yes[yesCount++] = p;
-                if (crash != null && yesCount == 1 && i < n - 1) {
-                    crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid);
-                }
+            yes[yesCount++] = p;
+            if (crash != null && yesCount == 1 && i < n - 1) {
+                crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid);
             }
         }
         if (yesCount == 0) {
@@ -223,34 +232,42 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
 
     private void onePhase(Participant p)
             throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
+        XaOutcome outcome;
+        Exception failure;
         try {
             p.resource().commit(p.xid(), true);
+            return;
         } catch (XAException e) {
-            int code = e.errorCode;
-            if (XaCodes.isRollback(code) || code == XAException.XAER_RMERR || code == XAException.XAER_NOTA) {
-                throw withCause(new RollbackException("Transaction " + p.xid().gtrid() + " was rolled back: "
-                        + "resource " + p.resourceName() + " rolled back its branch in one-phase commit ("
-                        + XaCodes.describe(e) + ")"), e);
-            }
-            switch (code) {
-                case XAException.XA_HEURCOM -> BranchCompletion.forget(p.resource(), p);
-                case XAException.XA_HEURRB -> {
-                    BranchCompletion.forget(p.resource(), p);
-                    completion.record(p, true, HeuristicOutcome.Kind.ROLLED_BACK, XaCodes.describe(e));
-                    throw withCause(new HeuristicRollbackException("Transaction " + p.xid().gtrid()
-                            + ": resource " + p.resourceName() + " rolled back heuristically"), e);
-                }
-                case XAException.XA_HEURMIX, XAException.XA_HEURHAZ -> {
-                    BranchCompletion.forget(p.resource(), p);
-                    completion.record(p, true, code == XAException.XA_HEURMIX ? HeuristicOutcome.Kind.MIXED
-                            : HeuristicOutcome.Kind.HAZARD, XaCodes.describe(e));
-                    throw withCause(new HeuristicMixedException("Transaction " + p.xid().gtrid()
-                            + ": resource " + p.resourceName() + " reported " + XaCodes.name(code)), e);
-                }
-                default -> throw unknownOnePhaseOutcome(p, e);
-            }
+            outcome = XaOutcome.threw(XaCall.ONE_PHASE_COMMIT, e.errorCode);
+            failure = e;
         } catch (RuntimeException e) {
-            throw unknownOnePhaseOutcome(p, e);
+            outcome = XaOutcome.threwUnchecked(XaCall.ONE_PHASE_COMMIT);
+            failure = e;
+        }
+        if (outcome.mustForget()) {
+            BranchCompletion.forget(p.resource(), p);
+        }
+        String detail = XaCodes.describe(failure);
+        switch (outcome) {
+            case COMMITTED -> {
+                return;
+            }
+            case ROLLED_BACK -> throw withCause(new RollbackException("Transaction " + p.xid().gtrid() + " was rolled"
+                    + " back: resource " + p.resourceName() + " rolled back its branch in one-phase commit (" + detail
+                    + ")"), failure);
+            case HEURISTIC_COMMIT -> completion.record(p, true, HeuristicOutcome.Kind.COMMITTED, detail); // agrees
+            case HEURISTIC_ROLLBACK -> {
+                completion.record(p, true, HeuristicOutcome.Kind.ROLLED_BACK, detail);
+                throw withCause(new HeuristicRollbackException("Transaction " + p.xid().gtrid()
+                        + ": resource " + p.resourceName() + " rolled back heuristically"), failure);
+            }
+            case HEURISTIC_MIXED, HEURISTIC_HAZARD -> {
+                completion.record(p, true, outcome == XaOutcome.HEURISTIC_MIXED ? HeuristicOutcome.Kind.MIXED
+                        : HeuristicOutcome.Kind.HAZARD, detail);
+                throw withCause(new HeuristicMixedException("Transaction " + p.xid().gtrid()
+                        + ": resource " + p.resourceName() + " reported " + detail), failure);
+            }
+            default -> throw unknownOnePhaseOutcome(p, failure);
         }
     }
 
@@ -333,7 +350,7 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
             if (crash != null && i > 0) {
                 crash.reached(CrashPoint.BETWEEN_PHASE2_COMMITS, gtrid);
             }
-            switch (completion.complete(p.resource(), p, true, true)) {
+            switch (completion.complete(p.resource(), p, XaCall.PHASE2_COMMIT)) {
                 case DONE, HEURISTIC_COMMIT -> committed++;
                 case HEURISTIC_ROLLBACK -> rolledBack++;
                 case HEURISTIC_MIXED -> mixed++;
@@ -378,7 +395,7 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
         int[] tally = new int[3];
         List<Participant> retry = null;
         for (Participant p : branches) {
-            switch (completion.complete(p.resource(), p, false, true)) {
+            switch (completion.complete(p.resource(), p, XaCall.ROLLBACK)) {
                 case DONE, HEURISTIC_ROLLBACK -> tally[AS_DECIDED]++;
                 case HEURISTIC_COMMIT -> tally[CONTRARY]++;
                 case HEURISTIC_MIXED -> tally[MIXED]++;

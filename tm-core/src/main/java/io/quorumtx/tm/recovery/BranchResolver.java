@@ -1,7 +1,9 @@
 package io.quorumtx.tm.recovery;
 
 import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.XaCall;
 import io.quorumtx.tm.protocol.XaCodes;
+import io.quorumtx.tm.protocol.XaOutcome;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
 import io.quorumtx.tm.recovery.ResolveReport.StepResult;
 import java.time.Clock;
@@ -13,11 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one COMMIT or ROLLBACK step and classifies the resource's answer. A branch the
- * resource no longer knows (XAER_NOTA) was finished by someone else: the coordinator, its phase-2
- * retrier, or an earlier pass. Heuristic answers are forgotten at the resource (XA requires it, or
- * the branch stays listed for ever), logged at ERROR and handed to the heuristic sink; a resource
- * error leaves the branch in doubt for a later pass.
+ * Applies one COMMIT or ROLLBACK step and turns the resource's answer, as the one classifier of XA
+ * outcomes reads it ({@link XaOutcome}, shared with the commit path and the phase-2 retrier), into
+ * the step's result. A branch the resource no longer knows (XAER_NOTA) was finished by someone
+ * else applying the same decision: the coordinator, its phase-2 retrier, another node, or an
+ * earlier pass. Heuristic answers are forgotten at the resource (XA requires it, or the branch
+ * stays listed for ever), logged and handed to the heuristic sink, whether or not they agree with
+ * the decision; a resource error leaves the branch in doubt for a later pass.
  */
 final class BranchResolver {
     private static final Logger LOG = LoggerFactory.getLogger(BranchResolver.class);
@@ -31,6 +35,9 @@ final class BranchResolver {
     StepResult apply(XAResource xa, PlannedStep step, Consumer<HeuristicOutcome> heuristics) {
         InDoubtBranch b = step.branch();
         boolean commit = step.action() == RecoveryAction.COMMIT;
+        XaCall call = commit ? XaCall.RECOVERY_COMMIT : XaCall.RECOVERY_ROLLBACK;
+        XaOutcome outcome;
+        String detail;
         try {
             if (commit) {
                 xa.commit(b.xid(), false);
@@ -41,56 +48,59 @@ final class BranchResolver {
                     b.xid().branchQualifier(), b.gtrid(), b.resourceName(), step.reason());
             return result(step, commit ? Outcome.COMMITTED : Outcome.ROLLED_BACK, "");
         } catch (XAException e) {
-            return classify(xa, step, commit, e, heuristics);
+            outcome = XaOutcome.threw(call, e.errorCode);
+            detail = RecoveryPass.describe(e); // with the cause, and any password setting masked
         } catch (RuntimeException e) {
-            return failed(step, commit, RecoveryPass.describe(e));
+            outcome = XaOutcome.threwUnchecked(call);
+            detail = RecoveryPass.describe(e);
         }
-    }
-
-    private StepResult classify(XAResource xa, PlannedStep step, boolean commit, XAException e,
-            Consumer<HeuristicOutcome> heuristics) {
-        int code = e.errorCode;
-        return switch (code) {
-            case XAException.XAER_NOTA -> result(step, Outcome.ALREADY_DONE, XaCodes.describe(e));
-            case XAException.XA_HEURCOM -> heuristic(xa, step, commit, HeuristicOutcome.Kind.COMMITTED, e, true, heuristics);
-            case XAException.XA_HEURRB -> heuristic(xa, step, commit, HeuristicOutcome.Kind.ROLLED_BACK, e, true, heuristics);
-            case XAException.XA_HEURMIX -> heuristic(xa, step, commit, HeuristicOutcome.Kind.MIXED, e, true, heuristics);
-            case XAException.XA_HEURHAZ -> heuristic(xa, step, commit, HeuristicOutcome.Kind.HAZARD, e, true, heuristics);
-            default -> {
-                if (XaCodes.isRollback(code)) {
-                    // The resource rolled the branch back itself: as decided for a rollback, heuristic for a commit.
-                    yield commit ? heuristic(xa, step, true, HeuristicOutcome.Kind.ROLLED_BACK, e, false, heuristics)
-                            : result(step, Outcome.ROLLED_BACK, XaCodes.describe(e));
-                }
-                yield failed(step, commit, RecoveryPass.describe(e));
-            }
+        if (outcome.mustForget()) {
+            forget(xa, b);
+        }
+        return switch (outcome) {
+            case COMMITTED -> result(step, Outcome.COMMITTED, detail);
+            case ALREADY_COMMITTED, ALREADY_ROLLED_BACK -> result(step, Outcome.ALREADY_DONE, detail);
+            // The resource rolled the branch back itself: as decided for a rollback, heuristic for a commit.
+            case ROLLED_BACK -> commit ? heuristic(step, true, HeuristicOutcome.Kind.ROLLED_BACK, detail, heuristics)
+                    : result(step, Outcome.ROLLED_BACK, detail);
+            case HEURISTIC_COMMIT -> heuristic(step, commit, HeuristicOutcome.Kind.COMMITTED, detail, heuristics);
+            case HEURISTIC_ROLLBACK -> heuristic(step, commit, HeuristicOutcome.Kind.ROLLED_BACK, detail, heuristics);
+            case HEURISTIC_MIXED -> heuristic(step, commit, HeuristicOutcome.Kind.MIXED, detail, heuristics);
+            case HEURISTIC_HAZARD -> heuristic(step, commit, HeuristicOutcome.Kind.HAZARD, detail, heuristics);
+            case RETRY, UNCERTAIN, PREPARED, READ_ONLY -> failed(step, commit, detail);
         };
     }
 
-    private StepResult heuristic(XAResource xa, PlannedStep step, boolean commit, HeuristicOutcome.Kind kind,
-            XAException e, boolean forget, Consumer<HeuristicOutcome> heuristics) {
-        InDoubtBranch b = step.branch();
-        if (forget) {
-            try {
-                xa.forget(b.xid());
-            } catch (XAException | RuntimeException f) {
-                LOG.warn("Forget of heuristically completed branch {} in resource {} failed ({}); the resource may keep"
-                        + " listing it", b.xid(), b.resourceName(), XaCodes.describe(f));
-            }
+    private static void forget(XAResource xa, InDoubtBranch b) {
+        try {
+            xa.forget(b.xid());
+        } catch (XAException | RuntimeException f) {
+            LOG.warn("Forget of heuristically completed branch {} in resource {} failed ({}); the resource may keep"
+                    + " listing it", b.xid(), b.resourceName(), XaCodes.describe(f));
         }
+    }
+
+    private StepResult heuristic(PlannedStep step, boolean commit, HeuristicOutcome.Kind kind, String detail,
+            Consumer<HeuristicOutcome> heuristics) {
+        InDoubtBranch b = step.branch();
         HeuristicOutcome outcome = new HeuristicOutcome(b.gtrid(), b.resourceName(), b.xid().branchQualifier(),
-                commit ? HeuristicOutcome.Decision.COMMIT : HeuristicOutcome.Decision.ROLLBACK, kind,
-                XaCodes.describe(e), clock.instant());
-        LOG.error("HEURISTIC outcome {} in transaction {}, resource {} (branch {}) met by recovery: {}; the "
-                + "transaction's decision was {}{}", kind, b.gtrid(), b.resourceName(), b.xid().branchQualifier(),
-                XaCodes.describe(e), outcome.decision(),
-                outcome.contradictsDecision() ? ". Check that database by hand" : " (the outcome agrees with it)");
+                commit ? HeuristicOutcome.Decision.COMMIT : HeuristicOutcome.Decision.ROLLBACK, kind, detail,
+                clock.instant());
+        if (outcome.contradictsDecision()) {
+            LOG.error("HEURISTIC outcome {} in transaction {}, resource {} (branch {}) met by recovery: {}; the"
+                    + " transaction's decision was {}. Check that database by hand", kind, b.gtrid(), b.resourceName(),
+                    b.xid().branchQualifier(), detail, outcome.decision());
+        } else {
+            LOG.warn("Heuristic outcome {} in transaction {}, resource {} (branch {}) met by recovery: {}; it agrees"
+                    + " with the transaction's decision {}", kind, b.gtrid(), b.resourceName(),
+                    b.xid().branchQualifier(), detail, outcome.decision());
+        }
         try {
             heuristics.accept(outcome);
         } catch (RuntimeException sinkFailure) {
             LOG.error("Could not record heuristic outcome {}", outcome, sinkFailure);
         }
-        return new StepResult(step, Outcome.HEURISTIC, XaCodes.describe(e), Optional.of(kind));
+        return new StepResult(step, Outcome.HEURISTIC, detail, Optional.of(kind));
     }
 
     private static StepResult failed(PlannedStep step, boolean commit, String error) {

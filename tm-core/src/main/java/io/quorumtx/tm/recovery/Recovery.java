@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.transaction.xa.XAResource;
@@ -77,8 +78,11 @@ public final class Recovery {
     private final BranchResolver resolver;
     /** The commit log is lost ({@link #withoutLog}): only pre-commit markers decide. */
     private final boolean logLost;
-    /** With {@link #logLost}: the operator confirmed the loss, so 3PC transactions without any marker roll back. */
-    private final boolean assumeLogLost;
+    /**
+     * With {@link #logLost}: the nodes whose commit log the operator declared lost for good. Only
+     * their 3PC transactions without any marker roll back; other owners may be alive.
+     */
+    private final Set<String> lostLogOwners;
     /** Where missing pre-commit markers are written before a 3PC branch is committed (by name). */
     private final Map<String, RecoverableResource> markerTargets;
 
@@ -97,21 +101,27 @@ public final class Recovery {
     /** As {@link #Recovery(CommitLog, Collection, OwnerLiveness, Duration)}, with the clock ages are measured by. */
     public Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
             Duration safetyInterval, Clock clock) {
-        this(log, resources, liveness, safetyInterval, clock, false, false, resources);
+        this(log, resources, liveness, safetyInterval, clock, false, Set.of(), resources);
     }
 
     /**
      * Recovery when every copy of the commit log is lost or unreadable. Branches of three-phase
      * transactions are committed where any participant holds a pre-commit marker (the marker
-     * proves COMMIT); without a marker anywhere they are rolled back only if
-     * {@code assumeLogLost} (the operator confirms the log is gone for good and that
-     * {@code resources} names every database those transactions used), otherwise left. Branches
-     * of two-phase transactions are always left: without the log nothing can decide them.
+     * proves a durable COMMIT, whoever owns the transaction). Without a marker anywhere a branch is
+     * rolled back only if its owner (the node id in its gtrid) is one of {@code lostLogOwners}:
+     * the operator states that those nodes' logs are gone for good (so those nodes cannot be
+     * running and deciding) and that {@code resources} names every database their transactions
+     * used. Any other owner may be alive, between its COMMIT decision and its first marker, so its
+     * unmarked branches are left, with the reason; so is everything when {@code lostLogOwners} is
+     * empty. Branches of two-phase transactions are always left: without the log nothing can
+     * decide them.
+     *
+     * @param lostLogOwners the node ids whose commit log is declared lost; empty: none
      */
     public static Recovery withoutLog(Collection<RecoverableResource> resources, OwnerLiveness liveness,
-            boolean assumeLogLost) {
+            Set<String> lostLogOwners) {
         return new Recovery(new LostCommitLog(), resources, liveness, Duration.ZERO, Clock.systemUTC(), true,
-                assumeLogLost, resources);
+                lostLogOwners, resources);
     }
 
     /**
@@ -121,14 +131,14 @@ public final class Recovery {
     public Recovery withMarkerTargets(Collection<RecoverableResource> all) {
         List<RecoverableResource> targets = new ArrayList<>(resources);
         targets.addAll(all);
-        return new Recovery(log, resources, liveness, safetyInterval, clock, logLost, assumeLogLost, targets);
+        return new Recovery(log, resources, liveness, safetyInterval, clock, logLost, lostLogOwners, targets);
     }
 
     private Recovery(CommitLog log, Collection<RecoverableResource> resources, OwnerLiveness liveness,
-            Duration safetyInterval, Clock clock, boolean logLost, boolean assumeLogLost,
+            Duration safetyInterval, Clock clock, boolean logLost, Set<String> lostLogOwners,
             Collection<RecoverableResource> markerTargets) {
         this.logLost = logLost;
-        this.assumeLogLost = assumeLogLost;
+        this.lostLogOwners = Set.copyOf(lostLogOwners);
         this.markerTargets = new LinkedHashMap<>();
         for (RecoverableResource r : markerTargets) {
             this.markerTargets.putIfAbsent(r.resourceName(), r);
@@ -252,15 +262,24 @@ public final class Recovery {
                     + String.join(", ", scan.markerErrors().keySet()) + " could not be read; the transaction stays in"
                     + " doubt until every participant's markers can be read");
         }
-        if (!assumeLogLost) {
+        String owner = b.ownerNode();
+        if (lostLogOwners.isEmpty()) {
             return new PlannedStep(b, RecoveryAction.LEAVE, "the commit log cannot be read and no participant scanned"
                     + " holds a pre-commit marker: no branch of this 3PC transaction has committed, but its decision"
-                    + " may still be in the log. If every copy of the log is lost for good and the configuration names"
-                    + " every database it used, --assume-log-lost rolls it back");
+                    + " may still be in the log. If every copy of node " + owner + "'s log is lost for good and the"
+                    + " configuration names every database it used, --assume-log-lost=" + owner + " rolls it back");
         }
-        return new PlannedStep(b, RecoveryAction.ROLLBACK, "the operator confirmed the commit log is lost"
-                + " (--assume-log-lost) and no participant holds a pre-commit marker, so no branch of this 3PC"
-                + " transaction committed");
+        if (!lostLogOwners.contains(owner)) {
+            // The owner may be alive, between its durable COMMIT and its first marker: rolling back
+            // now would split the transaction it is about to commit.
+            return new PlannedStep(b, RecoveryAction.LEAVE, "owned by node " + owner + ", whose commit log is not"
+                    + " declared lost (--assume-log-lost=" + String.join(",", new TreeSet<>(lostLogOwners))
+                    + "): " + owner + " may be running and about to write its pre-commit markers and commit, so"
+                    + " its own recovery decides it");
+        }
+        return new PlannedStep(b, RecoveryAction.ROLLBACK, "the operator declared node " + owner + "'s commit log"
+                + " lost (--assume-log-lost=" + owner + ") and no participant holds a pre-commit marker, so no branch"
+                + " of this 3PC transaction committed");
     }
 
     /**

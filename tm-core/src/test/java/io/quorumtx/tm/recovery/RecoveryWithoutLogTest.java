@@ -112,7 +112,7 @@ class RecoveryWithoutLogTest {
         b.prepared.add(g);
         a.markers.put(g, List.of("part-a", "part-b"));
 
-        ResolveReport report = Recovery.withoutLog(resources, NOBODY_DECIDES, false).resolve(false);
+        ResolveReport report = Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of()).resolve(false);
 
         assertThat(report.nothingInDoubt()).isTrue();
         assertThat(a.committed).containsExactly(g);
@@ -127,17 +127,37 @@ class RecoveryWithoutLogTest {
         a.prepared.add(g);
         b.prepared.add(g);
 
-        ResolveReport left = Recovery.withoutLog(resources, NOBODY_DECIDES, false).resolve(false);
+        ResolveReport left = Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of()).resolve(false);
         assertThat(left.steps()).hasSize(2).allSatisfy(s -> {
             assertThat(s.outcome()).isEqualTo(ResolveReport.Outcome.LEFT);
-            assertThat(s.step().reason()).contains("--assume-log-lost");
+            assertThat(s.step().reason()).contains("--assume-log-lost=n1");
         });
         assertThat(a.prepared).containsExactly(g);
 
-        ResolveReport rolledBack = Recovery.withoutLog(resources, NOBODY_DECIDES, true).resolve(false);
+        ResolveReport rolledBack = Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of("n1")).resolve(false);
         assertThat(rolledBack.nothingInDoubt()).isTrue();
         assertThat(a.aborted).containsExactly(g);
         assertThat(b.aborted).containsExactly(g);
+    }
+
+    @Test
+    void onlyTheBranchesOfTheNodeWhoseLogIsDeclaredLostAreRolledBack() {
+        String ofN2 = gtrid("n2", 7, Duration.ofMinutes(5)); // n2 is alive: its markers come next
+        a.prepared.add(g);
+        b.prepared.add(g);
+        a.prepared.add(ofN2);
+        b.prepared.add(ofN2);
+
+        ResolveReport report = Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of("n1")).resolve(false);
+
+        assertThat(a.aborted).as("n1's log is declared lost: its unmarked 3PC transaction rolls back").containsExactly(g);
+        assertThat(b.aborted).containsExactly(g);
+        assertThat(a.prepared).as("n2's log is not declared lost: its branches are left to n2").containsExactly(ofN2);
+        assertThat(b.prepared).containsExactly(ofN2);
+        assertThat(report.steps()).filteredOn(s -> s.step().branch().gtrid().equals(ofN2)).hasSize(2).allSatisfy(s -> {
+            assertThat(s.outcome()).isEqualTo(ResolveReport.Outcome.LEFT);
+            assertThat(s.step().reason()).contains("node n2").contains("not declared lost");
+        });
     }
 
     @Test
@@ -145,7 +165,7 @@ class RecoveryWithoutLogTest {
         a.prepared.add(g);
         b.markersUnreadable = true;
 
-        PlannedStep step = onlyStep(Recovery.withoutLog(resources, NOBODY_DECIDES, true));
+        PlannedStep step = onlyStep(Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of("n1")));
 
         assertThat(step.action()).isEqualTo(RecoveryAction.LEAVE);
         assertThat(step.reason()).contains("markers of part-b could not be read");
@@ -157,7 +177,7 @@ class RecoveryWithoutLogTest {
         db.addPrepared(new QuorumXid(g, "db-a"));
 
         PlannedStep step = onlyStep(Recovery.withoutLog(List.of(new ScriptedRecoverableResource("db-a", db)),
-                NOBODY_DECIDES, true));
+                NOBODY_DECIDES, Set.of("n1")));
 
         assertThat(step.action()).isEqualTo(RecoveryAction.LEAVE);
         assertThat(step.reason()).contains("two-phase-commit transaction cannot be decided without its commit log");
@@ -183,7 +203,7 @@ class RecoveryWithoutLogTest {
         b.prepared.add(g);
         a.markers.put(g, List.of("part-a", "part-b", "part-c")); // part-c is not configured
 
-        ResolveReport report = Recovery.withoutLog(resources, NOBODY_DECIDES, false).resolve(false);
+        ResolveReport report = Recovery.withoutLog(resources, NOBODY_DECIDES, Set.of()).resolve(false);
 
         assertThat(a.committed).isEmpty();
         assertThat(b.committed).isEmpty();
