@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientException;
 import java.sql.Statement;
 import java.util.concurrent.Executor;
 
@@ -16,12 +17,18 @@ import java.util.concurrent.Executor;
  *
  * <p>The refusal holds on every path JDBC offers back to a connection: statements, result sets
  * and metadata created through this handle answer {@code getConnection()} with this handle
- * ({@link HandleStatement} explains why), not with the pooled connection behind it.
+ * ({@link HandleStatement} explains why), not with the pooled connection behind it. The same
+ * refusal covers SQL text: {@code execute("COMMIT")}, DDL that commits implicitly on H2 and
+ * MySQL/MariaDB, and the rest {@link TransactionControlSql} lists, through statements, prepared
+ * and callable statements and batches.
  */
 public final class EnlistedConnection extends DelegatingConnection {
 
     static final String FORBIDDEN = "connection is enlisted in a QuorumTX transaction;"
             + " commit or roll back through the TransactionManager";
+
+    /** SQLSTATE of refused SQL: 25000, invalid transaction state. */
+    static final String REFUSED_SQL_STATE = "25000";
 
     private final Enlistment enlistment;
     private volatile boolean closed;
@@ -36,6 +43,27 @@ public final class EnlistedConnection extends DelegatingConnection {
             throw new SQLException("connection handle is closed; get a new connection from the DataSource", "08003");
         }
         return enlistment.connection();
+    }
+
+    /**
+     * Refuses SQL that would end, begin or nest the transaction, or commit it implicitly, as
+     * {@link #commit()} is refused; {@link TransactionControlSql} says which, per database.
+     */
+    @Override
+    protected String sqlToRun(String sql) throws SQLException {
+        return checked(sql);
+    }
+
+    String checked(String sql) throws SQLException {
+        if (sql == null) {
+            return null; // the driver's own error
+        }
+        TransactionControlSql rules = enlistment.sqlRules();
+        int at = rules.refusedAt(sql);
+        if (at >= 0) {
+            throw new SQLNonTransientException(rules.refusal(sql, at), REFUSED_SQL_STATE);
+        }
+        return sql;
     }
 
     @Override
