@@ -37,7 +37,7 @@ record SqlLexer(boolean hashComments, boolean dashDashNeedsSpace, boolean slashS
         while (i < n) {
             char c = s.charAt(i);
             char next = i + 1 < n ? s.charAt(i + 1) : 0;
-            if (c <= ' ' || Character.isWhitespace(c)) {
+            if (c <= ' ' || (c >= 128 && Character.isWhitespace(c))) {
                 i++;
             } else if (c == '-' && next == '-' && (!dashDashNeedsSpace || i + 2 >= n || s.charAt(i + 2) <= ' ')) {
                 i = lineEnd(s, i + 2);
@@ -88,7 +88,10 @@ record SqlLexer(boolean hashComments, boolean dashDashNeedsSpace, boolean slashS
     }
 
     static boolean isWordChar(char c) {
-        return c == '_' || c == '$' || Character.isLetterOrDigit(c);
+        if (c < 128) { // the usual case, without the Unicode tables
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
+        }
+        return Character.isLetterOrDigit(c);
     }
 
     static int wordEnd(String s, int i) {

@@ -76,6 +76,18 @@ public enum TransactionControlSql {
         "SCHEMA_SEARCH_PATH", "CATALOG", "TIME", "THROTTLE", "LAZY_QUERY_EXECUTION", "NON_KEYWORDS", "RETENTION_TIME",
         "VARIABLE_BINARY", "TRUNCATE_LARGE_LENGTH", "TRACE_LEVEL_FILE", "TRACE_LEVEL_SYSTEM_OUT", "CLUSTER", "WRITE_DELAY"};
 
+    /** MariaDB {@code ANALYZE SELECT ...} runs and explains a statement; it does not commit. */
+    private static final String[] MARIADB_ANALYZE_STATEMENT = {"SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "FORMAT"};
+    // Implicit-commit statements by first letter, for the switch in kindAt.
+    private static final String[] MYSQL_C_COMMITS = {"CHECK", "CACHE", "CHANGE"};
+    /** {@code PREPARE TRANSACTION} (PostgreSQL), {@code PREPARE COMMIT} (H2). */
+    private static final String[] PREPARE_TWO_PHASE = {"TRANSACTION", "COMMIT"};
+    private static final String[] MYSQL_R_COMMITS = {"RENAME", "REPAIR", "RESET", "REVOKE"};
+    private static final String[] H2_R_COMMITS = {"REVOKE", "RUNSCRIPT"};
+    private static final String[] MYSQL_S_COMMITS = {"SHUTDOWN", "STOP"};
+    private static final String[] H2_S_COMMITS = {"SHUTDOWN", "SCRIPT"};
+    private static final String[] MYSQL_U_COMMITS = {"UNLOCK", "UNINSTALL"};
+
     private final String label;
     private final SqlLexer lexer;
     private final SqlLexer otherReading;
@@ -155,19 +167,18 @@ public enum TransactionControlSql {
         if (e == p) {
             return null;
         }
-        int p2 = lex.skipSpace(s, e);
-        int e2 = SqlLexer.wordEnd(s, p2);
+        // The second word is read only by the rules that need it: the common statements
+        // (SELECT, INSERT, UPDATE, ...) are decided by their first letter and word alone.
         switch (Character.toUpperCase(s.charAt(p))) {
             case 'A':
                 if (is(s, p, e, "ABORT")) {
                     return Kind.ENDS_TRANSACTION;
                 }
                 if (is(s, p, e, "ALTER")) {
-                    return this == MYSQL || (this == H2 && !is(s, p2, e2, "SEQUENCE")) ? Kind.COMMITS_IMPLICITLY : null;
+                    return this == MYSQL || (this == H2 && !second(s, e, lex, "SEQUENCE")) ? Kind.COMMITS_IMPLICITLY : null;
                 }
                 if (is(s, p, e, "ANALYZE")) {
-                    return this == H2 || (this == MYSQL && !isAnyOf(s, p2, e2, "SELECT", "INSERT", "UPDATE", "DELETE",
-                            "REPLACE", "FORMAT")) ? Kind.COMMITS_IMPLICITLY : null;
+                    return this == H2 || (this == MYSQL && !secondAnyOf(s, e, lex, MARIADB_ANALYZE_STATEMENT)) ? Kind.COMMITS_IMPLICITLY : null;
                 }
                 return null;
             case 'B':
@@ -177,24 +188,24 @@ public enum TransactionControlSql {
                 return this == H2 && is(s, p, e, "BACKUP") ? Kind.COMMITS_IMPLICITLY : null;
             case 'C':
                 if (is(s, p, e, "COMMIT")) {
-                    if (is(s, p2, e2, "PREPARED") || (this == H2 && is(s, p2, e2, "TRANSACTION"))) {
+                    if (second(s, e, lex, "PREPARED") || (this == H2 && second(s, e, lex, "TRANSACTION"))) {
                         return Kind.DRIVES_TWO_PHASE_COMMIT;
                     }
                     return Kind.ENDS_TRANSACTION;
                 }
                 if (is(s, p, e, "CREATE")) {
                     if (this == H2) {
-                        return is(s, p2, e2, "SEQUENCE") ? null : Kind.COMMITS_IMPLICITLY;
+                        return second(s, e, lex, "SEQUENCE") ? null : Kind.COMMITS_IMPLICITLY;
                     }
-                    return this == MYSQL && !createsTemporaryTable(s, p2, e2, lex) ? Kind.COMMITS_IMPLICITLY : null;
+                    return this == MYSQL && !createsTemporaryTable(s, lex.skipSpace(s, e), lex) ? Kind.COMMITS_IMPLICITLY : null;
                 }
-                if (this == MYSQL && isAnyOf(s, p, e, "CHECK", "CACHE", "CHANGE")) {
+                if (this == MYSQL && isAnyOf(s, p, e, MYSQL_C_COMMITS)) {
                     return Kind.COMMITS_IMPLICITLY;
                 }
                 return this == H2 && is(s, p, e, "COMMENT") ? Kind.COMMITS_IMPLICITLY : null;
             case 'D':
                 if (is(s, p, e, "DROP")) {
-                    return this == H2 || (this == MYSQL && !is(s, p2, e2, "TEMPORARY")) ? Kind.COMMITS_IMPLICITLY : null;
+                    return this == H2 || (this == MYSQL && !second(s, e, lex, "TEMPORARY")) ? Kind.COMMITS_IMPLICITLY : null;
                 }
                 return this == H2 && is(s, p, e, "DECLARE") ? Kind.COMMITS_IMPLICITLY : null;
             case 'E':
@@ -206,21 +217,21 @@ public enum TransactionControlSql {
             case 'I':
                 return this == MYSQL && is(s, p, e, "INSTALL") ? Kind.COMMITS_IMPLICITLY : null;
             case 'L':
-                if (this == MYSQL && (is(s, p, e, "LOCK") || (is(s, p, e, "LOAD") && is(s, p2, e2, "INDEX")))) {
+                if (this == MYSQL && (is(s, p, e, "LOCK") || (is(s, p, e, "LOAD") && second(s, e, lex, "INDEX")))) {
                     return Kind.COMMITS_IMPLICITLY;
                 }
                 return null;
             case 'O':
                 return this == MYSQL && is(s, p, e, "OPTIMIZE") ? Kind.COMMITS_IMPLICITLY : null;
             case 'P':
-                if (is(s, p, e, "PREPARE") && isAnyOf(s, p2, e2, "TRANSACTION", "COMMIT")) {
+                if (is(s, p, e, "PREPARE") && secondAnyOf(s, e, lex, PREPARE_TWO_PHASE)) {
                     return Kind.DRIVES_TWO_PHASE_COMMIT;
                 }
                 return null;
             case 'R':
                 if (is(s, p, e, "ROLLBACK")) {
-                    if (is(s, p2, e2, "PREPARED") || (this == H2 && is(s, p2, e2, "TRANSACTION")
-                            && !hasWordBeforeEnd(s, e2, lex, "TO"))) {
+                    if (second(s, e, lex, "PREPARED") || (this == H2 && second(s, e, lex, "TRANSACTION")
+                            && !hasWordBeforeEnd(s, e, lex, "TO"))) {
                         return Kind.DRIVES_TWO_PHASE_COMMIT;
                     }
                     return hasWordBeforeEnd(s, e, lex, "TO") ? Kind.NESTS_TRANSACTION : Kind.ENDS_TRANSACTION;
@@ -228,28 +239,29 @@ public enum TransactionControlSql {
                 if (is(s, p, e, "RELEASE")) {
                     return Kind.NESTS_TRANSACTION;
                 }
-                if (this == MYSQL && isAnyOf(s, p, e, "RENAME", "REPAIR", "RESET", "REVOKE")) {
+                if (this == MYSQL && isAnyOf(s, p, e, MYSQL_R_COMMITS)) {
                     return Kind.COMMITS_IMPLICITLY;
                 }
-                return this == H2 && isAnyOf(s, p, e, "REVOKE", "RUNSCRIPT") ? Kind.COMMITS_IMPLICITLY : null;
+                return this == H2 && isAnyOf(s, p, e, H2_R_COMMITS) ? Kind.COMMITS_IMPLICITLY : null;
             case 'S':
                 if (is(s, p, e, "SET")) {
-                    return setKind(s, p2, e2, lex);
+                    int p2 = lex.skipSpace(s, e);
+                    return setKind(s, p2, SqlLexer.wordEnd(s, p2), lex);
                 }
                 if (is(s, p, e, "SAVEPOINT")) {
                     return Kind.NESTS_TRANSACTION;
                 }
                 if (is(s, p, e, "START")) {
-                    return this != MYSQL || is(s, p2, e2, "TRANSACTION") ? Kind.BEGINS_TRANSACTION : Kind.COMMITS_IMPLICITLY;
+                    return this != MYSQL || second(s, e, lex, "TRANSACTION") ? Kind.BEGINS_TRANSACTION : Kind.COMMITS_IMPLICITLY;
                 }
-                if (this == MYSQL && isAnyOf(s, p, e, "SHUTDOWN", "STOP")) {
+                if (this == MYSQL && isAnyOf(s, p, e, MYSQL_S_COMMITS)) {
                     return Kind.COMMITS_IMPLICITLY;
                 }
-                return this == H2 && isAnyOf(s, p, e, "SHUTDOWN", "SCRIPT") ? Kind.COMMITS_IMPLICITLY : null;
+                return this == H2 && isAnyOf(s, p, e, H2_S_COMMITS) ? Kind.COMMITS_IMPLICITLY : null;
             case 'T':
                 return (this == MYSQL || this == H2) && is(s, p, e, "TRUNCATE") ? Kind.COMMITS_IMPLICITLY : null;
             case 'U':
-                return this == MYSQL && isAnyOf(s, p, e, "UNLOCK", "UNINSTALL") ? Kind.COMMITS_IMPLICITLY : null;
+                return this == MYSQL && isAnyOf(s, p, e, MYSQL_U_COMMITS) ? Kind.COMMITS_IMPLICITLY : null;
             case 'X':
                 return is(s, p, e, "XA") ? Kind.DRIVES_TWO_PHASE_COMMIT : null;
             default:
@@ -284,7 +296,8 @@ public enum TransactionControlSql {
     }
 
     /** MySQL: {@code CREATE [OR REPLACE] TEMPORARY TABLE} does not commit. */
-    private static boolean createsTemporaryTable(String s, int p, int e, SqlLexer lex) {
+    private static boolean createsTemporaryTable(String s, int p, SqlLexer lex) {
+        int e = SqlLexer.wordEnd(s, p);
         if (is(s, p, e, "OR")) {
             p = lex.skipSpace(s, e);
             e = SqlLexer.wordEnd(s, p);
@@ -319,7 +332,17 @@ public enum TransactionControlSql {
         return e - p == word.length() && s.regionMatches(true, p, word, 0, word.length());
     }
 
-    private static boolean isAnyOf(String s, int p, int e, String... words) {
+    private static boolean second(String s, int e, SqlLexer lex, String word) {
+        int p2 = lex.skipSpace(s, e);
+        return is(s, p2, SqlLexer.wordEnd(s, p2), word);
+    }
+
+    private static boolean secondAnyOf(String s, int e, SqlLexer lex, String[] words) {
+        int p2 = lex.skipSpace(s, e);
+        return isAnyOf(s, p2, SqlLexer.wordEnd(s, p2), words);
+    }
+
+    private static boolean isAnyOf(String s, int p, int e, String[] words) {
         for (String word : words) {
             if (is(s, p, e, word)) {
                 return true;
