@@ -134,6 +134,7 @@ class TransactionControlSqlTest {
             SELECT E'\\'; COMMIT; --'                        | h2,my,other | ENDS_TRANSACTION
             SELECT '\\''; COMMIT                             | all   | ENDS_TRANSACTION
             SELECT 1; /* /* */ COMMIT */                     | my,other | ENDS_TRANSACTION
+            CREATE FUNCTION f() RETURNS INT BEGIN ATOMIC SELECT 1; END | all |
             """)
     void classifiesEachStatementSpellingPerDatabase(String spelled, String refusedBy, Kind kind) {
         String sql = spelled.replace("\\n", "\n").replace("\\t", "\t");
