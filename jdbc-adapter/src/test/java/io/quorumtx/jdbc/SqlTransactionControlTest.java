@@ -157,6 +157,32 @@ class SqlTransactionControlTest {
         assertThat(((SQLException) refusal).getSQLState()).isEqualTo(REFUSED_STATE);
     }
 
+    /** H2 2.4 commits the open transaction on setTransactionIsolation, even to the level it has. */
+    @ParameterizedTest
+    @EnumSource(Style.class)
+    void changingTheIsolationLevelOfAnEnlistedH2ConnectionIsRefusedBecauseH2WouldCommit(Style style) throws Exception {
+        wrap(style);
+
+        tm.begin();
+        Connection a = bankA.dataSource().getConnection();
+        Connection b = bankB.dataSource().getConnection();
+        addToBalance(a, 1, -30);
+        addToBalance(b, 1, 30);
+        int level = a.getTransactionIsolation();
+        Throwable sameLevel = catchThrowable(() -> a.setTransactionIsolation(level));
+        int other = level == Connection.TRANSACTION_SERIALIZABLE ? Connection.TRANSACTION_READ_COMMITTED
+                : Connection.TRANSACTION_SERIALIZABLE;
+        Throwable refusal = catchThrowable(() -> a.setTransactionIsolation(other));
+        tm.rollback();
+
+        assertThat(balance(urlA, 1)).as("bank-a after the transaction manager's rollback").isEqualTo(100);
+        assertThat(balance(urlB, 1)).as("bank-b after the transaction manager's rollback").isEqualTo(100);
+        assertThat(sameLevel).as("the level it already has: nothing to change").isNull();
+        assertThat(refusal).isInstanceOf(SQLException.class).hasMessageContaining("setTransactionIsolation")
+                .hasMessageContaining("H2 commits the open transaction");
+        assertThat(((SQLException) refusal).getSQLState()).isEqualTo(REFUSED_STATE);
+    }
+
     @ParameterizedTest
     @EnumSource(Style.class)
     void ordinarySqlAndTransactionalSettingsStillRunOnAnEnlistedConnection(Style style) throws Exception {

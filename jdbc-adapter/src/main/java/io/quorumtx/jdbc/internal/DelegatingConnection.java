@@ -283,8 +283,9 @@ public abstract class DelegatingConnection implements Connection {
         delegate().setSchema(schema);
     }
 
+    /** Not final: changing the isolation level can end a transaction (H2 commits); see EnlistedConnection. */
     @Override
-    public final void setTransactionIsolation(int level) throws SQLException {
+    public void setTransactionIsolation(int level) throws SQLException {
         delegate().setTransactionIsolation(level);
     }
 

@@ -123,6 +123,28 @@ public final class EnlistedConnection extends DelegatingConnection {
     }
 
     /**
+     * H2 2.4 commits the open transaction on {@code setTransactionIsolation}, even to the level the
+     * connection already has (measured), which would commit this branch on its own. So on H2 the
+     * level it has is accepted without a call to the driver, and another level is refused; other
+     * databases decide themselves (PostgreSQL refuses a change inside a transaction, MySQL applies
+     * it to the next one).
+     */
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        Connection physical = delegate();
+        if (enlistment.sqlRules() != TransactionControlSql.H2) {
+            physical.setTransactionIsolation(level);
+        } else if (physical.getTransactionIsolation() != level) {
+            throw new SQLNonTransientException("setTransactionIsolation(" + level + ") is refused on an H2 connection"
+                    + " enlisted in a QuorumTX transaction: H2 commits the open transaction when the isolation level"
+                    + " is set, which would commit this database's branch on its own while the other databases follow"
+                    + " the transaction manager's decision. Set the level before the transaction begins (for example"
+                    + " HikariCP's transactionIsolation); only the TransactionManager (or UserTransaction) begins and"
+                    + " ends the transaction.", REFUSED_SQL_STATE);
+        }
+    }
+
+    /**
      * Passes the abort to the physical connection, as JDBC promises; what that does is the
      * driver's business (H2 2.4.240's embedded connection ignores it). A branch whose connection
      * no longer works fails at completion, and its connection is evicted rather than reused.
