@@ -9,6 +9,7 @@ import io.quorumtx.jdbc.internal.Enlistment;
 import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
 import io.quorumtx.jdbc.internal.PreCommitMarkerTable;
+import io.quorumtx.jdbc.internal.TransactionControlSql;
 import io.quorumtx.jdbc.internal.XaConnectionSource;
 import io.quorumtx.tm.QuorumTransactionManager;
 import jakarta.transaction.RollbackException;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * transaction manager's retry through it finishes the branch; a connection in any other unclear
  * state is closed instead of reused, and recovery finishes its branch. {@code commit()},
  * {@code rollback()} and {@code setAutoCommit(true)} on a handle fail, because the transaction
- * manager decides the outcome. Outside a transaction, {@code getConnection()} is exactly the pool's.
+ * manager decides the outcome; so does SQL that would do the same ({@code COMMIT}, {@code BEGIN},
+ * {@code SET AUTOCOMMIT}, DDL that commits implicitly on H2 and MySQL/MariaDB, ...). Outside a transaction, {@code getConnection()} is exactly the pool's.
  *
  * <p>The DataSource registers itself with the transaction manager as a
  * {@link io.quorumtx.tm.RecoverableResource} under its name, so phase-2 retries and recovery can
@@ -78,6 +80,8 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
     private final PreCommitMarkerTable markers;
     private final MarkerConnections.SidePool markerPool;
     private final DatabaseChecks checks;
+    /** Which SQL enlisted handles refuse; read from the first pooled connection's metadata. */
+    private volatile TransactionControlSql sqlRules;
     private final Enlistment.Pool giveBack = this::giveBack;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -136,7 +140,7 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         try {
             checks.verifyOnce(pooled);
             resource = participants.resourceFor(pooled);
-            enlistment = new Enlistment(pooled, (ConnectionBoundResource) resource, giveBack);
+            enlistment = new Enlistment(pooled, (ConnectionBoundResource) resource, giveBack, sqlRules(pooled));
         } catch (SQLException | RuntimeException e) {
             giveBack(pooled, true);
             throw e;
@@ -158,6 +162,15 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         }
         registry.putResource(this, enlistment);
         return enlistment;
+    }
+
+    private TransactionControlSql sqlRules(Connection pooled) throws SQLException {
+        TransactionControlSql rules = sqlRules;
+        if (rules == null) {
+            rules = TransactionControlSql.of(pooled); // once per DataSource; a race only repeats it
+            sqlRules = rules;
+        }
+        return rules;
     }
 
     private void giveBack(Connection pooled, boolean reusable) {

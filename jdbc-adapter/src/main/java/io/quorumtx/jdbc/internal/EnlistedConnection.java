@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientException;
 import java.sql.Statement;
 import java.util.concurrent.Executor;
 
@@ -16,12 +17,18 @@ import java.util.concurrent.Executor;
  *
  * <p>The refusal holds on every path JDBC offers back to a connection: statements, result sets
  * and metadata created through this handle answer {@code getConnection()} with this handle
- * ({@link HandleStatement} explains why), not with the pooled connection behind it.
+ * ({@link HandleStatement} explains why), not with the pooled connection behind it. The same
+ * refusal covers SQL text: {@code execute("COMMIT")}, DDL that commits implicitly on H2 and
+ * MySQL/MariaDB, and the rest {@link TransactionControlSql} lists, through statements, prepared
+ * and callable statements and batches.
  */
 public final class EnlistedConnection extends DelegatingConnection {
 
     static final String FORBIDDEN = "connection is enlisted in a QuorumTX transaction;"
             + " commit or roll back through the TransactionManager";
+
+    /** SQLSTATE of refused SQL: 25000, invalid transaction state. */
+    static final String REFUSED_SQL_STATE = "25000";
 
     private final Enlistment enlistment;
     private volatile boolean closed;
@@ -36,6 +43,27 @@ public final class EnlistedConnection extends DelegatingConnection {
             throw new SQLException("connection handle is closed; get a new connection from the DataSource", "08003");
         }
         return enlistment.connection();
+    }
+
+    /**
+     * Refuses SQL that would end, begin or nest the transaction, or commit it implicitly, as
+     * {@link #commit()} is refused; {@link TransactionControlSql} says which, per database.
+     */
+    @Override
+    protected String sqlToRun(String sql) throws SQLException {
+        return checked(sql);
+    }
+
+    String checked(String sql) throws SQLException {
+        if (sql == null) {
+            return null; // the driver's own error
+        }
+        TransactionControlSql rules = enlistment.sqlRules();
+        int at = rules.refusedAt(sql);
+        if (at >= 0) {
+            throw new SQLNonTransientException(rules.refusal(sql, at), REFUSED_SQL_STATE);
+        }
+        return sql;
     }
 
     @Override
@@ -92,6 +120,28 @@ public final class EnlistedConnection extends DelegatingConnection {
     public boolean getAutoCommit() throws SQLException {
         delegate();
         return false;
+    }
+
+    /**
+     * H2 2.4 commits the open transaction on {@code setTransactionIsolation}, even to the level the
+     * connection already has (measured), which would commit this branch on its own. So on H2 the
+     * level it has is accepted without a call to the driver, and another level is refused; other
+     * databases decide themselves (PostgreSQL refuses a change inside a transaction, MySQL applies
+     * it to the next one).
+     */
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        Connection physical = delegate();
+        if (enlistment.sqlRules() != TransactionControlSql.H2) {
+            physical.setTransactionIsolation(level);
+        } else if (physical.getTransactionIsolation() != level) {
+            throw new SQLNonTransientException("setTransactionIsolation(" + level + ") is refused on an H2 connection"
+                    + " enlisted in a QuorumTX transaction: H2 commits the open transaction when the isolation level"
+                    + " is set, which would commit this database's branch on its own while the other databases follow"
+                    + " the transaction manager's decision. Set the level before the transaction begins (for example"
+                    + " HikariCP's transactionIsolation); only the TransactionManager (or UserTransaction) begins and"
+                    + " ends the transaction.", REFUSED_SQL_STATE);
+        }
     }
 
     /**

@@ -22,12 +22,19 @@ public final class Enlistment implements Synchronization, ConnectionBoundResourc
     private final Connection pooled;
     private final ConnectionBoundResource resource;
     private final Pool pool;
+    private final TransactionControlSql sqlRules;
     private volatile boolean completed;
 
-    public Enlistment(Connection pooled, ConnectionBoundResource resource, Pool pool) {
+    /** {@code sqlRules}: what SQL the handles refuse, from {@link TransactionControlSql#of(Connection)}. */
+    public Enlistment(Connection pooled, ConnectionBoundResource resource, Pool pool, TransactionControlSql sqlRules) {
         this.pooled = pooled;
         this.resource = resource;
         this.pool = pool;
+        this.sqlRules = sqlRules;
+    }
+
+    TransactionControlSql sqlRules() {
+        return sqlRules;
     }
 
     /** The physical connection, while the transaction lasts. */

@@ -31,7 +31,7 @@ final class HandleCallableStatement extends HandlePreparedStatement implements C
 
     private final CallableStatement callable;
 
-    HandleCallableStatement(Connection handle, CallableStatement callable) {
+    HandleCallableStatement(EnlistedConnection handle, CallableStatement callable) {
         super(handle, callable);
         this.callable = callable;
     }

@@ -15,10 +15,10 @@ import java.sql.Statement;
  */
 final class HandleDatabaseMetaData implements DatabaseMetaData {
 
-    private final Connection handle;
+    private final EnlistedConnection handle;
     private final DatabaseMetaData metaData;
 
-    HandleDatabaseMetaData(Connection handle, DatabaseMetaData metaData) {
+    HandleDatabaseMetaData(EnlistedConnection handle, DatabaseMetaData metaData) {
         this.handle = handle;
         this.metaData = metaData;
     }

@@ -31,7 +31,7 @@ class HandlePreparedStatement extends HandleStatement implements PreparedStateme
 
     private final PreparedStatement prepared;
 
-    HandlePreparedStatement(Connection handle, PreparedStatement prepared) {
+    HandlePreparedStatement(EnlistedConnection handle, PreparedStatement prepared) {
         super(handle, prepared);
         this.prepared = prepared;
     }

@@ -2,6 +2,7 @@ package io.quorumtx.jdbc.jdbi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementException;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -200,6 +202,27 @@ class JdbiTransactionTest {
         });
         assertThat(tm.getStatus()).isEqualTo(jakarta.transaction.Status.STATUS_MARKED_ROLLBACK);
         tm.rollback();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.class)
+    void sqlThatWouldEndTheTransactionThroughAJdbiHandleIsRefusedAndTheRollbackLeavesNeitherDatabaseChanged(
+            Databases databases) throws Exception {
+        start(databases);
+        tm.begin();
+        jdbi[1].useHandle(other -> other.attach(AccountDao.class).add(1, 30));
+        Throwable refusal = catchThrowable(() -> jdbi[0].useHandle(h -> {
+            h.attach(AccountDao.class).add(1, -30);
+            h.execute("COMMIT");
+        }));
+        tm.rollback();
+
+        assertThat(balance(0)).as("first database after the transaction manager's rollback").isEqualTo(100);
+        assertThat(balance(1)).as("second database after the transaction manager's rollback").isEqualTo(100);
+        assertThat(refusal).isInstanceOf(StatementException.class)
+                .hasCauseInstanceOf(SQLException.class)
+                .hasMessageContaining("refused on a connection enlisted in a QuorumTX transaction");
+        assertThat(((SQLException) refusal.getCause()).getSQLState()).isEqualTo("25000");
     }
 
     private int balanceUnchecked(int bank) {
