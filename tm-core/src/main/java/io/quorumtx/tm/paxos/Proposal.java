@@ -45,6 +45,8 @@ public final class Proposal {
     private final Map<String, PaxosReply> promises = new HashMap<>();
     private final Set<String> accepted = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
+    private final Set<String> expired = new HashSet<>();
+    private boolean expiredOutcome;
 
     private Proposal(String gtrid, String self, Set<String> acceptors, PaxosValue candidate) {
         this.gtrid = Objects.requireNonNull(gtrid, "gtrid");
@@ -119,6 +121,14 @@ public final class Proposal {
             choose(reply.accepted());
             return List.of();
         }
+        if (reply.kind() == PaxosReply.Kind.EXPIRED) {
+            expired.add(acceptor); // holds nothing and never will: no ballot changes that
+            if (expired.size() >= quorum) {
+                expiredOutcome = true; // no majority can ever accept anything: presumed abort
+                choose(PaxosValue.abort());
+                return List.of();
+            }
+        }
         see(reply.promised());
         see(reply.acceptedBallot());
         if (!ballot.equals(reply.ballot())) {
@@ -144,6 +154,15 @@ public final class Proposal {
 
     public boolean isChosen() {
         return phase == Phase.CHOSEN;
+    }
+
+    /**
+     * True if the proposal ended because a majority of acceptors answered EXPIRED: the
+     * transaction began before the horizon and they hold nothing of it, so nothing can be chosen
+     * any more; {@link #chosen} is then ABORT, the presumed outcome, though no acceptor holds it.
+     */
+    public boolean isExpired() {
+        return expiredOutcome;
     }
 
     /** The chosen value, or null while none is known. */
