@@ -173,6 +173,31 @@ class ReplicatedLogToolTest {
     }
 
     @Test
+    void scanShowsAMemberThatRejoinedAfterLosingItsDiskWithItsFence() throws Exception {
+        running.remove(0).close(); // n2 stops; its volume is replaced
+        try (var files = Files.walk(dir.resolve("n2"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        ReplicatedCommitLog n2 = ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n2")
+                .dataDirectory(dir.resolve("n2")).members(members).secret(SECRET.getBytes(StandardCharsets.UTF_8))
+                .lease(Duration.ofMillis(500)).startMode(io.quorumtx.tm.paxos.StartMode.REJOIN).build());
+        running.add(n2);
+        String fence = java.time.Instant.ofEpochMilli(n2.acceptor().rejoined().fenceMillis()).toString();
+
+        Result scan = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config",
+                toolConfig("paxos.secret.env=CLUSTER_SECRET").toString());
+        assertThat(scan.out()).as(scan.toString()).contains("n2 answered; rejoined at ", "fence " + fence,
+                "it leaves transactions begun before the fence to the other members", "n3 answered");
+        Result json = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config",
+                toolConfig("paxos.secret.env=CLUSTER_SECRET").toString(), "--json");
+        var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(view.path("replicas").path("n2").asText()).startsWith("answered; rejoined at ").contains(fence);
+        assertThat(inDoubt()).as("scan changes nothing").isEqualTo(4);
+    }
+
+    @Test
     void offlineTheToolRefusesToGuessTheClustersTombstoneRetention() throws Exception {
         running.forEach(ReplicatedCommitLog::close);
         running.clear();

@@ -128,15 +128,28 @@ public final class Acceptor implements AutoCloseable {
         return state.rejoined(); // set before the thread starts, never changed: safe to read from any thread
     }
 
+    /** How many instances (tombstones included) this acceptor holds, and its file's length in bytes (tests, figures). */
+    public record Footprint(int instances, long fileBytes) {
+    }
+
+    /** The current {@link Footprint}, read on the acceptor thread. */
+    public Footprint footprint() {
+        return onAcceptorThread(s -> new Footprint(s.slots().size(), log.size()));
+    }
+
     /** A copy of one instance's state (tests, the tool), read on the acceptor thread. */
     public AcceptorState.Slot slot(String gtrid) {
+        return onAcceptorThread(s -> s.slot(gtrid));
+    }
+
+    private <T> T onAcceptorThread(Function<AcceptorState, T> read) {
         if (stopped) {
             throw new IllegalStateException("acceptor " + nodeId + " is stopped");
         }
-        CompletableFuture<AcceptorState.Slot> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<PaxosMessage> ignored = new CompletableFuture<>();
         if (!queue.offer(new Task(s -> {
-            result.complete(s.slot(gtrid));
+            result.complete(read.apply(s));
             return new Work(List.of(), new PaxosMessage.Ack());
         }, ignored))) {
             throw new IllegalStateException("acceptor " + nodeId + " is overloaded");

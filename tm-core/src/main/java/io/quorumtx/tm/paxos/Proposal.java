@@ -19,7 +19,11 @@ import java.util.Set;
  * ballot it has seen: if a promise carries an accepted value, the one with the highest ballot
  * is proposed, else the proposal's own candidate (COMMIT for the coordinator, ABORT for a
  * takeover). A value is chosen when a majority of acceptors accepted it at one ballot; a
- * FINISHED answer carries a value that was chosen before, and ends the proposal too.
+ * FINISHED answer carries a value that was chosen before, and ends the proposal too. A majority
+ * of EXPIRED answers (acceptors that hold nothing of a transaction older than the horizon and
+ * will never create it, see {@link AcceptorState}) ends it as well: nothing can be chosen any
+ * more, so its outcome is the presumed ABORT ({@link #isExpired}). A FENCED answer (a rejoined
+ * acceptor) is a plain refusal: the others decide.
  *
  * <p><b>Proposer ids.</b> A ballot must never be used for two different values, so every
  * proposal's ballots (above round 0) carry a proposer id unique to it: the node id, the
