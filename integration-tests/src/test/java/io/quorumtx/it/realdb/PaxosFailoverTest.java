@@ -182,7 +182,7 @@ class PaxosFailoverTest {
         Path config = dir.resolve("paxos-recovery.properties");
         Files.writeString(config, databases + "\npaxos.members=" + String.join(",", members)
                 + "\npaxos.acceptor.directories=" + dir.resolve("p1") + "," + dir.resolve("p2") + "," + dir.resolve("p3")
-                + "\n");
+                + "\npaxos.tombstone.retention=5m\n"); // the nodes' default tombstoneRetention
 
         RealDbCrashRecoveryTest.ToolRun scan = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "scan", "--config",
                 config.toString());

@@ -61,10 +61,9 @@ final class PaxosSetup implements AutoCloseable {
         PaxosTransport transport;
         try {
             if (paxos.offline()) {
-                AcceptorState.Rules rules = offlineRules(config, paxos);
                 InProcessNetwork network = new InProcessNetwork();
                 for (Path dir : paxos.acceptorDirectories()) {
-                    Acceptor a = openAcceptor(dir, members, config, rules);
+                    Acceptor a = openAcceptor(dir, members, config, paxos);
                     held.add(a);
                     network.register(a);
                 }
@@ -132,7 +131,7 @@ final class PaxosSetup implements AutoCloseable {
     }
 
     private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config,
-                                         AcceptorState.Rules rules) {
+                                         ToolConfig.PaxosSettings paxos) {
         Optional<String> node;
         try {
             node = NodeIdFile.read(dir);
@@ -149,6 +148,7 @@ final class PaxosSetup implements AutoCloseable {
                     + node.get() + "', which is not among " + ToolConfig.PAXOS_MEMBERS + " " + members.keySet()
                     + ". Nothing was changed.");
         }
+        AcceptorState.Rules rules = offlineRules(config, paxos); // after the directory checks: a missing one says so first
         try {
             return new Acceptor(node.get(), members.keySet(), AcceptorLog.open(dir, node.get()), rules);
         } catch (CommitLogException | IllegalStateException e) {
