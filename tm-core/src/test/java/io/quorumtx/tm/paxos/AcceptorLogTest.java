@@ -112,6 +112,24 @@ class AcceptorLogTest {
     }
 
     @Test
+    void anOrdinaryOpenRefusesAnEmptyDirectoryAndARejoinThatDiedBeforeNamingItsFileLeavesNone() throws IOException {
+        assertThatThrownBy(() -> AcceptorLog.open(dir, "n1")).isInstanceOf(CommitLogException.class)
+                .hasMessageContaining("holds no acceptor file").hasMessageContaining("StartMode.BOOTSTRAP")
+                .hasMessageContaining("StartMode.REJOIN");
+        Files.write(dir.resolve(AcceptorLog.fileName(1) + ".tmp"), new byte[] {1, 2, 3}); // a REJOIN that died mid-way
+        assertThatThrownBy(() -> AcceptorLog.open(dir, "n1")).hasMessageContaining("holds no acceptor file");
+        AcceptorRecord.Rejoined fence = new AcceptorRecord.Rejoined(100, 130);
+        try (AcceptorLog log = AcceptorLog.rejoin(dir, "n1", fence)) {
+            assertThat(log.replayed()).containsExactly(fence);
+        }
+        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+            assertThat(log.replayed()).as("the fence is the first record, durable before the file got its name")
+                    .containsExactly(fence);
+        }
+        assertThatThrownBy(() -> AcceptorLog.rejoin(dir, "n1", fence)).hasMessageContaining("already holds");
+    }
+
+    @Test
     void aFileThatIsNotAnAcceptorFileIsRefused() throws IOException {
         write(records());
         Path file = file();
