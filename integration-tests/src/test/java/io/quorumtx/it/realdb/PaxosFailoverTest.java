@@ -43,6 +43,8 @@ class PaxosFailoverTest {
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final List<String> members = new ArrayList<>();
+    /** Members started at least once: their acceptor directories exist, so they restart rather than bootstrap. */
+    private final java.util.Set<String> bootstrapped = new java.util.HashSet<>();
     private List<Bank> banks;
 
     @AfterEach
@@ -77,7 +79,8 @@ class PaxosFailoverTest {
         List<String> args = new ArrayList<>(List.of("topology=POSTGRESQL", "node=" + id,
                 "members=" + String.join(",", members), "data=" + dir.resolve(id).toAbsolutePath(),
                 "tables=" + String.join(",", banks.stream().map(Bank::table).toList()), "accounts=" + ACCOUNTS,
-                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000", "protocol=" + protocol));
+                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000", "protocol=" + protocol,
+                "start=" + (bootstrapped.add(id) ? "BOOTSTRAP" : "RESTART")));
         if (point != null) {
             args.add("point=" + point);
             args.add("hit=3");
@@ -179,7 +182,7 @@ class PaxosFailoverTest {
         Path config = dir.resolve("paxos-recovery.properties");
         Files.writeString(config, databases + "\npaxos.members=" + String.join(",", members)
                 + "\npaxos.acceptor.directories=" + dir.resolve("p1") + "," + dir.resolve("p2") + "," + dir.resolve("p3")
-                + "\n");
+                + "\npaxos.tombstone.retention=5m\n"); // the nodes' default tombstoneRetention
 
         RealDbCrashRecoveryTest.ToolRun scan = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "scan", "--config",
                 config.toString());

@@ -173,6 +173,14 @@ class ToolConfigTest {
         assertThat(offline.paxos().orElseThrow().acceptorDirectories())
                 .containsExactly(dir.resolve("a/n1"), Path.of("/abs/n2"));
         assertThat(offline.paxos().orElseThrow().lease()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(offline.paxos().orElseThrow().tombstoneRetention()).as("no default: the tool refuses offline").isEmpty();
+        assertThat(offline.paxos().orElseThrow().clockSkewMargin()).isEqualTo(Duration.ofSeconds(30));
+
+        ToolConfig retention = ToolConfig.load(write("paxos.members=n1=h:1,n2=h:2,n3=h:3",
+                "paxos.acceptor.directories=a/n1,/abs/n2", "paxos.tombstone.retention=1h", "paxos.clock.skew.margin=5s",
+                URL, "database.bank-a.dialect=h2"));
+        assertThat(retention.paxos().orElseThrow().tombstoneRetention()).contains(Duration.ofHours(1));
+        assertThat(retention.paxos().orElseThrow().clockSkewMargin()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -189,5 +197,10 @@ class ToolConfigTest {
                 "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.secret.env").hasMessageContaining("needs paxos.members");
         assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", "paxos.secret.env=S", "paxos.lease=soon",
                 URL, "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.lease").hasMessageContaining("'soon'");
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", "paxos.acceptor.directories=/a",
+                "paxos.tombstone.retention=0s", URL, "database.bank-a.dialect=h2")))
+                .hasMessageContaining("paxos.tombstone.retention").hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> ToolConfig.load(write("log.directory=/x", "paxos.tombstone.retention=5m", URL,
+                "database.bank-a.dialect=h2"))).hasMessageContaining("needs paxos.members");
     }
 }

@@ -34,7 +34,7 @@ class AcceptorLogTest {
     }
 
     private void write(List<AcceptorRecord> records) throws IOException {
-        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+        try (AcceptorLog log = AcceptorLog.bootstrap(dir, "n1")) {
             List<byte[]> frames = new ArrayList<>();
             for (AcceptorRecord r : records) {
                 frames.add(AcceptorRecords.encode(r));
@@ -112,6 +112,24 @@ class AcceptorLogTest {
     }
 
     @Test
+    void anOrdinaryOpenRefusesAnEmptyDirectoryAndARejoinThatDiedBeforeNamingItsFileLeavesNone() throws IOException {
+        assertThatThrownBy(() -> AcceptorLog.open(dir, "n1")).isInstanceOf(CommitLogException.class)
+                .hasMessageContaining("holds no acceptor file").hasMessageContaining("StartMode.BOOTSTRAP")
+                .hasMessageContaining("StartMode.REJOIN");
+        Files.write(dir.resolve(AcceptorLog.fileName(1) + ".tmp"), new byte[] {1, 2, 3}); // a REJOIN that died mid-way
+        assertThatThrownBy(() -> AcceptorLog.open(dir, "n1")).hasMessageContaining("holds no acceptor file");
+        AcceptorRecord.Rejoined fence = new AcceptorRecord.Rejoined(100, 130);
+        try (AcceptorLog log = AcceptorLog.rejoin(dir, "n1", fence)) {
+            assertThat(log.replayed()).containsExactly(fence);
+        }
+        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+            assertThat(log.replayed()).as("the fence is the first record, durable before the file got its name")
+                    .containsExactly(fence);
+        }
+        assertThatThrownBy(() -> AcceptorLog.rejoin(dir, "n1", fence)).hasMessageContaining("already holds");
+    }
+
+    @Test
     void aFileThatIsNotAnAcceptorFileIsRefused() throws IOException {
         write(records());
         Path file = file();
@@ -126,7 +144,7 @@ class AcceptorLogTest {
         for (AcceptorRecord r : records()) {
             state.replay(r);
         }
-        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+        try (AcceptorLog log = AcceptorLog.bootstrap(dir, "n1")) {
             List<byte[]> frames = new ArrayList<>();
             for (AcceptorRecord r : records()) {
                 frames.add(AcceptorRecords.encode(r));
