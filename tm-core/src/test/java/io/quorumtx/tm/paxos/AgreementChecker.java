@@ -1,5 +1,6 @@
 package io.quorumtx.tm.paxos;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,6 +32,8 @@ final class AgreementChecker {
     private final Map<String, Map<Ballot, PaxosValue>> valueAt = new HashMap<>();
     private final Map<String, PaxosValue> chosen = new HashMap<>();
     private final Map<String, String> branchState = new HashMap<>();
+    private final Map<String, List<String>> resources = new HashMap<>();
+    private final Set<String> presumedAbort = new java.util.HashSet<>();
 
     AgreementChecker(int acceptors, Consumer<String> fail, Consumer<Supplier<String>> trace) {
         this.quorum = acceptors / 2 + 1;
@@ -40,6 +43,11 @@ final class AgreementChecker {
 
     void prepared(String gtrid, String resource) {
         branchState.put(gtrid + "/" + resource, PREPARED);
+        resources.computeIfAbsent(gtrid, g -> new ArrayList<>()).add(resource);
+    }
+
+    boolean isPrepared(String gtrid, String resource) {
+        return PREPARED.equals(branchState.get(gtrid + "/" + resource));
     }
 
     /** A forced ACCEPTED: one value per ballot, and a majority at one ballot chooses it, once and for all. */
@@ -58,15 +66,36 @@ final class AgreementChecker {
                 fail.accept("a second value was chosen for " + a.gtrid() + ": " + was + ", then " + a.value()
                         + " at ballot " + a.ballot() + " by " + at);
             }
+            if (was == null && a.value().isCommit() && presumedAbort.contains(a.gtrid())) {
+                fail.accept("COMMIT was chosen for " + a.gtrid() + " at ballot " + a.ballot() + " by " + at
+                        + " after a proposer learned ABORT without a chosen value (a presumed abort)");
+            }
             if (was == null) {
                 trace.accept(() -> "CHOSEN " + a.gtrid() + " = " + a.value() + " at " + a.ballot());
             }
         }
     }
 
-    /** A proposer learned {@code learned}: it must be the chosen value. */
-    void learned(String who, String gtrid, PaxosValue learned) {
+    /**
+     * A proposer learned {@code learned}: it must be the chosen value. A {@code presumed} ABORT (a
+     * majority past the horizon holds nothing of the instance) claims only that nothing can be
+     * chosen any more: no COMMIT was chosen, or its branches are all done. Without a chosen value
+     * only ABORT can be learned (a presumed abort or its FINISH read back); no value may be
+     * chosen after that ({@link #accepted}).
+     */
+    void learned(String who, String gtrid, PaxosValue learned, boolean presumed) {
         PaxosValue c = chosen.get(gtrid);
+        if (presumed && c != null && c.isCommit()) {
+            if (anyPrepared(gtrid)) {
+                fail.accept(who + " presumes ABORT past the horizon, but COMMIT was chosen and a branch is still"
+                        + " prepared");
+            }
+            return;
+        }
+        if (c == null && !learned.isCommit()) {
+            presumedAbort.add(gtrid);
+            return;
+        }
         if (c == null || !c.equals(learned)) {
             fail.accept(who + " learned " + learned + " but the chosen value is " + c);
         }
@@ -83,27 +112,22 @@ final class AgreementChecker {
         branchState.put(key, outcome);
     }
 
-    boolean anyPrepared(String gtrid, List<String> resources) {
-        for (String r : resources) {
-            if (PREPARED.equals(branchState.get(gtrid + "/" + r))) {
-                return true;
-            }
-        }
-        return false;
+    boolean anyPrepared(String gtrid) {
+        return resources.get(gtrid).stream().anyMatch(r -> isPrepared(gtrid, r));
     }
 
-    /** At the end: a value was chosen and every branch ended as it says. */
-    void ended(String gtrid, List<String> resources) {
+    /**
+     * At the end: every branch ended as the chosen value says, or rolled back if none was chosen
+     * (only a presumed abort past the horizon ends branches without a chosen value).
+     */
+    void ended(String gtrid) {
         PaxosValue value = chosen.get(gtrid);
-        if (value == null) {
-            fail.accept("no value was chosen for " + gtrid + " after healing");
-            return;
-        }
-        String expected = value.isCommit() ? COMMITTED : ROLLED_BACK;
-        for (String r : resources) {
+        String expected = value != null && value.isCommit() ? COMMITTED : ROLLED_BACK;
+        for (String r : resources.get(gtrid)) {
             String state = branchState.get(gtrid + "/" + r);
             if (!expected.equals(state)) {
-                fail.accept("branch " + r + " of " + gtrid + " is " + state + " but " + value + " was chosen");
+                fail.accept("branch " + r + " of " + gtrid + " is " + state + " but "
+                        + (value == null ? "no value" : value) + " was chosen");
             }
         }
     }

@@ -15,14 +15,21 @@ enum FaultKind {
     CRASH,
     /** An acceptor dies in the middle of a write: a prefix of the frame is on disk, nothing was answered. */
     TORN_WRITE,
-    /** At most F of the 2F+1 acceptors lose their disk (a replaced volume) and restart with none. */
+    /**
+     * At most F of the 2F+1 acceptors lose their disk (a replaced volume) and restart with an
+     * empty one through {@link StartMode#REJOIN} (a fence record first).
+     */
     EMPTY_DISK,
     /**
      * A node's proposers stop for longer than the lease (GC, SIGSTOP, a VM freeze) with messages
      * in their outbox, the others take over its transactions, then it resumes where it was.
      */
     PAUSE,
-    /** An acceptor's wall clock steps forward or back; tombstones expire within the run. */
+    /**
+     * A node's wall clock steps forward or back, within the clock-skew margin; with it the
+     * tombstone retention (the horizon) is short enough that tombstones expire, and transactions
+     * pass the horizon, within a run.
+     */
     CLOCK_STEP;
 
     /** Every fault. */

@@ -18,7 +18,8 @@ import java.util.Set;
  * begins). A fault kind not given leaves its share to message delivery.
  *
  * <p>Bounds that keep the faults within what QuorumTX claims to tolerate: at most F of the 2F+1
- * members ever lose their disk in one run; one node is paused at a time.
+ * members ever lose their disk in one run; any two wall clocks stay within the clock-skew margin;
+ * one node is paused at a time.
  */
 final class Nemesis {
     private static final int LEASE_STEPS = (int) (PaxosSimulation.LEASE_MILLIS / PaxosSimulation.STEP_MILLIS);
@@ -74,11 +75,7 @@ final class Nemesis {
             String gtrid = sim.gtrids.get(random.nextInt(sim.gtrids.size()));
             sim.recoveryTakeover(gtrid, randomRunningNode());
         } else if (roll < 91) {
-            String owner = randomNode();
-            String by = randomRunningNode();
-            if (!by.equals(owner)) {
-                sim.listingTakeover(owner, by);
-            }
+            sim.listingTakeover(randomNode(), randomRunningNode()); // a lapsed lease, or the owner's straggler sweep
         } else if (roll < 93) {
             proposerDies();
         } else if (roll < 95) {
@@ -176,7 +173,8 @@ final class Nemesis {
     }
 
     private void restart(SimAcceptor a) {
-        if (a.restart(SimAcceptor.EmptyDiskRestart.VOTES_AS_NEW)) {
+        if (a.restart(sim.breakage == PaxosSimulation.Breakage.WIPED_ACCEPTOR_VOTES
+                ? SimAcceptor.EmptyDiskRestart.VOTES_AS_NEW : SimAcceptor.EmptyDiskRestart.REJOIN, sim.millis)) {
             sim.count(Counter.EMPTY_DISK_RESTARTS, 1);
         }
     }

@@ -55,7 +55,9 @@ final class PaxosSimulation {
     /** What a run did, so a series of seeds can prove it exercised every fault. */
     enum Counter {
         TRANSACTIONS, COMMITS, ABORTS, TAKEOVERS, DROPS, DUPLICATES, REPLAYS, CRASHES, TORN_WRITES,
-        EMPTY_DISK_RESTARTS, PAUSES, CLOCK_STEPS, TOMBSTONES_EXPIRED
+        EMPTY_DISK_RESTARTS, FENCED_REFUSALS, PAUSES, CLOCK_STEPS, TOMBSTONES_EXPIRED, PRESUMED_ABORTS,
+        /** Transactions left in doubt after healing because fewer than a majority may vote in them any more. */
+        STUCK_PAST_HORIZON
     }
 
     record Summary(Map<Counter, Long> counts) {
@@ -135,7 +137,9 @@ final class PaxosSimulation {
             String id = "n" + i;
             nodes.add(id);
             acceptors.put(id, new SimAcceptor(id, random, this::log, checker::accepted,
-                    breakage != Breakage.PROMISES_NOT_DURABLE));
+                    breakage != Breakage.PROMISES_NOT_DURABLE, breakage == Breakage.INCOMPLETE_FORGETTING
+                    ? SimAcceptor.Forgetting.RETENTION_AFTER_FINISH : SimAcceptor.Forgetting.HORIZON, retention,
+                    CLOCK_SKEW_MARGIN_MILLIS));
         }
     }
 
@@ -150,7 +154,7 @@ final class PaxosSimulation {
             millis += STEP_MILLIS;
             nemesis.chaosStep();
             for (SimAcceptor a : acceptors.values()) {
-                count(Counter.TOMBSTONES_EXPIRED, a.expireTombstones(millis, retention));
+                count(Counter.TOMBSTONES_EXPIRED, a.expireTombstones(millis));
             }
             checkLearned();
         }
@@ -195,7 +199,7 @@ final class PaxosSimulation {
 
     /** Recovery on {@code node}: a database lists a branch of {@code gtrid} as prepared, its owner may be dead. */
     boolean recoveryTakeover(String gtrid, String node) {
-        if (!checker.anyPrepared(gtrid, RESOURCES)) {
+        if (!checker.anyPrepared(gtrid)) {
             return false; // no database lists it: recovery never starts a takeover for it
         }
         takeover(gtrid, node);
@@ -219,6 +223,10 @@ final class PaxosSimulation {
         if (answers < nodes.size() / 2 + 1) {
             return;
         }
+        if (node.equals(owner)) { // sweepOwnStragglers: its own instances begun before the horizon
+            long horizon = acceptors.get(owner).wallMillis(millis) - retention.toMillis();
+            listed.removeIf(g -> QuorumXid.beginMillis(g) >= horizon);
+        }
         log(() -> node + " lists the unfinished instances of " + owner + ": " + listed);
         for (String gtrid : listed) {
             takeover(gtrid, node);
@@ -232,7 +240,7 @@ final class PaxosSimulation {
         }
         for (int round = 0; round < HEAL_ROUNDS; round++) {
             drain();
-            List<String> undecided = gtrids.stream().filter(g -> checker.anyPrepared(g, RESOURCES)).toList();
+            List<String> undecided = gtrids.stream().filter(g -> checker.anyPrepared(g)).toList();
             if (undecided.isEmpty()) {
                 break;
             }
@@ -248,10 +256,19 @@ final class PaxosSimulation {
         }
         drain();
         for (String gtrid : gtrids) {
-            if (checker.anyPrepared(gtrid, RESOURCES)) {
-                fail("transaction " + gtrid + " is still undecided after healing");
+            if (checker.anyPrepared(gtrid)) {
+                List<String> voters = acceptors.values().stream().filter(a -> a.mayVote(gtrid, millis))
+                        .map(a -> a.id).toList();
+                if (voters.size() >= nodes.size() / 2 + 1) {
+                    fail("transaction " + gtrid + " is still undecided after healing although " + voters.size() + " of "
+                            + nodes.size() + " acceptors may still vote in it " + voters);
+                }
+                // A majority refuses it for good (past the horizon, or fenced after a rejoin): in doubt, by design.
+                count(Counter.STUCK_PAST_HORIZON, 1);
+                log(() -> "STUCK " + gtrid + ": only " + voters + " may still vote in it");
+                continue;
             }
-            checker.ended(gtrid, RESOURCES);
+            checker.ended(gtrid);
         }
     }
 
@@ -289,6 +306,9 @@ final class PaxosSimulation {
                 count(Counter.TORN_WRITES, 1);
             }
             for (PaxosReply reply : replies) {
+                if (reply.kind() == PaxosReply.Kind.FENCED) {
+                    count(Counter.FENCED_REFUSALS, 1);
+                }
                 send(new Envelope(e.to(), e.from(), null, reply, e.agent(), step));
             }
         } else if (e.agent().alive) {
@@ -313,7 +333,8 @@ final class PaxosSimulation {
     private void checkLearned() {
         for (Agent agent : agents) {
             if (agent.proposal.isChosen()) {
-                checker.learned(agent.toString(), agent.proposal.gtrid(), agent.proposal.chosen());
+                checker.learned(agent.toString(), agent.proposal.gtrid(), agent.proposal.chosen(),
+                        agent.proposal.isExpired());
             }
         }
     }
@@ -381,7 +402,13 @@ final class PaxosSimulation {
             boolean was = proposal.isChosen();
             broadcast(proposal.onReply(from, reply));
             if (!was && proposal.isChosen()) {
-                checker.learned(toString(), proposal.gtrid(), proposal.chosen());
+                checker.learned(toString(), proposal.gtrid(), proposal.chosen(), proposal.isExpired());
+                if (proposal.isExpired()) {
+                    count(Counter.PRESUMED_ABORTS, 1);
+                }
+                if (!proposal.chosen().isCommit() && breakage != Breakage.INCOMPLETE_FORGETTING) {
+                    finish(proposal.chosen()); // an ABORT is finished at once, before its branches roll back
+                }
                 if (nemesis.pausesBeforeApplying(this)) {
                     applyOnResume = true;
                 } else {
@@ -390,30 +417,45 @@ final class PaxosSimulation {
             }
         }
 
+        /**
+         * Ends the branches as the outcome says (a presumed abort past the horizon rolls back what
+         * is still prepared, as recovery does with what a database lists), then finishes a COMMIT.
+         */
         void apply() {
             applyOnResume = false;
             PaxosValue value = proposal.chosen();
             for (String r : RESOURCES) {
-                checker.apply(toString(), proposal.gtrid(), r, value);
+                if (!proposal.isExpired() || checker.isPrepared(proposal.gtrid(), r)) {
+                    checker.apply(toString(), proposal.gtrid(), r, value);
+                }
             }
-            log(() -> this + " applied " + value + " and finishes the instance");
-            finish(value);
+            log(() -> this + " applied " + value + (proposal.isExpired() ? " (presumed: past the horizon)" : ""));
+            if (value.isCommit()) {
+                finish(value);
+            }
         }
 
         /**
-         * {@link ReplicatedCommitLog#logEnd}: a coordinator's COMMIT is finished (lazily) at the
-         * acceptors that accepted it, a takeover's at every acceptor (lazily, or forced by
-         * recovery's {@code logEndForced}); an ABORT is never finished.
+         * {@link ReplicatedCommitLog#logEnd} and {@code finishEverywhere}: a FINISH to every
+         * acceptor, lazy (a takeover's COMMIT sometimes forced, recovery's {@code logEndForced}).
+         * Broken as before issue 11: a coordinator's COMMIT only to the acceptors that accepted it,
+         * an ABORT never.
          */
         private void finish(PaxosValue value) {
-            if (!value.isCommit()) {
-                return;
+            Collection<String> targets = nodes;
+            if (breakage == Breakage.INCOMPLETE_FORGETTING) {
+                Set<String> acceptedBy = proposal.acceptedBy();
+                if (!value.isCommit()) {
+                    return;
+                }
+                if (coordinator && !acceptedBy.isEmpty()) {
+                    targets = new TreeSet<>(acceptedBy);
+                }
             }
-            Set<String> acceptedBy = proposal.acceptedBy();
-            boolean toAcceptSet = coordinator && !acceptedBy.isEmpty();
-            boolean forced = !coordinator && random.nextBoolean();
-            sendTo(List.of(new PaxosRequest.Finish(proposal.gtrid(), value, forced)),
-                    toAcceptSet ? new TreeSet<>(acceptedBy) : nodes);
+            boolean forced = value.isCommit() && !coordinator && random.nextBoolean();
+            Collection<String> to = targets;
+            log(() -> this + " finishes " + value + " at " + to);
+            sendTo(List.of(new PaxosRequest.Finish(proposal.gtrid(), value, forced)), to);
         }
 
         @Override

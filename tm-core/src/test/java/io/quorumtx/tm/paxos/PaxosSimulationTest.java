@@ -21,11 +21,12 @@ class PaxosSimulationTest {
 
     private static final int DEFAULT_RUNS = 10_000;
     /**
-     * The faults the default run injects. EMPTY_DISK and CLOCK_STEP are left out while issue 11's
-     * findings 1 and 3 are open (the code fails them: see the tests of the broken modes below).
+     * The faults the default run injects: all but CLOCK_STEP while /work/notes/sim-findings.md's
+     * problem A is open (a presumed abort past the horizon FINISHes ABORT onto an acceptor that
+     * holds the chosen COMMIT; seed 2625 with every fault). Run it with
+     * {@code -Dquorumtx.paxos.faults=DROP,DUPLICATE,REPLAY,CRASH,TORN_WRITE,EMPTY_DISK,PAUSE,CLOCK_STEP}.
      */
-    private static final Set<FaultKind> DEFAULT_FAULTS = EnumSet.of(FaultKind.DROP, FaultKind.DUPLICATE,
-            FaultKind.REPLAY, FaultKind.CRASH, FaultKind.TORN_WRITE, FaultKind.PAUSE);
+    private static final Set<FaultKind> DEFAULT_FAULTS = EnumSet.complementOf(EnumSet.of(FaultKind.CLOCK_STEP));
 
     @Test
     void everySeedChoosesOneValuePerTransactionAndEndsEveryBranchConsistently() {
@@ -53,9 +54,11 @@ class PaxosSimulationTest {
         assertExercised(faults, FaultKind.REPLAY, total.count(Counter.REPLAYS));
         assertExercised(faults, FaultKind.TORN_WRITE, total.count(Counter.TORN_WRITES));
         assertExercised(faults, FaultKind.EMPTY_DISK, total.count(Counter.EMPTY_DISK_RESTARTS));
+        assertExercised(faults, FaultKind.EMPTY_DISK, total.count(Counter.FENCED_REFUSALS));
         assertExercised(faults, FaultKind.PAUSE, total.count(Counter.PAUSES));
         assertExercised(faults, FaultKind.CLOCK_STEP, total.count(Counter.CLOCK_STEPS));
         assertExercised(faults, FaultKind.CLOCK_STEP, total.count(Counter.TOMBSTONES_EXPIRED));
+        assertExercised(faults, FaultKind.CLOCK_STEP, total.count(Counter.PRESUMED_ABORTS));
     }
 
     /**
@@ -104,6 +107,7 @@ class PaxosSimulationTest {
             }
         }
         assertThat(violating).as("a seed that exposes " + breakage).isPositive();
+        System.out.println("Paxos simulation with " + breakage + ": " + message.lines().findFirst().orElse(""));
         long seed = violating;
         assertThatThrownBy(() -> new PaxosSimulation(seed, faults, breakage, true).run())
                 .as("the same seed fails the same way when replayed").isInstanceOf(AssertionError.class)
