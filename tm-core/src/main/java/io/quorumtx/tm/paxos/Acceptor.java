@@ -173,7 +173,8 @@ public final class Acceptor implements AutoCloseable {
         return new Work(toWrite, force, new PaxosMessage.Replies(replies));
     }
 
-    private static PaxosMessage listAccepted(AcceptorState s, String owner) {
+    /** The answer to {@link PaxosMessage.ListAccepted} (package-private: the simulation asks it too). */
+    static PaxosMessage listAccepted(AcceptorState s, String owner) {
         List<String> gtrids = new ArrayList<>();
         for (Map.Entry<String, AcceptorState.Slot> e : s.slots().entrySet()) {
             AcceptorState.Slot slot = e.getValue();

@@ -3,204 +3,251 @@ package io.quorumtx.tm.paxos;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.xid.QuorumXid;
-import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * One seeded, deterministic run of the Paxos commit log over an in-process network: the real
  * {@link AcceptorState}, {@link Proposal} and {@link AcceptorRecords} code, with acceptors whose
- * "disk" is a byte array written in the real frame format.
+ * "disk" is a byte array written in the real frame format ({@link SimAcceptor}).
  *
- * <p>Chaos phase: coordinators propose COMMIT at round 0, other nodes start takeovers at random
- * moments (a lease that lapsed, or a coordinator that is only slow); the network drops,
- * duplicates, delays and reorders messages; acceptors crash (sometimes tearing the write they
- * were making: a random prefix of its frame stays on disk, no answer is sent) and restart from
- * their disk. Heal phase: every acceptor up, no more faults, one proposer per undecided
- * transaction retries until it learns the outcome. Whoever learns an outcome applies it to the
- * transaction's branches and then tells the acceptors the instance is finished.
+ * <p>Chaos phase: coordinators propose COMMIT at round 0 (transactions also begin later on); the
+ * {@link Nemesis} injects the faults it is given (drops, duplicates, replays of old messages,
+ * acceptor crashes with torn writes, acceptors losing their disk, a node paused past its lease
+ * while the others take over, wall-clock steps); other nodes take over transactions as production
+ * would: recovery for a transaction a database still lists as prepared, and a lapsed owner's
+ * instances that the acceptors list ({@link Acceptor#listAccepted}). Acceptors drop expired
+ * tombstones by their own wall clock. Heal phase: every node and acceptor back, no more faults,
+ * one proposer per transaction with a prepared branch retries until it learns the outcome.
  *
- * <p>Checked after every step: at most one value is chosen per transaction (a majority accepted
- * it at one ballot, as seen from the forced records), it never changes, every value a proposer
- * learns is the chosen one, and no branch is committed by one node and rolled back by another.
- * At the end: every transaction is decided and every branch ended as its chosen value says.
+ * <p>The proposers ({@link Agent}) mirror {@link ReplicatedCommitLog}: whoever learns an outcome
+ * applies it to the branches and then finishes the instance at the acceptors the production code
+ * sends its FINISH to. Keep them in step when that code changes. The {@link AgreementChecker}
+ * judges after every step; a violation throws an {@link AssertionError} naming the seed.
  */
 final class PaxosSimulation {
 
-    /** A broken acceptor for the checker's own test: forgets its promises when it restarts. */
-    enum Fault { NONE, PROMISES_NOT_DURABLE }
-
-    private static final int CHAOS_STEPS = 220;
-    private static final int HEAL_ROUNDS = 30;
-    private static final List<String> RESOURCES = List.of("db-a", "db-b");
-
-    private final long seed;
-    private final Random random;
-    private final Fault fault;
-    private final List<String> nodes = new ArrayList<>();
-    private final Map<String, SimAcceptor> acceptors = new LinkedHashMap<>();
-    private final List<String> gtrids = new ArrayList<>();
-    private final Map<String, CommitRecord> commits = new HashMap<>();
-    private final List<Agent> agents = new ArrayList<>();
-    private final List<Envelope> network = new ArrayList<>();
-    private final Map<String, Map<Ballot, Set<String>>> acceptedAt = new HashMap<>();
-    private final Map<String, Map<Ballot, PaxosValue>> valueAt = new HashMap<>();
-    private final Map<String, PaxosValue> chosen = new HashMap<>();
-    private final Map<String, String> branchState = new HashMap<>();
-    private final StringBuilder trace;
-    private int step;
-
-    PaxosSimulation(long seed, Fault fault, boolean tracing) {
-        this.seed = seed;
-        this.random = new Random(seed);
-        this.fault = fault;
-        this.trace = tracing ? new StringBuilder() : null;
+    /** A deliberately broken component, for the tests that prove the checker is not blind. */
+    enum Breakage {
+        NONE,
+        /** An acceptor forgets its promises when it restarts (as if it answered before forcing them). */
+        PROMISES_NOT_DURABLE,
+        /** An acceptor that lost its disk comes back empty and votes as if it never voted (finding 1). */
+        WIPED_ACCEPTOR_VOTES,
+        /**
+         * Forgetting as before issue 11 (finding 3): FINISH goes only to the accept set frozen when
+         * COMMIT was chosen, ABORT is never finished, tombstones expire a retention after they were
+         * finished, and an acceptor creates any instance however old.
+         */
+        INCOMPLETE_FORGETTING,
     }
 
-    /** What a run exercised, summed over seeds by the test to show the faults really happen. */
-    record Summary(int commits, int aborts, int crashes, int tornWrites, int takeovers, int drops, int duplicates) {
-        Summary plus(Summary o) {
-            return new Summary(commits + o.commits, aborts + o.aborts, crashes + o.crashes, tornWrites + o.tornWrites,
-                    takeovers + o.takeovers, drops + o.drops, duplicates + o.duplicates);
+    /** What a run did, so a series of seeds can prove it exercised every fault. */
+    enum Counter {
+        TRANSACTIONS, COMMITS, ABORTS, TAKEOVERS, DROPS, DUPLICATES, REPLAYS, CRASHES, TORN_WRITES,
+        EMPTY_DISK_RESTARTS, FENCED_REFUSALS, PAUSES, CLOCK_STEPS, TOMBSTONES_EXPIRED, PRESUMED_ABORTS,
+        /** Transactions left in doubt after healing because fewer than a majority may vote in them any more. */
+        STUCK_PAST_HORIZON
+    }
+
+    record Summary(Map<Counter, Long> counts) {
+        Summary {
+            counts = Map.copyOf(counts);
         }
 
         static Summary none() {
-            return new Summary(0, 0, 0, 0, 0, 0, 0);
+            return new Summary(Map.of());
+        }
+
+        long count(Counter c) {
+            return counts.getOrDefault(c, 0L);
+        }
+
+        Summary plus(Summary o) {
+            Map<Counter, Long> sum = new EnumMap<>(Counter.class);
+            for (Counter c : Counter.values()) {
+                sum.put(c, count(c) + o.count(c));
+            }
+            return new Summary(sum);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder();
+            for (Counter c : Counter.values()) {
+                b.append(b.length() == 0 ? "" : ", ").append(c.name().toLowerCase().replace('_', ' ')).append(' ')
+                        .append(count(c));
+            }
+            return b.toString();
         }
     }
 
-    private int crashes;
-    private int tornWrites;
-    private int takeovers;
-    private int drops;
-    private int duplicates;
+    static final long STEP_MILLIS = 10;
+    static final long LEASE_MILLIS = 200;
+    /** Tombstone retention when wall clocks step: short enough that tombstones expire within a run. */
+    static final Duration SHORT_RETENTION = Duration.ofMillis(600);
+    /** How far apart any two nodes' wall clocks may be (clock steps stay within it). */
+    static final long CLOCK_SKEW_MARGIN_MILLIS = 100;
+    static final List<String> RESOURCES = List.of("db-a", "db-b");
+    private static final long EPOCH_MILLIS = 1_700_000_000_000L;
+    private static final int CHAOS_STEPS = 220;
+    private static final int HEAL_ROUNDS = 30;
+    private static final int MAX_TRANSACTIONS = 5;
 
-    /** Runs the whole simulation; throws {@link AssertionError} naming the seed on any violation. */
-    Summary run() {
+    final Random random;
+    final Set<FaultKind> faults;
+    final Breakage breakage;
+    final Duration retention;
+    final List<String> nodes = new ArrayList<>();
+    final Map<String, SimAcceptor> acceptors = new LinkedHashMap<>();
+    final List<String> gtrids = new ArrayList<>();
+    final List<Agent> agents = new ArrayList<>();
+    final List<Envelope> network = new ArrayList<>();
+    /** Every message ever sent, in order: what a replay delivers again. */
+    final List<Envelope> history = new ArrayList<>();
+    private final long seed;
+    private final AgreementChecker checker;
+    private final Map<Counter, Long> counts = new EnumMap<>(Counter.class);
+    private final StringBuilder trace;
+    private Nemesis nemesis;
+    int step;
+    /** True time since the epoch: every node's wall clock is this plus its offset. */
+    long millis = EPOCH_MILLIS;
+
+    PaxosSimulation(long seed, Set<FaultKind> faults, Breakage breakage, boolean tracing) {
+        this.seed = seed;
+        this.random = new Random(seed);
+        this.faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
+        this.breakage = breakage;
+        this.retention = faults.contains(FaultKind.CLOCK_STEP) ? SHORT_RETENTION : Duration.ofDays(1);
+        this.trace = tracing ? new StringBuilder() : null;
         int n = random.nextBoolean() ? 3 : 5;
+        this.checker = new AgreementChecker(n, this::fail, this::log);
         for (int i = 0; i < n; i++) {
             String id = "n" + i;
             nodes.add(id);
-            acceptors.put(id, new SimAcceptor(id));
+            acceptors.put(id, new SimAcceptor(id, random, this::log, checker::accepted,
+                    breakage != Breakage.PROMISES_NOT_DURABLE, breakage == Breakage.INCOMPLETE_FORGETTING
+                    ? SimAcceptor.Forgetting.RETENTION_AFTER_FINISH : SimAcceptor.Forgetting.HORIZON, retention,
+                    CLOCK_SKEW_MARGIN_MILLIS));
         }
-        int transactions = 1 + random.nextInt(3);
-        for (int t = 0; t < transactions; t++) {
-            String owner = nodes.get(random.nextInt(n));
-            String gtrid = QuorumXid.formatGtrid(owner, "e" + (t + 1), t + 1, 1_000_000L + t);
-            gtrids.add(gtrid);
-            List<BranchRecord> branches = new ArrayList<>();
-            for (String r : RESOURCES) {
-                branches.add(new BranchRecord(r, r));
-                branchState.put(gtrid + "/" + r, "PREPARED");
-            }
-            CommitRecord record = new CommitRecord(gtrid, branches, 1_000_000L + t);
-            commits.put(gtrid, record);
-            if (random.nextInt(10) < 9) { // else the coordinator died before proposing anything
-                Agent coordinator = new Agent(owner, Proposal.coordinator(proposerId(owner), Set.copyOf(nodes),
-                        PaxosValue.commit(record)));
-                agents.add(coordinator);
-                coordinator.broadcast(coordinator.proposal.start());
-            }
-        }
-        for (step = 0; step < CHAOS_STEPS; step++) {
-            chaosStep();
-            check();
-        }
-        heal();
-        int commitCount = (int) chosen.values().stream().filter(PaxosValue::isCommit).count();
-        return new Summary(commitCount, chosen.size() - commitCount, crashes, tornWrites, takeovers, drops, duplicates);
     }
 
-    private void chaosStep() {
-        int roll = random.nextInt(100);
-        if (roll < 55) {
-            deliver(random.nextInt(Math.max(1, network.size())), true);
-        } else if (roll < 62) {
-            if (!network.isEmpty()) {
-                Envelope e = network.remove(random.nextInt(network.size()));
-                drops++;
-                log("drop " + e);
+    /** Runs the whole simulation; throws {@link AssertionError} naming the seed on any violation. */
+    Summary run() {
+        nemesis = new Nemesis(this);
+        int transactions = 1 + random.nextInt(3);
+        for (int t = 0; t < transactions; t++) {
+            beginTransaction();
+        }
+        for (step = 0; step < CHAOS_STEPS; step++) {
+            millis += STEP_MILLIS;
+            nemesis.chaosStep();
+            for (SimAcceptor a : acceptors.values()) {
+                count(Counter.TOMBSTONES_EXPIRED, a.expireTombstones(millis));
             }
-        } else if (roll < 68) {
-            if (!network.isEmpty()) {
-                Envelope e = network.get(random.nextInt(network.size()));
-                network.add(e);
-                duplicates++;
-                log("duplicate " + e);
+            checkLearned();
+        }
+        heal();
+        count(Counter.TRANSACTIONS, gtrids.size());
+        count(Counter.COMMITS, checker.chosenCommits());
+        count(Counter.ABORTS, checker.chosenAborts());
+        return new Summary(counts);
+    }
+
+    /** A transaction prepared on both resources; its coordinator proposes COMMIT (unless it died first). */
+    void beginTransaction() {
+        if (gtrids.size() >= MAX_TRANSACTIONS) {
+            return;
+        }
+        String owner = nodes.get(random.nextInt(nodes.size()));
+        long begin = acceptors.get(owner).wallMillis(millis); // the owner's clock
+        String gtrid = QuorumXid.formatGtrid(owner, "e1", gtrids.size() + 1, begin);
+        gtrids.add(gtrid);
+        List<BranchRecord> branches = new ArrayList<>();
+        for (String r : RESOURCES) {
+            branches.add(new BranchRecord(r, r));
+            checker.prepared(gtrid, r);
+        }
+        log(() -> "begin " + gtrid);
+        if (random.nextInt(10) < 9 && !nemesis.isPaused(owner)) { // else the coordinator died before proposing
+            Agent coordinator = new Agent(owner, Proposal.coordinator(proposerId(owner), Set.copyOf(nodes),
+                    PaxosValue.commit(new CommitRecord(gtrid, branches, begin))), true);
+            agents.add(coordinator);
+            coordinator.broadcast(coordinator.proposal.start());
+        }
+    }
+
+    /** Node {@code node} settles {@code gtrid}: phase 1 above anything seen, carrying on an accepted value or ABORT. */
+    void takeover(String gtrid, String node) {
+        Agent takeover = new Agent(node, Proposal.takeover(gtrid, proposerId(node), Set.copyOf(nodes), null), false);
+        agents.add(takeover);
+        count(Counter.TAKEOVERS, 1);
+        log(() -> "takeover of " + gtrid + " by " + node);
+        takeover.broadcast(takeover.proposal.start());
+    }
+
+    /** Recovery on {@code node}: a database lists a branch of {@code gtrid} as prepared, its owner may be dead. */
+    boolean recoveryTakeover(String gtrid, String node) {
+        if (!checker.anyPrepared(gtrid)) {
+            return false; // no database lists it: recovery never starts a takeover for it
+        }
+        takeover(gtrid, node);
+        return true;
+    }
+
+    /**
+     * {@code node} takes over the instances of {@code owner} (whose lease lapsed) that the acceptors
+     * list as accepted and unfinished, as {@link ReplicatedCommitLog#takeOverInstancesOf} does:
+     * only if a majority answers the listing.
+     */
+    void listingTakeover(String owner, String node) {
+        Set<String> listed = new TreeSet<>();
+        int answers = 0;
+        for (SimAcceptor a : acceptors.values()) {
+            if (a.isUp()) {
+                answers++;
+                listed.addAll(((PaxosMessage.AcceptedList) Acceptor.listAccepted(a.state(), owner)).gtrids());
             }
-        } else if (roll < 72) {
-            SimAcceptor a = randomAcceptor();
-            if (a.up) {
-                a.crash(false);
-            }
-        } else if (roll < 80) {
-            SimAcceptor a = randomAcceptor();
-            if (!a.up) {
-                a.restart();
-            }
-        } else if (roll < 90) {
-            if (!agents.isEmpty()) {
-                Agent agent = agents.get(random.nextInt(agents.size()));
-                if (agent.alive && !agent.proposal.isChosen() && (agent.proposal.isRejected() || random.nextBoolean())) {
-                    log("retry by " + agent);
-                    agent.broadcast(agent.proposal.retry());
-                }
-            }
-        } else if (roll < 95) {
-            String gtrid = gtrids.get(random.nextInt(gtrids.size()));
-            String node = nodes.get(random.nextInt(nodes.size()));
-            Agent takeover = new Agent(node, Proposal.takeover(gtrid, proposerId(node), Set.copyOf(nodes), null));
-            agents.add(takeover);
-            takeovers++;
-            log("takeover of " + gtrid + " by " + node);
-            takeover.broadcast(takeover.proposal.start());
-        } else if (roll < 97) {
-            if (!agents.isEmpty()) {
-                Agent agent = agents.get(random.nextInt(agents.size()));
-                if (agent.alive) {
-                    agent.alive = false; // a proposer's process dies: it sends and learns nothing more
-                    log("proposer dies: " + agent);
-                }
-            }
-        } else {
-            SimAcceptor a = randomAcceptor();
-            if (a.up) {
-                a.tearNextWrite = true;
-            }
+        }
+        if (answers < nodes.size() / 2 + 1) {
+            return;
+        }
+        if (node.equals(owner)) { // sweepOwnStragglers: its own instances begun before the horizon
+            long horizon = acceptors.get(owner).wallMillis(millis) - retention.toMillis();
+            listed.removeIf(g -> QuorumXid.beginMillis(g) >= horizon);
+        }
+        log(() -> node + " lists the unfinished instances of " + owner + ": " + listed);
+        for (String gtrid : listed) {
+            takeover(gtrid, node);
         }
     }
 
     private void heal() {
-        for (SimAcceptor a : acceptors.values()) {
-            if (!a.up) {
-                a.restart();
-            }
-            a.tearNextWrite = false;
+        nemesis.heal();
+        for (String owner : nodes) {
+            listingTakeover(owner, nodes.get((nodes.indexOf(owner) + 1) % nodes.size()));
         }
         for (int round = 0; round < HEAL_ROUNDS; round++) {
             drain();
-            List<String> undecided = new ArrayList<>();
-            for (String gtrid : gtrids) {
-                if (!decided(gtrid)) {
-                    undecided.add(gtrid);
-                }
-            }
+            List<String> undecided = gtrids.stream().filter(g -> checker.anyPrepared(g)).toList();
             if (undecided.isEmpty()) {
                 break;
             }
             for (String gtrid : undecided) {
                 // One recovering proposer per undecided transaction; it carries on whatever it finds.
-                String node = nodes.get(random.nextInt(nodes.size()));
-                Agent agent = new Agent(node, Proposal.takeover(gtrid, proposerId(node), Set.copyOf(nodes), null));
-                agents.add(agent);
-                agent.broadcast(agent.proposal.start());
+                takeover(gtrid, nodes.get(random.nextInt(nodes.size())));
+                Agent agent = agents.get(agents.size() - 1);
                 drain();
                 if (!agent.proposal.isChosen()) {
                     agent.broadcast(agent.proposal.retry());
@@ -209,20 +256,19 @@ final class PaxosSimulation {
         }
         drain();
         for (String gtrid : gtrids) {
-            if (!decided(gtrid)) {
-                fail("transaction " + gtrid + " is still undecided after healing");
-            }
-            PaxosValue value = chosen.get(gtrid);
-            if (value == null) {
-                fail("a proposer learned an outcome for " + gtrid + " that no majority accepted");
-            }
-            String expected = value.isCommit() ? "COMMITTED" : "ROLLED_BACK";
-            for (String r : RESOURCES) {
-                String state = branchState.get(gtrid + "/" + r);
-                if (!expected.equals(state)) {
-                    fail("branch " + r + " of " + gtrid + " is " + state + " but " + value + " was chosen");
+            if (checker.anyPrepared(gtrid)) {
+                List<String> voters = acceptors.values().stream().filter(a -> a.mayVote(gtrid, millis))
+                        .map(a -> a.id).toList();
+                if (voters.size() >= nodes.size() / 2 + 1) {
+                    fail("transaction " + gtrid + " is still undecided after healing although " + voters.size() + " of "
+                            + nodes.size() + " acceptors may still vote in it " + voters);
                 }
+                // A majority refuses it for good (past the horizon, or fenced after a rejoin): in doubt, by design.
+                count(Counter.STUCK_PAST_HORIZON, 1);
+                log(() -> "STUCK " + gtrid + ": only " + voters + " may still vote in it");
+                continue;
             }
+            checker.ended(gtrid);
         }
     }
 
@@ -231,122 +277,123 @@ final class PaxosSimulation {
         return node + "/" + (agents.size() + 1);
     }
 
-    private boolean decided(String gtrid) {
-        for (Agent a : agents) {
-            if (a.alive && a.proposal.gtrid().equals(gtrid) && a.proposal.isChosen() && a.finishedBranches) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void drain() {
         int guard = 0;
         while (!network.isEmpty()) {
             deliver(0, false);
-            check();
+            checkLearned();
             if (++guard > 100_000) {
                 fail("messages never stop flowing");
             }
         }
     }
 
-    private void deliver(int index, boolean chaos) {
+    /** Delivers (and removes) message {@code index}: an acceptor answers it, or its proposer takes the reply. */
+    void deliver(int index, boolean chaos) {
         if (network.isEmpty()) {
             return;
         }
         Envelope e = network.remove(index);
-        log("deliver " + e);
-        if (e.request != null) {
-            SimAcceptor a = acceptors.get(e.to);
-            if (!a.up) {
+        log(() -> "deliver " + e);
+        if (e.request() != null) {
+            SimAcceptor a = acceptors.get(e.to());
+            if (!a.isUp()) {
                 return; // lost: the acceptor is down
             }
-            List<PaxosReply> replies = a.handle(e.request, chaos);
+            List<PaxosReply> replies = a.handle(e.request(), millis, chaos);
+            if (!a.isUp()) {
+                count(Counter.CRASHES, 1);
+                count(Counter.TORN_WRITES, 1);
+            }
             for (PaxosReply reply : replies) {
-                network.add(new Envelope(e.to, e.from, null, reply, e.agent));
+                if (reply.kind() == PaxosReply.Kind.FENCED) {
+                    count(Counter.FENCED_REFUSALS, 1);
+                }
+                send(new Envelope(e.to(), e.from(), null, reply, e.agent(), step));
             }
-        } else if (e.agent.alive) {
-            e.agent.onReply(e.from, e.reply);
+        } else if (e.agent().alive) {
+            if (nemesis.isPaused(e.agent().node)) {
+                nemesis.hold(e); // the paused process reads it when it resumes
+                return;
+            }
+            e.agent().onReply(e.from(), e.reply());
         }
     }
 
-    /** Records a forced ACCEPTED and checks the chosen-value invariants. */
-    private void observeAccepted(String acceptor, AcceptorRecord.Accepted a) {
-        Map<Ballot, PaxosValue> values = valueAt.computeIfAbsent(a.gtrid(), k -> new HashMap<>());
-        PaxosValue before = values.putIfAbsent(a.ballot(), a.value());
-        if (before != null && !before.equals(a.value())) {
-            fail("two values at ballot " + a.ballot() + " of " + a.gtrid() + ": " + before + " and " + a.value());
-        }
-        Set<String> at = acceptedAt.computeIfAbsent(a.gtrid(), k -> new HashMap<>())
-                .computeIfAbsent(a.ballot(), k -> new LinkedHashSet<>());
-        at.add(acceptor);
-        if (at.size() >= nodes.size() / 2 + 1) {
-            PaxosValue was = chosen.putIfAbsent(a.gtrid(), a.value());
-            if (was != null && !was.equals(a.value())) {
-                fail("a second value was chosen for " + a.gtrid() + ": " + was + ", then " + a.value()
-                        + " at ballot " + a.ballot() + " by " + at);
-            }
-            if (was == null) {
-                log("CHOSEN " + a.gtrid() + " = " + a.value() + " at " + a.ballot());
-            }
-        }
+    void send(Envelope e) {
+        network.add(e);
+        history.add(e);
     }
 
-    private void check() {
+    void count(Counter c, long n) {
+        counts.merge(c, n, Long::sum);
+    }
+
+    /** Every value a proposer learned is the chosen one. */
+    private void checkLearned() {
         for (Agent agent : agents) {
             if (agent.proposal.isChosen()) {
-                PaxosValue learned = agent.proposal.chosen();
-                PaxosValue c = chosen.get(agent.proposal.gtrid());
-                if (c == null || !c.equals(learned)) {
-                    fail(agent + " learned " + learned + " but the chosen value is " + c);
-                }
+                checker.learned(agent.toString(), agent.proposal.gtrid(), agent.proposal.chosen(),
+                        agent.proposal.isExpired());
             }
         }
-    }
-
-    private SimAcceptor randomAcceptor() {
-        return acceptors.get(nodes.get(random.nextInt(nodes.size())));
     }
 
     private void fail(String what) {
-        String message = "Paxos simulation seed " + seed + (fault == Fault.NONE ? "" : " (fault " + fault + ")")
-                + " at step " + step + ": " + what + ". Replay with -Dquorumtx.paxos.seed=" + seed;
+        String message = "Paxos simulation seed " + seed + " with faults " + faults
+                + (breakage == Breakage.NONE ? "" : " and breakage " + breakage) + " at step " + step + ": " + what
+                + ". Replay with -Dquorumtx.paxos.seed=" + seed;
         if (trace != null) {
             message += "\n" + trace;
         }
         throw new AssertionError(message);
     }
 
-    private void log(String line) {
+    /** Adds a line to the trace (built only when tracing: most runs are not traced). */
+    void log(Supplier<String> line) {
         if (trace != null) {
-            trace.append(step).append(": ").append(line).append('\n');
+            trace.append(step).append(": ").append(line.get()).append('\n');
         }
     }
 
-    private record Envelope(String from, String to, PaxosRequest request, PaxosReply reply, Agent agent) {
+    record Envelope(String from, String to, PaxosRequest request, PaxosReply reply, Agent agent, int sentAtStep) {
         @Override
         public String toString() {
-            return from + "->" + to + " " + (request != null ? request : reply);
+            return from + "->" + to + " " + (request != null ? request : reply)
+                    + (sentAtStep < 0 ? "" : " (sent at step " + sentAtStep + ")");
         }
     }
 
-    /** A proposer on a node: drives one Proposal, applies what it learns to the branches, then finishes the instance. */
-    private final class Agent {
+    /**
+     * A proposer on a node, as {@link ReplicatedCommitLog} drives one: runs one {@link Proposal},
+     * applies what it learns to the branches, then finishes the instance.
+     */
+    final class Agent {
         final String node;
         final Proposal proposal;
+        final boolean coordinator;
         boolean alive = true;
-        boolean finishedBranches;
+        /** It learned the outcome and was paused before applying it: it applies it when it resumes. */
+        boolean applyOnResume;
 
-        Agent(String node, Proposal proposal) {
+        Agent(String node, Proposal proposal, boolean coordinator) {
             this.node = node;
             this.proposal = proposal;
+            this.coordinator = coordinator;
+        }
+
+        boolean active() {
+            return alive && !nemesis.isPaused(node);
         }
 
         void broadcast(List<PaxosRequest> requests) {
+            sendTo(requests, nodes);
+        }
+
+        void sendTo(List<PaxosRequest> requests, Collection<String> targets) {
             for (PaxosRequest r : requests) {
-                for (String to : nodes) {
-                    network.add(new Envelope(node, to, r, null, this));
+                for (String to : targets) {
+                    send(new Envelope(node, to, r, null, this, step));
                 }
             }
         }
@@ -355,97 +402,65 @@ final class PaxosSimulation {
             boolean was = proposal.isChosen();
             broadcast(proposal.onReply(from, reply));
             if (!was && proposal.isChosen()) {
-                check();
-                apply(proposal.chosen());
+                checker.learned(toString(), proposal.gtrid(), proposal.chosen(), proposal.isExpired());
+                if (proposal.isExpired()) {
+                    count(Counter.PRESUMED_ABORTS, 1);
+                }
+                if (!proposal.chosen().isCommit() && breakage != Breakage.INCOMPLETE_FORGETTING) {
+                    finish(proposal.chosen()); // an ABORT is finished at once, before its branches roll back
+                }
+                if (nemesis.pausesBeforeApplying(this)) {
+                    applyOnResume = true;
+                } else {
+                    apply();
+                }
             }
         }
 
-        private void apply(PaxosValue value) {
-            String outcome = value.isCommit() ? "COMMITTED" : "ROLLED_BACK";
+        /**
+         * Ends the branches as the outcome says (a presumed abort past the horizon rolls back what
+         * is still prepared, as recovery does with what a database lists), then finishes a COMMIT.
+         */
+        void apply() {
+            applyOnResume = false;
+            PaxosValue value = proposal.chosen();
             for (String r : RESOURCES) {
-                String key = proposal.gtrid() + "/" + r;
-                String state = branchState.get(key);
-                if (!state.equals("PREPARED") && !state.equals(outcome)) {
-                    fail(this + " would make branch " + r + " " + outcome + " but it is " + state);
+                if (!proposal.isExpired() || checker.isPrepared(proposal.gtrid(), r)) {
+                    checker.apply(toString(), proposal.gtrid(), r, value);
                 }
-                branchState.put(key, outcome);
             }
-            finishedBranches = true;
-            log(this + " applied " + value + " and finishes the instance");
-            broadcast(List.of(new PaxosRequest.Finish(proposal.gtrid(), value, random.nextBoolean())));
+            log(() -> this + " applied " + value + (proposal.isExpired() ? " (presumed: past the horizon)" : ""));
+            if (value.isCommit()) {
+                finish(value);
+            }
+        }
+
+        /**
+         * {@link ReplicatedCommitLog#logEnd} and {@code finishEverywhere}: a FINISH to every
+         * acceptor, lazy (a takeover's COMMIT sometimes forced, recovery's {@code logEndForced}).
+         * Broken as before issue 11: a coordinator's COMMIT only to the acceptors that accepted it,
+         * an ABORT never.
+         */
+        private void finish(PaxosValue value) {
+            Collection<String> targets = nodes;
+            if (breakage == Breakage.INCOMPLETE_FORGETTING) {
+                Set<String> acceptedBy = proposal.acceptedBy();
+                if (!value.isCommit()) {
+                    return;
+                }
+                if (coordinator && !acceptedBy.isEmpty()) {
+                    targets = new TreeSet<>(acceptedBy);
+                }
+            }
+            boolean forced = value.isCommit() && !coordinator && random.nextBoolean();
+            Collection<String> to = targets;
+            log(() -> this + " finishes " + value + " at " + to);
+            sendTo(List.of(new PaxosRequest.Finish(proposal.gtrid(), value, forced)), to);
         }
 
         @Override
         public String toString() {
             return "proposer " + node + " " + proposal.ballot() + " for " + proposal.gtrid();
         }
-    }
-
-    /** An acceptor with its volatile state and its disk (bytes in the real frame format). */
-    private final class SimAcceptor {
-        final String id;
-        AcceptorState state = new AcceptorState();
-        byte[] disk = new byte[0];
-        boolean up = true;
-        boolean tearNextWrite;
-
-        SimAcceptor(String id) {
-            this.id = id;
-        }
-
-        List<PaxosReply> handle(PaxosRequest request, boolean chaos) {
-            AcceptorState.Step s = state.handle(request, step);
-            if (s.record() != null) {
-                byte[] frame = AcceptorRecords.encode(s.record());
-                if (tearNextWrite && chaos) {
-                    tearNextWrite = false;
-                    int kept = random.nextInt(frame.length); // a prefix reached the disk, the force never returned
-                    disk = concat(disk, Arrays.copyOf(frame, kept));
-                    log("acceptor " + id + " crashes tearing its write of " + s.record() + " after " + kept + " bytes");
-                    crash(true);
-                    return List.of();
-                }
-                disk = concat(disk, frame); // written and forced before the answer leaves
-                if (s.record() instanceof AcceptorRecord.Accepted a) {
-                    observeAccepted(id, a);
-                }
-            }
-            return List.of(s.reply());
-        }
-
-        void crash(boolean torn) {
-            up = false;
-            crashes++;
-            if (torn) {
-                tornWrites++;
-            }
-            state = null;
-            if (!torn) {
-                log("acceptor " + id + " crashes");
-            }
-        }
-
-        void restart() {
-            AcceptorRecords.Decoded decoded = AcceptorRecords.decode(ByteBuffer.wrap(disk), 0, disk.length);
-            if (decoded.end() < disk.length) {
-                log("acceptor " + id + " cuts a torn tail of " + (disk.length - decoded.end()) + " bytes");
-                disk = Arrays.copyOf(disk, decoded.end()); // later writes go after the last intact frame
-            }
-            state = new AcceptorState();
-            for (AcceptorRecord r : decoded.records()) {
-                if (fault == Fault.PROMISES_NOT_DURABLE && r instanceof AcceptorRecord.Promised) {
-                    continue;
-                }
-                state.replay(r);
-            }
-            up = true;
-            log("acceptor " + id + " restarts with " + decoded.records().size() + " records");
-        }
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
     }
 }
