@@ -57,7 +57,14 @@ public interface CommitLog extends AutoCloseable {
      */
     void logBranchDone(String gtrid, BranchRecord branch);
 
-    /** True if {@link #logBranchDone} recorded this branch of the unfinished commit {@code gtrid}. */
+    /**
+     * True if {@link #logBranchDone} recorded this branch of the commit {@code gtrid}. The local log
+     * knows it until the END (after which the COMMIT itself is forgotten); the replicated log for as
+     * long as its acceptors keep the instance, tombstone included, since after END it still
+     * answers COMMIT.
+     *
+     * @throws CommitLogException if it cannot be known now (the replicated log without a majority)
+     */
     boolean isBranchDone(String gtrid, BranchRecord branch);
 
     /**

@@ -56,6 +56,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Forgetting.</b> END becomes a FINISH at every acceptor, which keeps a tombstone with the
  * chosen value for the tombstone retention.
+ *
+ * <p><b>Finished branches</b> (the guard against a database that lists a finished branch again,
+ * see {@link CommitLog#logBranchDone}). {@link #logBranchDone} returns once a majority of
+ * acceptors forced the BRANCH_DONE; they keep it with the instance, tombstone included.
+ * {@link #isBranchDone} answers from memory when this process recorded or read the branch, and
+ * otherwise reads a majority: any majority includes one acceptor that forced the record. So a
+ * restarted node, another node, or the recovery tool still sees the branch finished after the
+ * commit's END, while the tombstone answers COMMIT.
  */
 public final class ReplicatedCommitLog implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
@@ -86,7 +94,11 @@ public final class ReplicatedCommitLog implements CommitLog {
     private final Map<String, Set<String>> acceptedBy = new ConcurrentHashMap<>();
     private final Map<String, Long> unhealthyUntil = new ConcurrentHashMap<>();
     private final Map<String, PaxosValue> known = new ConcurrentHashMap<>();
-    private final Set<String> doneBranches = ConcurrentHashMap.newKeySet();
+    /**
+     * Branches known finished, per unfinished commit of this node (written by this process, or read
+     * back from the acceptors); dropped at END, after which {@link #isBranchDone} reads them again.
+     */
+    private final Map<String, Set<BranchRecord>> doneBranches = new ConcurrentHashMap<>();
     private final Map<String, LeaseView> leaseViews = new ConcurrentHashMap<>();
     private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
@@ -292,12 +304,36 @@ public final class ReplicatedCommitLog implements CommitLog {
             return;
         }
         awaitQuorum(new PaxosRequest.BranchDone(gtrid, branch), "finished branch " + branch + " of " + gtrid);
-        doneBranches.add(doneKey(gtrid, branch));
+        doneBranches.computeIfAbsent(gtrid, g -> ConcurrentHashMap.newKeySet()).add(branch);
     }
 
+    /**
+     * From memory if this process recorded (or read) the branch finished; otherwise from a majority
+     * of acceptors (recovery asks this only for branches a database lists, and for commits it is
+     * about to END, never on the commit path).
+     *
+     * @throws CommitLogException if no majority of acceptors answered: the branch may have been
+     *     recorded finished, so neither answer is safe
+     */
     @Override
     public boolean isBranchDone(String gtrid, BranchRecord branch) {
-        return doneBranches.contains(doneKey(gtrid, branch));
+        Set<BranchRecord> cached = doneBranches.get(gtrid);
+        if (cached != null && cached.contains(branch)) {
+            return true;
+        }
+        checkOpen();
+        Learner learner = read(gtrid, Learner::heardFromMajority);
+        if (!learner.heardFromMajority()) {
+            throw new CommitLogException("Cannot tell whether branch " + branch + " of transaction " + gtrid
+                    + " is finished: only " + learner.answered() + " of the acceptors " + acceptors + " answered within "
+                    + requestTimeout + " and a majority is needed; recovery leaves the branch for a later pass", false,
+                    null);
+        }
+        Set<BranchRecord> done = learner.doneBranches();
+        if (!done.isEmpty() && unfinished.containsKey(gtrid)) {
+            doneBranches.computeIfAbsent(gtrid, g -> ConcurrentHashMap.newKeySet()).addAll(done); // END drops them
+        }
+        return done.contains(branch);
     }
 
     @Override
@@ -391,17 +427,29 @@ public final class ReplicatedCommitLog implements CommitLog {
 
     /** The answers of a majority read (or all that answered within the request timeout). */
     public Learner read(String gtrid) {
+        return read(gtrid, l -> l.chosen() != null);
+    }
+
+    /**
+     * Asks every acceptor about {@code gtrid} and returns once {@code enough} holds, every acceptor
+     * answered or failed, or the request timeout passed: what answered in time is what is known.
+     */
+    private Learner read(String gtrid, java.util.function.Predicate<Learner> enough) {
         Learner learner = new Learner(gtrid, acceptors);
         CompletableFuture<Void> done = new CompletableFuture<>();
         Object lock = new Object();
         int[] answered = {0};
+        boolean[] returned = {false};
         broadcast(new PaxosRequest.Read(gtrid), new Sink() {
             @Override
             public void reply(String acceptor, PaxosReply reply) {
                 synchronized (lock) {
+                    if (returned[0]) {
+                        return; // the caller reads the learner without the lock now
+                    }
                     learner.onReply(acceptor, reply);
                     answered[0]++;
-                    if (learner.chosen() != null || answered[0] == acceptors.size()) {
+                    if (enough.test(learner) || answered[0] == acceptors.size()) {
                         done.complete(null);
                     }
                 }
@@ -425,6 +473,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             Thread.currentThread().interrupt();
         }
         synchronized (lock) {
+            returned[0] = true;
             return learner;
         }
     }
@@ -628,14 +677,8 @@ public final class ReplicatedCommitLog implements CommitLog {
         }
     }
 
-    private static String doneKey(String gtrid, BranchRecord b) {
-        return gtrid + '\u0000' + b.resourceName() + '\u0000' + b.branchQualifier();
-    }
-
     private void forgetDone(String gtrid) {
-        if (!doneBranches.isEmpty()) {
-            doneBranches.removeIf(k -> k.startsWith(gtrid + '\u0000'));
-        }
+        doneBranches.remove(gtrid);
     }
 
     private CompletableFuture<PaxosMessage> send(String acceptor, PaxosMessage message) {

@@ -5,6 +5,7 @@ import io.quorumtx.tm.PreCommitMarkers;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.protocol.XaCodes;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -151,7 +152,7 @@ final class RecoveryPass implements AutoCloseable {
         Map<String, String> blockedBy = new LinkedHashMap<>();
         for (BranchRecord branch : record.branches()) {
             String name = branch.resourceName();
-            if (log.isBranchDone(record.gtrid(), branch)) {
+            if (isKnownDone(log, record.gtrid(), branch)) {
                 continue;
             }
             if (!known.contains(name)) {
@@ -162,6 +163,16 @@ final class RecoveryPass implements AutoCloseable {
             }
         }
         return blockedBy;
+    }
+
+    /** Unknown (the log cannot tell now) counts as not done: the branch's resource must then show it finished. */
+    private static boolean isKnownDone(CommitLog log, String gtrid, BranchRecord branch) {
+        try {
+            return log.isBranchDone(gtrid, branch);
+        } catch (CommitLogException e) {
+            LOG.debug("Whether branch {} of {} is finished cannot be read now: {}", branch, gtrid, e.getMessage());
+            return false;
+        }
     }
 
     private static Optional<Duration> age(QuorumXid xid, long nowMillis) {
