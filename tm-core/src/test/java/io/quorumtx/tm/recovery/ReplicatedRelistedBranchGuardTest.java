@@ -120,6 +120,26 @@ class ReplicatedRelistedBranchGuardTest {
     }
 
     @Test
+    void aListedBranchIsLeftAloneWhileNoMajorityCanSayWhetherItIsFinished() {
+        startAll();
+        String g = loggedCommit();
+        logs.get("n1").logBranchDone(g, A);
+        stop("n1");
+        ReplicatedCommitLog restarted = start("n1");
+        assertThat(restarted.unfinished()).extracting(CommitRecord::gtrid).containsExactly(g);
+        network.isolate("n2");
+        network.isolate("n3");
+
+        ResolveReport report = recoverWithImpostor(restarted, g);
+        assertThat(dbA.committed()).as("report %s", report.summary()).isEmpty();
+        assertThat(dbA.rolledBack()).as("report %s", report.summary()).isEmpty();
+        assertThat(report.steps()).singleElement().satisfies(s -> {
+            assertThat(s.outcome()).isEqualTo(ResolveReport.Outcome.LEFT);
+            assertThat(s.step().reason()).contains("cannot be known now").contains("a majority is needed");
+        });
+    }
+
+    @Test
     void aFinishedBranchIsReadBackFromAMajorityThatTheRecordingDidNotReachWhole() {
         startAll();
         network.isolate("n3");
