@@ -28,6 +28,7 @@ public final class Learner {
     private final Set<BranchRecord> done = new HashSet<>();
     private Ballot highestSeen;
     private PaxosValue chosen;
+    private boolean finished;
 
     public Learner(String gtrid, Set<String> acceptors) {
         this.gtrid = Objects.requireNonNull(gtrid, "gtrid");
@@ -50,6 +51,7 @@ public final class Learner {
         }
         if (reply.finished()) {
             chosen = reply.accepted();
+            finished = true;
             return;
         }
         see(reply.promised());
@@ -72,6 +74,11 @@ public final class Learner {
     /** The branches any answer reported finished (BRANCH_DONE); complete once {@link #heardFromMajority}. */
     public Set<BranchRecord> doneBranches() {
         return Set.copyOf(done);
+    }
+
+    /** True if an answer showed the instance finished (a tombstone: its END was written). */
+    public boolean isFinished() {
+        return finished;
     }
 
     /** True once a majority of the acceptors answered. */

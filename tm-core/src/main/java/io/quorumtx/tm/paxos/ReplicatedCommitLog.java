@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  * acceptors forced the BRANCH_DONE; they keep it with the instance, tombstone included.
  * {@link #isBranchDone} answers from memory when this process recorded or read the branch, and
  * otherwise reads a majority: any majority includes one acceptor that forced the record. So a
- * restarted node, another node, or the recovery tool still sees the branch finished after the
- * commit's END, while the tombstone answers COMMIT.
+ * restarted node, another node, or the recovery tool still sees the branch finished. After the
+ * commit's END (a tombstone, which still answers COMMIT) every branch counts as finished, as END
+ * is only written once they are: a branch listed then is rolled back, as with the local log.
  */
 public final class ReplicatedCommitLog implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
@@ -308,9 +309,13 @@ public final class ReplicatedCommitLog implements CommitLog {
     }
 
     /**
-     * From memory if this process recorded (or read) the branch finished; otherwise from a majority
-     * of acceptors (recovery asks this only for branches a database lists, and for commits it is
-     * about to END, never on the commit path).
+     * From memory if this process recorded (or read) the branch finished; otherwise from the
+     * acceptors (recovery asks this only for branches a database lists, and for commits it is
+     * about to END, never on the commit path): finished if any of a majority reports it so, or if
+     * one shows the transaction's tombstone. END is written only once every branch is finished
+     * ({@link CommitLog#logEnd}), so a branch listed after it is not this commit's work: the local
+     * log forgets the COMMIT at END and such a branch meets presumed abort; the tombstone, kept so
+     * that a late takeover learns the chosen value, must not commit it either.
      *
      * @throws CommitLogException if no majority of acceptors answered: the branch may have been
      *     recorded finished, so neither answer is safe
@@ -322,7 +327,10 @@ public final class ReplicatedCommitLog implements CommitLog {
             return true;
         }
         checkOpen();
-        Learner learner = read(gtrid, Learner::heardFromMajority);
+        Learner learner = read(gtrid, l -> l.isFinished() || l.heardFromMajority());
+        if (learner.isFinished()) {
+            return true;
+        }
         if (!learner.heardFromMajority()) {
             throw new CommitLogException("Cannot tell whether branch " + branch + " of transaction " + gtrid
                     + " is finished: only " + learner.answered() + " of the acceptors " + acceptors + " answered within "

@@ -11,6 +11,7 @@ import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.paxos.InProcessNetwork;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
+import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -161,6 +162,22 @@ class ReplicatedRelistedBranchGuardTest {
 
         assertThat(logs.get("n1").isBranchDone(g, A)).as("on the node that wrote the END").isTrue();
         assertThat(logs.get("n2").isBranchDone(g, A)).as("on another node").isTrue();
+        assertImpostorRolledBack(g, recoverWithImpostor(logs.get("n2"), g));
+    }
+
+    /**
+     * The commit path finishes its branches without BRANCH_DONE (H2's XAResource commits a prepared
+     * branch by name too) and writes END once all are finished: a branch listed after that is not
+     * ours, as with the local log, which forgets the COMMIT at END so the branch meets presumed abort.
+     */
+    @Test
+    void anyBranchListedAfterTheCommitPathsEndIsRolledBackNotCommitted() {
+        startAll();
+        String g = loggedCommit();
+        logs.get("n1").logEnd(g);
+        Conditions.await("the lazy END reaches n1's acceptor", Duration.ofSeconds(10),
+                () -> logs.get("n1").acceptor().slot(g).finished());
+        assertThat(logs.get("n2").isBranchDone(g, A)).as("a branch of a finished commit").isTrue();
         assertImpostorRolledBack(g, recoverWithImpostor(logs.get("n2"), g));
     }
 
