@@ -39,7 +39,8 @@ enum CommitLogKind {
             InProcessNetwork network = new InProcessNetwork();
             List<Acceptor> peers = new ArrayList<>();
             for (String peer : PEERS) {
-                Acceptor acceptor = new Acceptor(peer, MEMBER_IDS, AcceptorLog.open(acceptorDirectory(dir, peer), peer), TOMBSTONE_RETENTION);
+                Acceptor acceptor = new Acceptor(peer, MEMBER_IDS, AcceptorLog.open(acceptorDirectory(dir, peer), peer),
+                        TOMBSTONE_RETENTION);
                 network.register(acceptor);
                 peers.add(acceptor);
             }
