@@ -12,9 +12,10 @@ import java.util.List;
  *
  * @param crashPoint  a {@code CrashPoint} name, or {@code NONE} (the parent kills the JVM itself)
  * @param crashAtHit  the JVM halts the n-th time any transaction reaches {@code crashPoint}
+ * @param log         the commit log the JVM uses
  */
 record ChildSpec(Path dir, String runId, List<Backend> backends, List<Wrapping> wrappings, String crashPoint,
-        int crashAtHit, int threads, int maxTransfers) {
+        int crashAtHit, int threads, int maxTransfers, CommitLogKind log) {
 
     static final String NO_INJECTED_CRASH = "NONE";
 
@@ -24,9 +25,23 @@ record ChildSpec(Path dir, String runId, List<Backend> backends, List<Wrapping> 
         this(dir, runId, Backend.allH2(wrappings.size()), wrappings, crashPoint, crashAtHit, threads, maxTransfers);
     }
 
+    /** With the local commit log. */
+    ChildSpec(Path dir, String runId, List<Backend> backends, List<Wrapping> wrappings, String crashPoint,
+            int crashAtHit, int threads, int maxTransfers) {
+        this(dir, runId, backends, wrappings, crashPoint, crashAtHit, threads, maxTransfers, CommitLogKind.LOCAL);
+    }
+
+    /** Every database an H2 file, with the given commit log. */
+    ChildSpec(Path dir, String runId, List<Wrapping> wrappings, String crashPoint, int crashAtHit, int threads,
+            int maxTransfers, CommitLogKind log) {
+        this(dir, runId, Backend.allH2(wrappings.size()), wrappings, crashPoint, crashAtHit, threads, maxTransfers,
+                log);
+    }
+
     ChildSpec {
         wrappings = List.copyOf(wrappings);
         backends = List.copyOf(backends);
+        java.util.Objects.requireNonNull(log, "log");
         if (backends.size() != wrappings.size()) {
             throw new IllegalArgumentException("one backend per wrapping: " + backends + ", " + wrappings);
         }
@@ -52,6 +67,7 @@ record ChildSpec(Path dir, String runId, List<Backend> backends, List<Wrapping> 
         args.add("hit=" + crashAtHit);
         args.add("threads=" + threads);
         args.add("max=" + maxTransfers);
+        args.add("log=" + log);
         return args;
     }
 
@@ -68,6 +84,6 @@ record ChildSpec(Path dir, String runId, List<Backend> backends, List<Wrapping> 
                 Arrays.stream(m.get("backends").split(",")).map(Backend::valueOf).toList(),
                 Arrays.stream(m.get("wrappings").split(",")).map(Wrapping::valueOf).toList(),
                 m.get("crash"), Integer.parseInt(m.get("hit")), Integer.parseInt(m.get("threads")),
-                Integer.parseInt(m.get("max")));
+                Integer.parseInt(m.get("max")), CommitLogKind.valueOf(m.getOrDefault("log", "LOCAL")));
     }
 }

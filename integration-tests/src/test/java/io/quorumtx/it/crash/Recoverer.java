@@ -3,6 +3,7 @@ package io.quorumtx.it.crash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.tm.QuorumTransactionManager;
+import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.recovery.ResolveReport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,9 +14,11 @@ enum Recoverer {
     /** The application restarts: a new manager on the same log and names, then {@code recover()}. */
     NEW_MANAGER {
         @Override
-        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings) {
-            QuorumTransactionManager tm = restartedManager(dir, Duration.ofHours(1));
-            try (WrappedBanks banks = wrap(tm, dir, backends, wrappings); tm) {
+        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
+                throws Exception {
+            Restarted restarted = restartedManager(dir, Duration.ofHours(1), log);
+            QuorumTransactionManager tm = restarted.tm();
+            try (AutoCloseable peers = restarted.logPeers(); WrappedBanks banks = wrap(tm, dir, backends, wrappings); tm) {
                 // Registering the resources already triggered a background pass; this one runs after
                 // it and must find nothing left, and neither may have met a heuristic outcome.
                 ResolveReport report = tm.recover();
@@ -31,9 +34,11 @@ enum Recoverer {
      */
     BACKGROUND {
         @Override
-        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings) throws Exception {
-            QuorumTransactionManager tm = restartedManager(dir, Duration.ofMillis(200));
-            try (WrappedBanks banks = wrap(tm, dir, backends, wrappings); tm) {
+        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
+                throws Exception {
+            Restarted restarted = restartedManager(dir, Duration.ofMillis(200), log);
+            QuorumTransactionManager tm = restarted.tm();
+            try (AutoCloseable peers = restarted.logPeers(); WrappedBanks banks = wrap(tm, dir, backends, wrappings); tm) {
                 Deadline.await("the recovery manager's periodic pass to clear every in-doubt branch",
                         Duration.ofSeconds(30), () -> BankFiles.inDoubt(dir, backends) == 0);
                 // IN_DOUBT empties when H2 has applied a rollback in memory, before the statement
@@ -50,7 +55,11 @@ enum Recoverer {
     /** The operator's way: {@code quorumtx resolve --config <file> --yes} in its own JVM. */
     TOOL {
         @Override
-        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings) throws Exception {
+        String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
+                throws Exception {
+            if (log != CommitLogKind.LOCAL) {
+                throw new IllegalArgumentException("the tool's crash runs use the local log, not " + log);
+            }
             Path config = ToolProcess.writeConfig(dir, backends, wrappings);
             ToolProcess.Result result = ToolProcess.run(dir, Duration.ofSeconds(90),
                     "resolve", "--config", config.toString(), "--yes");
@@ -61,7 +70,17 @@ enum Recoverer {
     };
 
     /** Finishes every transaction of the crashed node; returns what it reported, for failure messages. */
-    abstract String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings) throws Exception;
+    String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings) throws Exception {
+        return recover(dir, backends, wrappings, CommitLogKind.LOCAL);
+    }
+
+    /** As {@link #recover(Path, List, List)}, with the commit log the crashed JVMs used. */
+    abstract String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
+            throws Exception;
+
+    /** A restarted manager and what must be closed after it (the replicated log's in-process peers). */
+    private record Restarted(QuorumTransactionManager tm, AutoCloseable logPeers) {
+    }
 
     /**
      * The databases under their old names for {@code tm}; closes {@code tm} if that fails. Callers
@@ -77,13 +96,19 @@ enum Recoverer {
         }
     }
 
-    private static QuorumTransactionManager restartedManager(Path dir, Duration recoveryInterval) {
-        return QuorumTransactionManager.builder()
+    private static Restarted restartedManager(Path dir, Duration recoveryInterval, CommitLogKind log)
+            throws Exception {
+        QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder()
                 .nodeId(BankFiles.NODE_ID)
-                .logDirectory(BankFiles.logDirectory(dir))
                 .recoveryInterval(recoveryInterval)
                 // The crashed incarnation cannot decide anything any more; no need to wait for it.
-                .recoverySafetyInterval(Duration.ofMillis(1))
-                .build();
+                .recoverySafetyInterval(Duration.ofMillis(1));
+        AutoCloseable peers = log.configure(builder, dir);
+        try {
+            return new Restarted(builder.build(), peers);
+        } catch (RuntimeException e) {
+            peers.close();
+            throw e;
+        }
     }
 }

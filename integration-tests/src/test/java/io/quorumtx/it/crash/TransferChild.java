@@ -4,6 +4,7 @@ import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
 import io.quorumtx.tm.QuorumTransactionManager;
+import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.internal.QuorumTransaction;
 import jakarta.transaction.Status;
 import java.sql.Connection;
@@ -41,19 +42,20 @@ public final class TransferChild {
     public static void main(String[] args) throws Exception {
         ChildSpec spec = ChildSpec.parse(args);
         QuorumTransactionManager tm;
+        AutoCloseable logPeers;
         try {
-            tm = QuorumTransactionManager.builder()
+            QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder()
                     .nodeId(BankFiles.NODE_ID)
-                    .logDirectory(BankFiles.logDirectory(spec.dir()))
                     .defaultTimeout(Duration.ofSeconds(30))
-                    .crashInjector(injector(spec))
-                    .build();
+                    .crashInjector(injector(spec));
+            logPeers = spec.log().configure(builder, spec.dir());
+            tm = builder.build();
         } catch (RuntimeException e) {
             e.printStackTrace();
             System.exit(2);
             return;
         }
-        try (tm; WrappedBanks banks = new WrappedBanks(tm, spec.dir(), spec.backends(), spec.wrappings(), spec.threads() + 1)) {
+        try (logPeers; tm; WrappedBanks banks = new WrappedBanks(tm, spec.dir(), spec.backends(), spec.wrappings(), spec.threads() + 1)) {
             emit("READY");
             AtomicInteger next = new AtomicInteger();
             List<Thread> workers = new ArrayList<>();
@@ -90,7 +92,7 @@ public final class TransferChild {
     }
 
     /** Debits one database and credits every other, and logs the transfer id in each. */
-    private static void transfer(QuorumTransactionManager tm, List<TransactionalDataSource> dbs, String id) {
+    static void transfer(QuorumTransactionManager tm, List<TransactionalDataSource> dbs, String id) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int source = random.nextInt(dbs.size());
         long amount = 1 + random.nextInt(20);
@@ -134,7 +136,7 @@ public final class TransferChild {
         }
     }
 
-    private static void emit(String line) {
+    static void emit(String line) {
         synchronized (System.out) {
             System.out.println(line);
             System.out.flush();

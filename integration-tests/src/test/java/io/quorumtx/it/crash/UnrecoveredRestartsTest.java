@@ -4,7 +4,6 @@ import static io.quorumtx.it.crash.Wrapping.DIALECT;
 import static io.quorumtx.it.crash.Wrapping.XA;
 
 import io.quorumtx.tm.log.LogInspection;
-import io.quorumtx.tm.log.LogInspection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class UnrecoveredRestartsTest {
 
-    @Test
-    void loggedCommitsSurviveRestartsThatCrashAgainBeforeRecoveringThem(
+    @ParameterizedTest(name = "{0} commit log")
+    @EnumSource(CommitLogKind.class)
+    void loggedCommitsSurviveRestartsThatCrashAgainBeforeRecoveringThem(CommitLogKind logKind,
             @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         List<List<Wrapping>> styles = List.of(List.of(XA, DIALECT, DIALECT), List.of(XA, XA, DIALECT),
                 List.of(DIALECT, XA, XA), List.of(DIALECT, DIALECT, XA));
@@ -45,20 +46,25 @@ class UnrecoveredRestartsTest {
         for (int round = 1; round <= 4; round++) {
             String point = round % 2 == 0 ? "AFTER_COMMIT_RECORD" : "BETWEEN_PHASE2_COMMITS";
             CrashRun.Crash crash = CrashRun.haltAtInjectionPoint(new ChildSpec(dir, "u" + round,
-                    styles.get(round - 1), point, 1 + round % 2, 3, 10_000), CrashRun.Expected.COMMITTED);
+                    styles.get(round - 1), point, 1 + round % 2, 3, 10_000, logKind), CrashRun.Expected.COMMITTED);
             acknowledged.addAll(crash.acknowledged());
             gtrids.putAll(crash.gtrids());
             crashes.add(crash);
             // For whoever debugs a failure: each round's transfers and the log the next JVM finds.
             StringBuilder trace = new StringBuilder("after round " + round + ", halted in " + crash.crashedTransfer()
                     + "; transfers " + crash.gtrids() + "; log:");
-            LogInspection log = LogInspection.read(BankFiles.logDirectory(dir));
-            log.frames().forEach(f -> trace.append("\n   ").append(f.segment().getFileName()).append(" @")
-                    .append(f.offset()).append(' ').append(f.type()).append(' ').append(f.gtrid()));
-            System.out.println(trace.append("\n   problems ").append(log.problems()));
+            if (logKind == CommitLogKind.LOCAL) {
+                LogInspection log = LogInspection.read(BankFiles.logDirectory(dir));
+                log.frames().forEach(f -> trace.append("\n   ").append(f.segment().getFileName()).append(" @")
+                        .append(f.offset()).append(' ').append(f.type()).append(' ').append(f.gtrid()));
+                trace.append("\n   problems ").append(log.problems());
+            } else {
+                trace.append(" the acceptors' files under ").append(dir.resolve("paxos"));
+            }
+            System.out.println(trace);
         }
         List<Wrapping> last = styles.get(styles.size() - 1);
-        String report = Recoverer.NEW_MANAGER.recover(dir, Backend.allH2(3), last);
+        String report = Recoverer.NEW_MANAGER.recover(dir, Backend.allH2(3), last, logKind);
         for (CrashRun.Crash crash : crashes) {
             CrashRun.verify(dir, Backend.allH2(3), crash, acknowledged, report + "\n  directory " + dir, gtrids);
         }

@@ -57,7 +57,14 @@ public interface CommitLog extends AutoCloseable {
      */
     void logBranchDone(String gtrid, BranchRecord branch);
 
-    /** True if {@link #logBranchDone} recorded this branch of the unfinished commit {@code gtrid}. */
+    /**
+     * True if {@link #logBranchDone} recorded this branch of the commit {@code gtrid}. The local log
+     * knows it until the END (after which the COMMIT itself is forgotten); the replicated log, whose
+     * tombstone still answers COMMIT after END, for as long as its acceptors keep the instance, and
+     * for every branch once the END is written (it is written only when all are finished).
+     *
+     * @throws CommitLogException if it cannot be known now (the replicated log without a majority)
+     */
     boolean isBranchDone(String gtrid, BranchRecord branch);
 
     /**

@@ -23,8 +23,14 @@ import java.util.Map;
  *   <li>Accept(b, v): granted if b is at least the highest promise; round 0 only from the owner
  *       named in the gtrid. Accepting also promises b.</li>
  *   <li>Finish(v): the instance becomes a tombstone holding v; from then on every request is
- *       answered FINISHED with v and nothing changes. A finish is only sent for a chosen value,
- *       so a late takeover learns that value instead of choosing a second one.</li>
+ *       answered FINISHED with v and nothing changes but the finished branches. A finish is only
+ *       sent for a chosen value, so a late takeover learns that value instead of choosing a
+ *       second one.</li>
+ *   <li>BranchDone(branch): the branch of the chosen COMMIT is finished. Kept for as long as the
+ *       instance is, tombstone included, and reported in every answer: a database that lists
+ *       an already finished branch again (H2 2.4.240) must meet a log that still knows it, also
+ *       after the commit's END, when the tombstone answers COMMIT (see
+ *       {@code CommitLog#logBranchDone}).</li>
  * </ul>
  *
  * <p><b>Forgetting without deciding twice</b> (issue 11, findings 1 and 3). An acceptor that holds
@@ -65,8 +71,9 @@ public final class AcceptorState {
             return new Slot(b, b, v, false, 0, done);
         }
 
+        /** The tombstone keeps the finished branches: recovery reads them after the END too. */
         Slot finish(PaxosValue v, long at) {
-            return new Slot(promised, acceptedBallot, v, true, at, List.of());
+            return new Slot(promised, acceptedBallot, v, true, at, done);
         }
 
         Slot branchDone(BranchRecord branch) {
@@ -75,7 +82,7 @@ public final class AcceptorState {
             }
             List<BranchRecord> more = new ArrayList<>(done);
             more.add(branch);
-            return new Slot(promised, acceptedBallot, accepted, false, 0, more);
+            return new Slot(promised, acceptedBallot, accepted, finished, finishedAtMillis, more);
         }
     }
 
@@ -123,6 +130,14 @@ public final class AcceptorState {
     public Step handle(PaxosRequest request, long nowMillis) {
         String gtrid = request.gtrid();
         Slot slot = slots.getOrDefault(gtrid, EMPTY);
+        if (request instanceof PaxosRequest.BranchDone done) {
+            if (slot.done().contains(done.branch())) {
+                return new Step(branchDoneReply(gtrid, slot), null);
+            }
+            Slot next = slot.branchDone(done.branch());
+            slots.put(gtrid, next);
+            return new Step(branchDoneReply(gtrid, next), new AcceptorRecord.BranchDone(gtrid, done.branch()));
+        }
         if (slot.finished()) {
             return new Step(finished(gtrid, ballotOf(request), slot), null);
         }
@@ -163,15 +178,6 @@ public final class AcceptorState {
             slots.put(gtrid, next);
             return new Step(finished(gtrid, null, next), new AcceptorRecord.Finished(gtrid, finish.value(), nowMillis),
                     finish.forced());
-        }
-        if (request instanceof PaxosRequest.BranchDone done) {
-            if (slot.done().contains(done.branch())) {
-                return new Step(reply(Kind.BRANCH_DONE, gtrid, null, true, slot), null);
-            }
-            Slot next = slot.branchDone(done.branch());
-            slots.put(gtrid, next);
-            return new Step(reply(Kind.BRANCH_DONE, gtrid, null, true, next),
-                    new AcceptorRecord.BranchDone(gtrid, done.branch()));
         }
         return new Step(reply(Kind.STATE, gtrid, null, true, slot), null);
     }
@@ -233,6 +239,10 @@ public final class AcceptorState {
         }
         String gtrid = record.gtrid();
         Slot slot = slots.getOrDefault(gtrid, EMPTY);
+        if (record instanceof AcceptorRecord.BranchDone d) {
+            slots.put(gtrid, slot.branchDone(d.branch())); // a tombstone keeps its finished branches too
+            return;
+        }
         if (slot.finished()) {
             return;
         }
@@ -241,8 +251,6 @@ public final class AcceptorState {
             next = slot.promise(higher(slot.promised(), p.ballot()));
         } else if (record instanceof AcceptorRecord.Accepted a) {
             next = slot.accept(a.ballot(), a.value()).promise(higher(slot.promised(), a.ballot()));
-        } else if (record instanceof AcceptorRecord.BranchDone d) {
-            next = slot.branchDone(d.branch());
         } else {
             AcceptorRecord.Finished f = (AcceptorRecord.Finished) record;
             next = slot.finish(f.value(), f.finishedAtMillis());
@@ -275,10 +283,14 @@ public final class AcceptorState {
      * any, then these for every slot; a new file written from them replays to the same state).
      */
     public static List<AcceptorRecord> recordsOf(String gtrid, Slot slot) {
+        List<AcceptorRecord> records = new ArrayList<>(2 + slot.done().size());
         if (slot.finished()) {
-            return List.of(new AcceptorRecord.Finished(gtrid, slot.accepted(), slot.finishedAtMillis()));
+            records.add(new AcceptorRecord.Finished(gtrid, slot.accepted(), slot.finishedAtMillis()));
+            for (BranchRecord b : slot.done()) {
+                records.add(new AcceptorRecord.BranchDone(gtrid, b));
+            }
+            return records;
         }
-        List<AcceptorRecord> records = new ArrayList<>(2);
         if (slot.acceptedBallot() != null) {
             records.add(new AcceptorRecord.Accepted(gtrid, slot.acceptedBallot(), slot.accepted()));
         }
@@ -317,6 +329,11 @@ public final class AcceptorState {
 
     private static PaxosReply finished(String gtrid, Ballot ballot, Slot slot) {
         return new PaxosReply(Kind.FINISHED, gtrid, ballot, false, slot.promised(), slot.acceptedBallot(),
-                slot.accepted(), true, List.of());
+                slot.accepted(), true, slot.done());
+    }
+
+    /** A recorded BRANCH_DONE: granted, live instance or tombstone (which then answers FINISHED, as always). */
+    private static PaxosReply branchDoneReply(String gtrid, Slot slot) {
+        return slot.finished() ? finished(gtrid, null, slot) : reply(Kind.BRANCH_DONE, gtrid, null, true, slot);
     }
 }

@@ -1,5 +1,6 @@
 package io.quorumtx.tm.paxos;
 
+import io.quorumtx.tm.log.BranchRecord;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -12,6 +13,11 @@ import java.util.Set;
  * finished. If every reachable acceptor answered and neither holds, the value is not known from
  * reading alone: only a takeover ({@link Proposal#takeover}) can settle it. Pure state machine;
  * not thread-safe.
+ *
+ * <p>It also learns which branches of the instance are finished ({@link #doneBranches}): a
+ * BRANCH_DONE is forced to a majority before it counts, and any two majorities intersect, so once
+ * a majority answered ({@link #heardFromMajority}), a branch none of them reports finished was
+ * never recorded finished (or its instance's tombstone expired everywhere it was kept).
  */
 public final class Learner {
     private final String gtrid;
@@ -20,6 +26,7 @@ public final class Learner {
     private final Set<String> answered = new HashSet<>();
     private final Map<Ballot, Set<String>> acceptedAt = new HashMap<>();
     private final Set<String> expired = new HashSet<>();
+    private final Set<BranchRecord> done = new HashSet<>();
     private Ballot highestSeen;
     private PaxosValue chosen;
     private boolean finished;
@@ -35,10 +42,14 @@ public final class Learner {
     }
 
     public void onReply(String acceptor, PaxosReply reply) {
-        if (chosen != null || !acceptors.contains(acceptor) || !reply.gtrid().equals(gtrid)) {
+        if (!acceptors.contains(acceptor) || !reply.gtrid().equals(gtrid)) {
             return;
         }
         answered.add(acceptor);
+        done.addAll(reply.done()); // from every answer: the first one to show the chosen value may lack them
+        if (chosen != null) {
+            return;
+        }
         if (reply.finished()) {
             chosen = reply.accepted();
             finished = true;
@@ -65,7 +76,7 @@ public final class Learner {
         return chosen;
     }
 
-    /** True if an acceptor answered that the instance is finished (its value is {@link #chosen}). */
+    /** True if an acceptor answered that the instance is finished (a tombstone: its END was written; its value is {@link #chosen}). */
     public boolean finished() {
         return finished;
     }
@@ -76,6 +87,16 @@ public final class Learner {
      */
     public boolean expired() {
         return chosen == null && expired.size() >= quorum;
+    }
+
+    /** The branches any answer reported finished (BRANCH_DONE); complete once {@link #heardFromMajority}. */
+    public Set<BranchRecord> doneBranches() {
+        return Set.copyOf(done);
+    }
+
+    /** True once a majority of the acceptors answered. */
+    public boolean heardFromMajority() {
+        return answered.size() >= quorum;
     }
 
     /** Acceptors that answered so far. */

@@ -11,7 +11,8 @@ import java.util.Objects;
  * finished (then {@code accepted} is its chosen value).
  *
  * @param ballot the ballot of the request this answers (null for a read or a finish)
- * @param done the branches recorded finished ({@link PaxosRequest.BranchDone}) while unfinished
+ * @param done the branches recorded finished ({@link PaxosRequest.BranchDone}), kept in the
+ *     tombstone after the instance is finished too
  */
 public record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
                          PaxosValue accepted, boolean finished, List<BranchRecord> done) {

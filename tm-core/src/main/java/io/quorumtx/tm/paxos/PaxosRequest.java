@@ -39,7 +39,7 @@ public sealed interface PaxosRequest {
 
     /**
      * One branch of the chosen COMMIT is finished (the impostor guard, see
-     * {@code CommitLog#logBranchDone}); kept with the instance until it is finished.
+     * {@code CommitLog#logBranchDone}); kept with the instance for as long as it is, tombstone included.
      */
     record BranchDone(String gtrid, io.quorumtx.tm.log.BranchRecord branch) implements PaxosRequest {
         public BranchDone {

@@ -63,6 +63,16 @@ import org.slf4j.LoggerFactory;
  * Periodically each node settles its own accepted, unfinished instances older than the horizon
  * that it is not finishing itself (an acceptor that missed their FINISH), so acceptor state stays
  * bounded.
+ *
+ * <p><b>Finished branches</b> (the guard against a database that lists a finished branch again,
+ * see {@link CommitLog#logBranchDone}). {@link #logBranchDone} returns once a majority of
+ * acceptors forced the BRANCH_DONE; they keep it with the instance, tombstone included.
+ * {@link #isBranchDone} answers from memory when this process recorded or read the branch, and
+ * otherwise reads a majority: any majority includes one acceptor that forced the record. So a
+ * restarted node, another node, or the recovery tool still sees the branch finished. After the
+ * commit's END (a tombstone, which still answers COMMIT) every branch counts as finished, as END
+ * is only written once they are: a branch listed then is rolled back, as with the local log. Once
+ * the tombstone is forgotten past the horizon, such a branch reads as presumed abort: rolled back too.
  */
 public final class ReplicatedCommitLog implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
@@ -92,7 +102,11 @@ public final class ReplicatedCommitLog implements CommitLog {
     private final Map<String, CommitRecord> unfinished = new ConcurrentHashMap<>();
     private final Map<String, Long> unhealthyUntil = new ConcurrentHashMap<>();
     private final Map<String, PaxosValue> known = new ConcurrentHashMap<>();
-    private final Set<String> doneBranches = ConcurrentHashMap.newKeySet();
+    /**
+     * Branches known finished, per unfinished commit of this node (written by this process, or read
+     * back from the acceptors); dropped at END, after which {@link #isBranchDone} reads them again.
+     */
+    private final Map<String, Set<BranchRecord>> doneBranches = new ConcurrentHashMap<>();
     private final Map<String, LeaseView> leaseViews = new ConcurrentHashMap<>();
     private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
@@ -323,12 +337,43 @@ public final class ReplicatedCommitLog implements CommitLog {
             return;
         }
         awaitQuorum(new PaxosRequest.BranchDone(gtrid, branch), "finished branch " + branch + " of " + gtrid);
-        doneBranches.add(doneKey(gtrid, branch));
+        doneBranches.computeIfAbsent(gtrid, g -> ConcurrentHashMap.newKeySet()).add(branch);
     }
 
+    /**
+     * From memory if this process recorded (or read) the branch finished; otherwise from the
+     * acceptors (recovery asks this only for branches a database lists, and for commits it is
+     * about to END, never on the commit path): finished if any of a majority reports it so, or if
+     * one shows the transaction's tombstone. END is written only once every branch is finished
+     * ({@link CommitLog#logEnd}), so a branch listed after it is not this commit's work: the local
+     * log forgets the COMMIT at END and such a branch meets presumed abort; the tombstone, kept so
+     * that a late takeover learns the chosen value, must not commit it either.
+     *
+     * @throws CommitLogException if no majority of acceptors answered: the branch may have been
+     *     recorded finished, so neither answer is safe
+     */
     @Override
     public boolean isBranchDone(String gtrid, BranchRecord branch) {
-        return doneBranches.contains(doneKey(gtrid, branch));
+        Set<BranchRecord> cached = doneBranches.get(gtrid);
+        if (cached != null && cached.contains(branch)) {
+            return true;
+        }
+        checkOpen();
+        Learner learner = read(gtrid, l -> l.finished() || l.heardFromMajority());
+        if (learner.finished()) {
+            return true;
+        }
+        if (!learner.heardFromMajority()) {
+            throw new CommitLogException("Cannot tell whether branch " + branch + " of transaction " + gtrid
+                    + " is finished: only " + learner.answered() + " of the acceptors " + acceptors + " answered within "
+                    + requestTimeout + " and a majority is needed; recovery leaves the branch for a later pass", false,
+                    null);
+        }
+        Set<BranchRecord> done = learner.doneBranches();
+        if (!done.isEmpty() && unfinished.containsKey(gtrid)) {
+            doneBranches.computeIfAbsent(gtrid, g -> ConcurrentHashMap.newKeySet()).addAll(done); // END drops them
+        }
+        return done.contains(branch);
     }
 
     @Override
@@ -438,17 +483,29 @@ public final class ReplicatedCommitLog implements CommitLog {
 
     /** The answers of a majority read (or all that answered within the request timeout). */
     public Learner read(String gtrid) {
+        return read(gtrid, l -> l.chosen() != null);
+    }
+
+    /**
+     * Asks every acceptor about {@code gtrid} and returns once {@code enough} holds, every acceptor
+     * answered or failed, or the request timeout passed: what answered in time is what is known.
+     */
+    private Learner read(String gtrid, java.util.function.Predicate<Learner> enough) {
         Learner learner = new Learner(gtrid, acceptors);
         CompletableFuture<Void> done = new CompletableFuture<>();
         Object lock = new Object();
         int[] answered = {0};
+        boolean[] returned = {false};
         broadcast(new PaxosRequest.Read(gtrid), new Sink() {
             @Override
             public void reply(String acceptor, PaxosReply reply) {
                 synchronized (lock) {
+                    if (returned[0]) {
+                        return; // the caller reads the learner without the lock now
+                    }
                     learner.onReply(acceptor, reply);
                     answered[0]++;
-                    if (learner.chosen() != null || answered[0] == acceptors.size()) {
+                    if (enough.test(learner) || answered[0] == acceptors.size()) {
                         done.complete(null);
                     }
                 }
@@ -472,6 +529,7 @@ public final class ReplicatedCommitLog implements CommitLog {
             Thread.currentThread().interrupt();
         }
         synchronized (lock) {
+            returned[0] = true;
             return learner;
         }
     }
@@ -714,14 +772,8 @@ public final class ReplicatedCommitLog implements CommitLog {
         }
     }
 
-    private static String doneKey(String gtrid, BranchRecord b) {
-        return gtrid + '\u0000' + b.resourceName() + '\u0000' + b.branchQualifier();
-    }
-
     private void forgetDone(String gtrid) {
-        if (!doneBranches.isEmpty()) {
-            doneBranches.removeIf(k -> k.startsWith(gtrid + '\u0000'));
-        }
+        doneBranches.remove(gtrid);
     }
 
     private CompletableFuture<PaxosMessage> send(String acceptor, PaxosMessage message) {

@@ -238,7 +238,14 @@ public final class Recovery {
                     + (decision == Decision.ABORT ? "ABORT chosen through the commit log" : "presumed abort"));
         }
         if (decision == Decision.COMMIT) {
-            if (log.isBranchDone(gtrid, new BranchRecord(b.resourceName(), b.xid().branchQualifier()))) {
+            boolean finished;
+            try {
+                finished = log.isBranchDone(gtrid, new BranchRecord(b.resourceName(), b.xid().branchQualifier()));
+            } catch (CommitLogException e) {
+                return new PlannedStep(b, RecoveryAction.LEAVE, "logged COMMIT, but whether this branch was already"
+                        + " finished (and is listed again) cannot be known now: " + e.getMessage());
+            }
+            if (finished) {
                 return impostor(b);
             }
             return new PlannedStep(b, RecoveryAction.COMMIT, "logged COMMIT");

@@ -5,6 +5,7 @@ import io.quorumtx.tm.PreCommitMarkers;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.protocol.XaCodes;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -151,17 +152,27 @@ final class RecoveryPass implements AutoCloseable {
         Map<String, String> blockedBy = new LinkedHashMap<>();
         for (BranchRecord branch : record.branches()) {
             String name = branch.resourceName();
-            if (log.isBranchDone(record.gtrid(), branch)) {
-                continue;
-            }
-            if (!known.contains(name)) {
-                blockedBy.put(name, "resource " + name + " is not registered with (or configured for) recovery;"
-                        + " register it under that name so its branch can be checked");
-            } else if (unreachable.containsKey(name)) {
-                blockedBy.put(name, "resource " + name + " could not be scanned: " + unreachable.get(name));
+            String why = !known.contains(name)
+                    ? "resource " + name + " is not registered with (or configured for) recovery; register it under"
+                            + " that name so its branch can be checked"
+                    : unreachable.containsKey(name) ? "resource " + name + " could not be scanned: " + unreachable.get(name)
+                    : null;
+            // Asked last: with the replicated log it may be a read of a majority of acceptors.
+            if (why != null && !isKnownDone(log, record.gtrid(), branch)) {
+                blockedBy.put(name, why);
             }
         }
         return blockedBy;
+    }
+
+    /** Unknown (the log cannot tell now) counts as not done: the branch's resource must then show it finished. */
+    private static boolean isKnownDone(CommitLog log, String gtrid, BranchRecord branch) {
+        try {
+            return log.isBranchDone(gtrid, branch);
+        } catch (CommitLogException e) {
+            LOG.debug("Whether branch {} of {} is finished cannot be read now: {}", branch, gtrid, e.getMessage());
+            return false;
+        }
     }
 
     private static Optional<Duration> age(QuorumXid xid, long nowMillis) {
