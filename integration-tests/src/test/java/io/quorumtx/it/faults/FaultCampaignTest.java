@@ -84,7 +84,7 @@ class FaultCampaignTest {
                     n.kill();
                 }
             }
-            Verdict verdict = Verdict.of(banks, ids, Transfers.of(nodes));
+            Verdict verdict = Verdict.of(Verdict.Databases.read(banks, ids), Transfers.of(nodes));
             System.out.println(report(replay, length, nemesis, verdict));
             assertThat(verdict.violations()).as("violations found by the fault campaign, %s; faults:%n%s%nlogs in %s",
                     replay, String.join("\n", nemesis.log()), dir).isEmpty();

@@ -16,9 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * replayed seed injects the same faults, not the same race.
  *
  * <p>Every fault ends before the next begins (a killed member is restarted, a paused one
- * continued, a cut link healed), except in the wipe, which pauses one member and wipes another
- * at once: the scenario of finding 1 (a coordinator paused past its lease while a member that
- * accepted its COMMIT loses its disk). A wipe comes at most every {@link #WIPE_SPACING}, and only
+ * continued, a cut link healed), except in the wipe, which cuts one link, pauses one member and
+ * wipes another at once: the scenario of finding 1 (a coordinator paused past its lease while the
+ * only other member that accepted its COMMITs loses its disk). A wipe comes at most every {@link #WIPE_SPACING}, and only
  * once every transaction prepared before it was finished: losing a second disk while the first
  * member has not relearned anything is losing two disks of three, which no quorum survives.
  */
@@ -112,9 +112,11 @@ final class Nemesis {
     }
 
     /**
-     * Finding 1's scenario: {@code coordinator} pauses (its COMMITs may be accepted by {@code x}
-     * only, besides itself), {@code x} loses its disk and comes back, the third member takes the
-     * paused one's transactions over, then the paused one continues.
+     * Finding 1's scenario: the link between {@code coordinator} and the third member is cut, so
+     * the coordinator's COMMITs are accepted by itself and {@code x} only; the coordinator stops in
+     * the middle of its work; {@code x} loses its disk and comes back; the third member, whose
+     * promises now come from itself and the empty {@code x}, takes the stopped coordinator's
+     * transactions over; then the coordinator continues.
      */
     private void wipe(Schedule.Step step, NodeProcess x, NodeProcess coordinator) throws Exception {
         if (lastWipe != null && System.nanoTime() - lastWipe < WIPE_SPACING.toNanos()) {
@@ -128,16 +130,20 @@ final class Nemesis {
                     DRAIN_WITHIN.toSeconds(), undrained));
             return;
         }
-        note(step, x + " wiped and started again while " + coordinator + " is stopped past its lease");
+        NodeProcess third = cluster.nodes().stream().filter(n -> n != x && n != coordinator).findFirst().orElseThrow();
+        note(step, x + " wiped and started again while " + coordinator + " (cut off from " + third.id()
+                + " for " + step.holdMillis() + " ms first) is stopped past its lease");
+        cluster.network().cut(coordinator.index(), third.index(), LinkFault.CLOSE);
+        hold(step.holdMillis());
         long lapses = lapsesSeen(coordinator);
         coordinator.pause();
+        cluster.network().cut(coordinator.index(), third.index(), LinkFault.NONE);
         x.kill();
         x.wipe();
         x.startAfterWipe("transfer");
         restarts++;
         lastWipe = System.nanoTime();
         awaitLapse(coordinator, lapses);
-        hold(step.holdMillis());
         coordinator.resume();
     }
 

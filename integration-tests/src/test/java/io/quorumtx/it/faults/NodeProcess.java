@@ -68,13 +68,19 @@ final class NodeProcess {
     }
 
     /**
-     * The one place that knows how each kind of start is told to the member. Today every start is
-     * the same: the acceptor creates a missing directory and votes at once (so a wiped member
-     * forgets its votes: finding 1 of issue 11). With the rejoin API of branch i11-paxos this
-     * returns {@code start=BOOTSTRAP}, {@code start=RESTART} and {@code start=REJOIN}.
+     * The one place that knows how each kind of start is told to the member: the child's
+     * {@code start=} argument, {@code BOOTSTRAP} (a new cluster), {@code RESTART} (its directory as
+     * it left it) or {@code REJOIN} (its directory was wiped), the start modes of the replicated log
+     * on branch i11-paxos (issue 11, finding 1). On code without them the child ignores the
+     * argument and every start is the same: a wiped acceptor creates a fresh directory and votes at
+     * once, forgetting its votes.
      */
     static List<String> startArguments(Start start) {
-        return List.of();
+        return List.of("start=" + switch (start) {
+            case FIRST -> "BOOTSTRAP";
+            case AGAIN -> "RESTART";
+            case AFTER_WIPE -> "REJOIN";
+        });
     }
 
     /** Starts an incarnation that moves money ({@code transfer}) or only recovers and serves its acceptor ({@code idle}). */

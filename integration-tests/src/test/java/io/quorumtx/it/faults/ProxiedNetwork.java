@@ -87,6 +87,12 @@ final class ProxiedNetwork implements AutoCloseable {
         });
     }
 
+    /** Cuts (or with {@link LinkFault#NONE} heals) the link between members i and j, both ways. */
+    void cut(int i, int j, LinkFault fault) {
+        links.get(i + ">" + j).set(fault);
+        links.get(j + ">" + i).set(fault);
+    }
+
     void healAll() {
         links.values().forEach(l -> l.set(LinkFault.NONE));
     }

@@ -22,32 +22,35 @@ record Transfers(Map<String, Outcome> outcomes) {
     }
 
     static Transfers of(List<NodeProcess> nodes) {
+        return parse(nodes.stream().flatMap(n -> n.transferLines().stream()).toList());
+    }
+
+    /** From the lines of each incarnation (transfer numbers restart with each). */
+    static Transfers parse(List<List<String>> incarnations) {
         Map<String, Outcome> outcomes = new HashMap<>();
-        for (NodeProcess node : nodes) {
-            for (List<String> incarnation : node.transferLines()) {
-                Map<String, String> gtridOf = new HashMap<>(); // transfer numbers restart with each incarnation
-                for (String line : incarnation) {
-                    String[] f = line.split(" ", 3);
-                    if (f.length < 3) {
-                        continue; // READY, STOPPED, or a line cut short by a kill
+        for (List<String> incarnation : incarnations) {
+            Map<String, String> gtridOf = new HashMap<>();
+            for (String line : incarnation) {
+                String[] f = line.split(" ", 3);
+                if (f.length < 3) {
+                    continue; // READY, STOPPED, or a line cut short by a kill
+                }
+                switch (f[0]) {
+                    case "TX" -> {
+                        gtridOf.put(f[1], f[2]);
+                        outcomes.put(f[2], Outcome.UNKNOWN);
                     }
-                    switch (f[0]) {
-                        case "TX" -> {
-                            gtridOf.put(f[1], f[2]);
-                            outcomes.put(f[2], Outcome.UNKNOWN);
+                    case "OK" -> {
+                        if (f[2].equals(".") && gtridOf.containsKey(f[1])) {
+                            outcomes.put(gtridOf.get(f[1]), Outcome.COMMITTED);
                         }
-                        case "OK" -> {
-                            if (f[2].equals(".") && gtridOf.containsKey(f[1])) {
-                                outcomes.put(gtridOf.get(f[1]), Outcome.COMMITTED);
-                            }
-                        }
-                        case "FAIL" -> {
-                            if (f[2].startsWith("jakarta.transaction.RollbackException") && gtridOf.containsKey(f[1])) {
-                                outcomes.put(gtridOf.get(f[1]), Outcome.ROLLED_BACK);
-                            }
-                        }
-                        default -> { }
                     }
+                    case "FAIL" -> {
+                        if (f[2].startsWith("jakarta.transaction.RollbackException") && gtridOf.containsKey(f[1])) {
+                            outcomes.put(gtridOf.get(f[1]), Outcome.ROLLED_BACK);
+                        }
+                    }
+                    default -> { }
                 }
             }
         }

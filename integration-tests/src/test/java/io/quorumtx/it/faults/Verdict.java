@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import io.quorumtx.it.faults.Transfers.Outcome;
@@ -15,43 +16,55 @@ import io.quorumtx.it.realdb.Bank;
  * balances, their prepared branches) against what the members told their callers.
  *
  * @param violations every broken promise, one line each, naming the transfer's gtrid
+ * @param summary    the transfers counted by outcome, and how many both databases kept
  */
 record Verdict(List<String> violations, String summary) {
 
-    static Verdict of(List<Bank> banks, List<String> nodeIds, Transfers transfers) throws Exception {
+    /** What the databases kept, read around the transaction manager. */
+    record Databases(List<String> names, List<Set<String>> journals, long total, long initialTotal,
+                     Set<String> prepared) {
+
+        static Databases read(List<Bank> banks, List<String> nodeIds) throws Exception {
+            long total = 0;
+            long initial = 0;
+            List<Set<String>> journals = new ArrayList<>();
+            for (Bank b : banks) {
+                total += b.total();
+                initial += b.initialTotal();
+                journals.add(b.journal());
+            }
+            return new Databases(banks.stream().map(Bank::name).toList(), journals, total, initial,
+                    FaultCampaignTest.prepared(banks, nodeIds));
+        }
+    }
+
+    static Verdict of(Databases db, Transfers transfers) {
         List<String> violations = new ArrayList<>();
-        for (String p : new TreeSet<>(FaultCampaignTest.prepared(banks, nodeIds))) {
+        for (String p : new TreeSet<>(db.prepared())) {
             violations.add("still prepared after recovery: " + p);
         }
-        long total = 0;
-        long initial = 0;
-        List<Set<String>> journals = new ArrayList<>();
-        for (Bank b : banks) {
-            total += b.total();
-            initial += b.initialTotal();
-            journals.add(b.journal());
+        if (db.total() != db.initialTotal()) {
+            violations.add("money not conserved: " + db.total() + " in all accounts, " + db.initialTotal()
+                    + " at the start");
         }
-        if (total != initial) {
-            violations.add("money not conserved: " + total + " in all accounts, " + initial + " at the start");
-        }
-        Set<String> inAll = new HashSet<>(journals.get(0));
+        Set<String> inAll = new HashSet<>(db.journals().get(0));
         Set<String> inAny = new HashSet<>();
-        for (Set<String> j : journals) {
+        for (Set<String> j : db.journals()) {
             inAll.retainAll(j);
             inAny.addAll(j);
         }
         for (String gtrid : new TreeSet<>(inAny)) {
             if (!inAll.contains(gtrid)) {
-                violations.add("in " + where(banks, journals, gtrid) + " only: " + gtrid + " (commit() reported "
+                violations.add("in " + where(db, gtrid) + " only: " + gtrid + " (commit() reported "
                         + transfers.outcomes().getOrDefault(gtrid, Outcome.UNKNOWN) + ")");
             }
         }
-        for (Map.Entry<String, Outcome> e : new java.util.TreeMap<>(transfers.outcomes()).entrySet()) {
+        for (Map.Entry<String, Outcome> e : new TreeMap<>(transfers.outcomes()).entrySet()) {
             if (e.getValue() == Outcome.COMMITTED && !inAll.contains(e.getKey())) {
                 violations.add("commit() returned but the transfer is not in every database: " + e.getKey());
             } else if (e.getValue() == Outcome.ROLLED_BACK && inAny.contains(e.getKey())) {
-                violations.add("commit() threw RollbackException but the transfer is in " + where(banks, journals,
-                        e.getKey()) + ": " + e.getKey());
+                violations.add("commit() threw RollbackException but the transfer is in " + where(db, e.getKey())
+                        + ": " + e.getKey());
             }
         }
         String summary = String.format("  transfers: attempted=%d acknowledged (commit returned)=%d"
@@ -61,11 +74,11 @@ record Verdict(List<String> violations, String summary) {
         return new Verdict(List.copyOf(violations), summary);
     }
 
-    private static String where(List<Bank> banks, List<Set<String>> journals, String gtrid) {
+    private static String where(Databases db, String gtrid) {
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < banks.size(); i++) {
-            if (journals.get(i).contains(gtrid)) {
-                names.add(banks.get(i).name());
+        for (int i = 0; i < db.names().size(); i++) {
+            if (db.journals().get(i).contains(gtrid)) {
+                names.add(db.names().get(i));
             }
         }
         return String.join(" and ", names);
