@@ -18,9 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Every fault ends before the next begins (a killed member is restarted, a paused one
  * continued, a cut link healed), except in the wipe, which cuts one link, pauses one member and
  * wipes another at once: the scenario of finding 1 (a coordinator paused past its lease while the
- * only other member that accepted its COMMITs loses its disk). A wipe comes at most every {@link #WIPE_SPACING}, and only
- * once every transaction prepared before it was finished: losing a second disk while the first
- * member has not relearned anything is losing two disks of three, which no quorum survives.
+ * only other member that accepted its COMMITs loses its disk). A wipe comes at most every
+ * {@link #WIPE_SPACING}, and only once every transaction prepared before it was finished: losing
+ * a second disk while the first member has not relearned anything is losing two disks of three,
+ * which no quorum survives.
  */
 final class Nemesis {
     static final Duration WIPE_SPACING = Duration.ofSeconds(20);
@@ -172,7 +173,7 @@ final class Nemesis {
         return left;
     }
 
-    /** Waits until none of {@code branches} is prepared any more, at most {@code within}; returns those that still are. */
+    /** Waits until none of {@code branches} is prepared, at most {@code within}; returns those still prepared. */
     private Set<String> preparedOf(Set<String> branches, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -31,7 +33,9 @@ final class NodeProcess {
     private final List<String> jvmOptions;
     private final List<String> args;
     private final String secret;
-    private final List<Path> outputs = new ArrayList<>();
+    private final List<Path> outputs = new ArrayList<>(); // stdout of each incarnation
+    private final List<Path> logs = new ArrayList<>(); // stderr of each incarnation
+    private final Map<String, LineCounter> logCounters = new HashMap<>();
     private Process process;
     private boolean paused;
 
@@ -83,7 +87,7 @@ final class NodeProcess {
         });
     }
 
-    /** Starts an incarnation that moves money ({@code transfer}) or only recovers and serves its acceptor ({@code idle}). */
+    /** Starts an incarnation that moves money ({@code transfer}) or only recovers and serves ({@code idle}). */
     void start(String mode) throws IOException {
         launch(mode, outputs.isEmpty() ? Start.FIRST : Start.AGAIN);
     }
@@ -110,6 +114,7 @@ final class NodeProcess {
         process = builder.start();
         paused = false;
         outputs.add(out);
+        logs.add(log);
         Await.until(READY_WITHIN, id + " reports READY (see " + log + ")",
                 () -> Files.readString(out).startsWith("READY") || !process.isAlive());
         if (!process.isAlive()) {
@@ -190,12 +195,7 @@ final class NodeProcess {
 
     /** How many lines of this member's logs (every incarnation) contain {@code text}. */
     long logLinesWith(String text) {
-        long n = 0;
-        for (Path out : outputs) {
-            Path log = Path.of(out.toString().replaceFirst("\\.out$", ".log"));
-            n += lines(log).stream().filter(l -> l.contains(text)).count();
-        }
-        return n;
+        return logCounters.computeIfAbsent(text, LineCounter::new).count(logs);
     }
 
     /** The transfer lines of every incarnation, in order. */
