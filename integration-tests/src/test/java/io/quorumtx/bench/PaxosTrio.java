@@ -65,9 +65,11 @@ final class PaxosTrio implements AutoCloseable {
         return config("n1", directory.resolve("n1"), members);
     }
 
+    /** A member of a new cluster (every benchmark run gets fresh directories): it bootstraps. */
     static ReplicatedLogConfig config(String node, Path data, List<String> members) {
         return ReplicatedLogConfig.builder().nodeId(node).dataDirectory(data).members(members)
-                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).build();
+                .secret(SECRET.getBytes(StandardCharsets.UTF_8))
+                .startMode(io.quorumtx.tm.paxos.StartMode.BOOTSTRAP).build();
     }
 
     void ownAcceptor(Acceptor acceptor) {

@@ -43,6 +43,8 @@ class PaxosFailoverTest {
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final List<String> members = new ArrayList<>();
+    /** Members started at least once: their acceptor directories exist, so they restart rather than bootstrap. */
+    private final java.util.Set<String> bootstrapped = new java.util.HashSet<>();
     private List<Bank> banks;
 
     @AfterEach
@@ -77,7 +79,8 @@ class PaxosFailoverTest {
         List<String> args = new ArrayList<>(List.of("topology=POSTGRESQL", "node=" + id,
                 "members=" + String.join(",", members), "data=" + dir.resolve(id).toAbsolutePath(),
                 "tables=" + String.join(",", banks.stream().map(Bank::table).toList()), "accounts=" + ACCOUNTS,
-                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000", "protocol=" + protocol));
+                "mode=" + mode, "lease=" + LEASE_MILLIS, "commitTimeout=3000", "protocol=" + protocol,
+                "start=" + (bootstrapped.add(id) ? "BOOTSTRAP" : "RESTART")));
         if (point != null) {
             args.add("point=" + point);
             args.add("hit=3");

@@ -14,6 +14,7 @@ import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
+import io.quorumtx.tm.paxos.StartMode;
 
 /**
  * One node of a three-node QuorumTX cluster in its own JVM: a transaction manager with the
@@ -25,8 +26,10 @@ import io.quorumtx.tm.paxos.ReplicatedLogConfig;
  *
  * <p>Arguments {@code key=value}: topology, node, members (comma-separated {@code id=host:port}),
  * data, tables, accounts, mode ({@code transfer} or {@code idle}), lease (ms), commitTimeout (ms),
- * and optionally point and hit, and journal=true (every transfer also writes its gtrid to each
- * bank's journal: the fault campaign's ground truth). The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
+ * start (the acceptor's {@link StartMode}: BOOTSTRAP on a new cluster's first start, RESTART after,
+ * REJOIN after its directory was wiped; default RESTART), optionally point and hit, and
+ * journal=true (every transfer also writes its gtrid to each bank's journal: the fault campaign's
+ * ground truth). The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
  */
 public final class PaxosNodeChild {
     static final int CRASH_EXIT = RealDbCrashChild.CRASH_EXIT;
@@ -49,6 +52,7 @@ public final class PaxosNodeChild {
                 .lease(Duration.ofMillis(Long.parseLong(a.get("lease"))))
                 .requestTimeout(Duration.ofMillis(500))
                 .commitTimeout(Duration.ofMillis(Long.parseLong(a.get("commitTimeout"))))
+                .startMode(StartMode.valueOf(a.getOrDefault("start", StartMode.RESTART.name())))
                 .build();
         CrashInjector injector = a.containsKey("point")
                 ? RealDbCrashChild.injector(CrashPoint.valueOf(a.get("point")), Integer.parseInt(a.get("hit"))) : null;

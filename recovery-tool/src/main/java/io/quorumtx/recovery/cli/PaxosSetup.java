@@ -5,6 +5,7 @@ import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.NodeIdFile;
 import io.quorumtx.tm.paxos.Acceptor;
 import io.quorumtx.tm.paxos.AcceptorLog;
+import io.quorumtx.tm.paxos.AcceptorState;
 import io.quorumtx.tm.paxos.ClusterConfig;
 import io.quorumtx.tm.paxos.InProcessNetwork;
 import io.quorumtx.tm.paxos.PaxosTransport;
@@ -60,9 +61,10 @@ final class PaxosSetup implements AutoCloseable {
         PaxosTransport transport;
         try {
             if (paxos.offline()) {
+                AcceptorState.Rules rules = offlineRules(config, paxos);
                 InProcessNetwork network = new InProcessNetwork();
                 for (Path dir : paxos.acceptorDirectories()) {
-                    Acceptor a = openAcceptor(dir, members, config);
+                    Acceptor a = openAcceptor(dir, members, config, rules);
                     held.add(a);
                     network.register(a);
                 }
@@ -98,7 +100,7 @@ final class PaxosSetup implements AutoCloseable {
             Set<String> here = held.stream().map(Acceptor::nodeId).collect(Collectors.toSet());
             replicas.replaceAll((id, state) -> here.contains(id) ? state : "not read: its directory is not configured");
         }
-        long answered = replicas.values().stream().filter("answered"::equals).count();
+        long answered = replicas.values().stream().filter(PaxosSetup::answered).count();
         int quorum = members.size() / 2 + 1;
         if (answered < quorum) {
             log.close();
@@ -109,7 +111,28 @@ final class PaxosSetup implements AutoCloseable {
         return new PaxosSetup(config, members, log, replicas, held);
     }
 
-    private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config) {
+    static boolean answered(String replicaState) {
+        return replicaState.startsWith(ReplicatedCommitLog.ANSWERED);
+    }
+
+    /**
+     * The cluster's forgetting rules, for the acceptors the tool runs offline: they must be the
+     * nodes' own (a shorter retention would drop tombstones the cluster keeps, and call instances
+     * expired that the cluster still decides), and nothing on disk records them, so they are
+     * configured; without them the tool refuses.
+     */
+    private static AcceptorState.Rules offlineRules(ToolConfig config, ToolConfig.PaxosSettings paxos) {
+        Duration retention = paxos.tombstoneRetention().orElseThrow(() -> new ToolException(ExitCodes.BAD_INPUT,
+                ToolConfig.PAXOS_DIRECTORIES + " in " + config.source() + " makes the tool run the stopped members'"
+                + " acceptors itself, which must keep tombstones exactly as long as the cluster does: set "
+                + ToolConfig.PAXOS_TOMBSTONE_RETENTION + " to the tombstoneRetention the nodes use (default 5m), and "
+                + ToolConfig.PAXOS_CLOCK_SKEW_MARGIN + " if they set clockSkewMargin (default 30s). Nothing was"
+                + " changed."));
+        return new AcceptorState.Rules(retention.toMillis(), paxos.clockSkewMargin().toMillis());
+    }
+
+    private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config,
+                                         AcceptorState.Rules rules) {
         Optional<String> node;
         try {
             node = NodeIdFile.read(dir);
@@ -127,7 +150,7 @@ final class PaxosSetup implements AutoCloseable {
                     + ". Nothing was changed.");
         }
         try {
-            return new Acceptor(node.get(), members.keySet(), AcceptorLog.open(dir, node.get()), Duration.ofMinutes(5));
+            return new Acceptor(node.get(), members.keySet(), AcceptorLog.open(dir, node.get()), rules);
         } catch (CommitLogException | IllegalStateException e) {
             String message = e.getMessage();
             if (message != null && (message.contains("in use by another") || message.contains("already open"))) {
@@ -178,7 +201,7 @@ final class PaxosSetup implements AutoCloseable {
 
     private static String describe(Map<String, String> replicas) {
         return new TreeMap<>(replicas).entrySet().stream()
-                .map(e -> e.getKey() + " " + (e.getValue().equals("answered") ? "answered" : "did not answer ("
+                .map(e -> e.getKey() + " " + (answered(e.getValue()) ? e.getValue() : "did not answer ("
                         + e.getValue() + ")")).collect(Collectors.joining(", "));
     }
 

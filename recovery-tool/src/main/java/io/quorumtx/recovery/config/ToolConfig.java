@@ -43,7 +43,14 @@ import java.util.regex.Pattern;
  * paxos.secret.env=QUORUMTX_CLUSTER_SECRET          (ask the running nodes' acceptors over the network)
  * paxos.acceptor.directories=/backup/n1,/backup/n2  (or: read stopped nodes' acceptor directories offline)
  * paxos.lease=3s                                     (optional; the nodes' lease, default 3s)
+ * paxos.tombstone.retention=5m                       (offline: required, the nodes' tombstoneRetention)
+ * paxos.clock.skew.margin=30s                        (optional; the nodes' clockSkewMargin, default 30s)
  * </pre>
+ *
+ * <p>Offline the tool runs the stopped members' acceptors itself, so it must apply the cluster's
+ * forgetting rules: with a shorter retention it would drop tombstones the cluster keeps, and
+ * report instances past its horizon that the cluster still decides. It has no way to know the
+ * value, so offline use without {@code paxos.tombstone.retention} is refused.
  *
  * <p>Why so strict: a typo in a recovery configuration is not harmless. A misspelt key silently
  * ignored could mean a database that is never scanned, and its branches left locked. So every key
@@ -72,10 +79,11 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     /**
      * The replicated log instead of {@code log.directory}: its members, the environment variable
      * holding the shared secret (to reach running nodes over the network), or the acceptor data
-     * directories of stopped nodes (offline), and the lease the nodes use.
+     * directories of stopped nodes (offline), the lease the nodes use, and their tombstone
+     * retention and clock-skew margin (the acceptor's forgetting rules, needed offline).
      */
     public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
-                                Duration lease) {
+                                Duration lease, Optional<Duration> tombstoneRetention, Duration clockSkewMargin) {
         public PaxosSettings {
             members = List.copyOf(members);
             acceptorDirectories = List.copyOf(acceptorDirectories);
@@ -90,12 +98,15 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
     public static final String PAXOS_DIRECTORIES = "paxos.acceptor.directories";
     public static final String PAXOS_LEASE = "paxos.lease";
+    public static final String PAXOS_TOMBSTONE_RETENTION = "paxos.tombstone.retention";
+    public static final String PAXOS_CLOCK_SKEW_MARGIN = "paxos.clock.skew.margin";
 
     public static final String LOG_DIRECTORY = "log.directory";
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
     private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
-            "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease");
+            "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease", PAXOS_TOMBSTONE_RETENTION,
+            PAXOS_CLOCK_SKEW_MARGIN);
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -192,7 +203,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
         Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
         if (members.isEmpty()) {
-            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE)) {
+            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE, PAXOS_TOMBSTONE_RETENTION,
+                    PAXOS_CLOCK_SKEW_MARGIN)) {
                 if (values.containsKey(key)) {
                     throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
                             + " (the replicated log's members as nodeId=host:port, comma-separated)");
@@ -221,7 +233,16 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
                     + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
         }
         Duration lease = duration(PAXOS_LEASE, values.get(PAXOS_LEASE), source, Duration.ofSeconds(3));
-        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease));
+        Optional<Duration> retention = values.containsKey(PAXOS_TOMBSTONE_RETENTION)
+                ? Optional.of(duration(PAXOS_TOMBSTONE_RETENTION, values.get(PAXOS_TOMBSTONE_RETENTION), source,
+                        Duration.ZERO)) : Optional.empty();
+        if (retention.isPresent() && (retention.get().isZero() || retention.get().isNegative())) {
+            throw new ConfigException(PAXOS_TOMBSTONE_RETENTION + " in " + source + " must be positive: set the"
+                    + " tombstoneRetention the nodes use (default 5m)");
+        }
+        Duration margin = duration(PAXOS_CLOCK_SKEW_MARGIN, values.get(PAXOS_CLOCK_SKEW_MARGIN), source,
+                Duration.ofSeconds(30));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, retention, margin));
     }
 
     /** The log directory, which must be set and exist. */

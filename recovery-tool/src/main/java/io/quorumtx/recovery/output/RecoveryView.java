@@ -13,7 +13,9 @@ import java.util.Map;
  * whether it answered, every in-doubt branch with its plan, and for resolve what each step did.
  * Fields that do not apply are null (for scan: {@code dryRun}, {@code override}, {@code steps},
  * {@code heuristics}, {@code endsWritten}). With the replicated log, {@code replicas} tells for
- * each acceptor whether it answered ("answered") or why not; null for a local log.
+ * each acceptor whether it answered ("answered", followed by "; rejoined at T after losing its
+ * disk, fence F: ..." for a member that rejoined with a new directory) or why not; null for a
+ * local log.
  */
 public record RecoveryView(String command, String logDirectory, String nodeId, boolean nodeRunning,
                            List<LogView.ProblemView> logProblems, List<DatabaseView> databases,

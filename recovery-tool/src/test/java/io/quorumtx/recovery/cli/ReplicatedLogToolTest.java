@@ -91,7 +91,8 @@ class ReplicatedLogToolTest {
 
     private ReplicatedLogConfig config(String id) {
         return ReplicatedLogConfig.builder().nodeId(id).dataDirectory(dir.resolve(id)).members(members)
-                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).lease(Duration.ofMillis(500)).build();
+                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).lease(Duration.ofMillis(500))
+                .startMode(io.quorumtx.tm.paxos.StartMode.BOOTSTRAP).build();
     }
 
     @AfterEach
@@ -151,7 +152,8 @@ class ReplicatedLogToolTest {
     void offlineTheToolReadsTheAcceptorDirectoriesOfAMajority() throws Exception {
         running.forEach(ReplicatedCommitLog::close);
         running.clear(); // the whole cluster is down
-        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"));
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"),
+                "paxos.tombstone.retention=5m");
         Result scan = cli().run("scan", "--config", config.toString());
         assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.IN_DOUBT);
         assertThat(scan.out()).contains("offline", "n2 answered", "n3 answered")
@@ -168,6 +170,43 @@ class ReplicatedLogToolTest {
         assertThat(inDoubt()).isZero();
         assertThat(H2Banks.balance(urlB, "sa", "", 1)).isEqualTo(125);
         assertThat(H2Banks.balance(urlB, "sa", "", 2)).isEqualTo(100);
+    }
+
+    @Test
+    void scanShowsAMemberThatRejoinedAfterLosingItsDiskWithItsFence() throws Exception {
+        running.remove(0).close(); // n2 stops; its volume is replaced
+        try (var files = Files.walk(dir.resolve("n2"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        ReplicatedCommitLog n2 = ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n2")
+                .dataDirectory(dir.resolve("n2")).members(members).secret(SECRET.getBytes(StandardCharsets.UTF_8))
+                .lease(Duration.ofMillis(500)).startMode(io.quorumtx.tm.paxos.StartMode.REJOIN).build());
+        running.add(n2);
+        String fence = java.time.Instant.ofEpochMilli(n2.acceptor().rejoined().fenceMillis()).toString();
+
+        Result scan = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config",
+                toolConfig("paxos.secret.env=CLUSTER_SECRET").toString());
+        assertThat(scan.out()).as(scan.toString()).contains("n2 answered; rejoined at ", "fence " + fence,
+                "it leaves transactions begun before the fence to the other members", "n3 answered");
+        Result json = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config",
+                toolConfig("paxos.secret.env=CLUSTER_SECRET").toString(), "--json");
+        var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(view.path("replicas").path("n2").asText()).startsWith("answered; rejoined at ").contains(fence);
+        assertThat(inDoubt()).as("scan changes nothing").isEqualTo(4);
+    }
+
+    @Test
+    void offlineTheToolRefusesToGuessTheClustersTombstoneRetention() throws Exception {
+        running.forEach(ReplicatedCommitLog::close);
+        running.clear();
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"));
+        Result scan = cli().run("scan", "--config", config.toString());
+        assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(scan.err()).contains("paxos.tombstone.retention", "tombstoneRetention")
+                .containsIgnoringCase("nothing was changed");
+        assertThat(inDoubt()).isEqualTo(4);
     }
 
     @Test
@@ -195,7 +234,8 @@ class ReplicatedLogToolTest {
                 }
             }
         }
-        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"));
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + "," + dir.resolve("n3"),
+                "paxos.tombstone.retention=5m");
 
         Result scan = cli().run("scan", "--config", config.toString());
         assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.BAD_INPUT);
@@ -235,7 +275,7 @@ class ReplicatedLogToolTest {
     void withoutAMajorityOfReplicasTheToolChangesNothing() throws Exception {
         running.forEach(ReplicatedCommitLog::close);
         running.clear();
-        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2"));
+        Path config = toolConfig("paxos.acceptor.directories=" + dir.resolve("n2"), "paxos.tombstone.retention=5m");
         Result r = cli().run("resolve", "--config", config.toString(), "--yes");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.err()).contains("Only 1 of 3 replicas", "majority (2)").containsIgnoringCase("nothing was changed");

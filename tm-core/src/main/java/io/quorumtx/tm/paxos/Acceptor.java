@@ -2,9 +2,7 @@ package io.quorumtx.tm.paxos;
 
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,8 +36,7 @@ public final class Acceptor implements AutoCloseable {
     private final String nodeId;
     private final Set<String> members;
     private final AcceptorLog log;
-    private final AcceptorState state = new AcceptorState();
-    private final Duration tombstoneRetention;
+    private final AcceptorState state;
     private final ArrayBlockingQueue<Task> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Map<String, Long> lastRenewalNanos = new ConcurrentHashMap<>();
     private final long startNanos = System.nanoTime();
@@ -61,15 +58,23 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    public Acceptor(String nodeId, Set<String> members, AcceptorLog log, Duration tombstoneRetention) {
+    /**
+     * Serves {@code log}'s state under {@code rules} (the horizon is the cluster's tombstone
+     * retention, see {@link AcceptorState}); every member must use the same rules.
+     */
+    public Acceptor(String nodeId, Set<String> members, AcceptorLog log, AcceptorState.Rules rules) {
         this.nodeId = nodeId;
         this.members = Set.copyOf(members);
         this.log = log;
-        this.tombstoneRetention = tombstoneRetention;
+        this.state = new AcceptorState(rules);
         for (AcceptorRecord r : log.replayed()) {
             state.replay(r);
         }
-        LOG.info("Paxos acceptor of node {} opened {}: {}", nodeId, log.directory(), log.openReport());
+        AcceptorRecord.Rejoined fence = state.rejoined();
+        LOG.info("Paxos acceptor of node {} opened {}: {}{}", nodeId, log.directory(), log.openReport(), fence == null
+                ? "" : "; rejoined at " + java.time.Instant.ofEpochMilli(fence.rejoinedAtMillis()) + " after losing its"
+                + " disk: it leaves transactions begun before " + java.time.Instant.ofEpochMilli(fence.fenceMillis())
+                + " to the other members");
         thread = new Thread(this::run, "quorumtx-acceptor-" + nodeId);
         thread.setDaemon(true);
         thread.start();
@@ -118,15 +123,33 @@ public final class Acceptor implements AutoCloseable {
         return records;
     }
 
+    /** The rejoin fence of this acceptor, or null if it never rejoined after losing its disk. */
+    public AcceptorRecord.Rejoined rejoined() {
+        return state.rejoined(); // set before the thread starts, never changed: safe to read from any thread
+    }
+
+    /** How many instances (tombstones included) this acceptor holds, and its file's length in bytes (tests, figures). */
+    public record Footprint(int instances, long fileBytes) {
+    }
+
+    /** The current {@link Footprint}, read on the acceptor thread. */
+    public Footprint footprint() {
+        return onAcceptorThread(s -> new Footprint(s.slots().size(), log.size()));
+    }
+
     /** A copy of one instance's state (tests, the tool), read on the acceptor thread. */
     public AcceptorState.Slot slot(String gtrid) {
+        return onAcceptorThread(s -> s.slot(gtrid));
+    }
+
+    private <T> T onAcceptorThread(Function<AcceptorState, T> read) {
         if (stopped) {
             throw new IllegalStateException("acceptor " + nodeId + " is stopped");
         }
-        CompletableFuture<AcceptorState.Slot> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<PaxosMessage> ignored = new CompletableFuture<>();
         if (!queue.offer(new Task(s -> {
-            result.complete(s.slot(gtrid));
+            result.complete(read.apply(s));
             return new Work(List.of(), new PaxosMessage.Ack());
         }, ignored))) {
             throw new IllegalStateException("acceptor " + nodeId + " is overloaded");
@@ -177,7 +200,9 @@ public final class Acceptor implements AutoCloseable {
             long since = now - (last == null ? startNanos : last);
             report.put(m, TimeUnit.NANOSECONDS.toMillis(since));
         }
-        return new PaxosMessage.LeaseReport(report);
+        AcceptorRecord.Rejoined fence = state.rejoined();
+        return new PaxosMessage.LeaseReport(report, fence == null ? 0 : fence.rejoinedAtMillis(),
+                fence == null ? 0 : fence.fenceMillis());
     }
 
     private void run() {
@@ -246,27 +271,19 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    /** Drops expired tombstones (at most once a second) and compacts a large file. */
+    /** Drops the tombstones the rules let go (at most once a second) and compacts a large file. */
     private void housekeeping() throws IOException {
         long now = System.currentTimeMillis();
         if (now - lastExpiryMillis < 1000) {
             return;
         }
         lastExpiryMillis = now;
-        long horizon = now - tombstoneRetention.toMillis();
-        Iterator<Map.Entry<String, AcceptorState.Slot>> it = state.slots().entrySet().iterator();
-        List<String> expired = new ArrayList<>();
-        while (it.hasNext()) {
-            Map.Entry<String, AcceptorState.Slot> e = it.next();
-            if (e.getValue().finished() && e.getValue().finishedAtMillis() < horizon) {
-                expired.add(e.getKey());
-            }
-        }
-        for (String gtrid : expired) {
-            state.dropTombstone(gtrid);
-        }
+        state.expire(now);
         if (log.size() > compactAt) {
             List<AcceptorRecord> live = new ArrayList<>();
+            if (state.rejoined() != null) {
+                live.add(state.rejoined()); // the fence outlives every compaction
+            }
             for (Map.Entry<String, AcceptorState.Slot> e : state.slots().entrySet()) {
                 live.addAll(AcceptorState.recordsOf(e.getKey(), e.getValue()));
             }

@@ -70,17 +70,83 @@ public final class AcceptorLog implements AutoCloseable {
     }
 
     /**
-     * Opens (creating if needed) the acceptor data directory of node {@code nodeId}.
+     * Opens the existing acceptor data directory of node {@code nodeId} (an ordinary restart,
+     * {@link StartMode#RESTART}): refused if the directory or its acceptor file is missing, since an
+     * acceptor that forgot its votes must not vote again (see {@link StartMode}).
      *
-     * @throws CommitLogException naming the problem: held by another process, belongs to another
-     *     node, corrupt, unreadable
+     * @throws CommitLogException naming the problem: missing, held by another process, belongs to
+     *     another node, corrupt, unreadable
      */
     public static AcceptorLog open(Path directory, String nodeId) {
+        if (!Files.isDirectory(directory) || newestFileIfAny(directory) == null) {
+            throw new CommitLogException("The Paxos acceptor directory " + directory + " of node " + nodeId + " "
+                    + (Files.isDirectory(directory) ? "holds no acceptor file" : "does not exist") + ", so an ordinary"
+                    + " start (StartMode.RESTART) is refused: an acceptor that forgot what it promised and accepted"
+                    + " must not vote again. If this member is part of a new cluster, start it once with"
+                    + " StartMode.BOOTSTRAP; if its disk was lost or replaced, start it with StartMode.REJOIN (it then"
+                    + " leaves the transactions begun before it rejoined to the other members). If the directory was"
+                    + " moved, point dataDirectory at it", true, null);
+        }
+        return openExisting(directory, nodeId);
+    }
+
+    /**
+     * Creates the acceptor directory of a new cluster's member ({@link StartMode#BOOTSTRAP}).
+     *
+     * @throws CommitLogException if the directory already holds an acceptor file
+     */
+    public static AcceptorLog bootstrap(Path directory, String nodeId) {
+        return create(directory, nodeId, StartMode.BOOTSTRAP, List.of());
+    }
+
+    /**
+     * Creates the acceptor directory of a member whose disk was lost ({@link StartMode#REJOIN}); its
+     * first file holds {@code fence}, written and forced before the file gets its name, so a crash
+     * leaves either no acceptor file (rejoin again) or the fenced one, never an unfenced empty one.
+     *
+     * @throws CommitLogException if the directory still holds an acceptor file
+     */
+    public static AcceptorLog rejoin(Path directory, String nodeId, AcceptorRecord.Rejoined fence) {
+        return create(directory, nodeId, StartMode.REJOIN, List.of(fence));
+    }
+
+    private static AcceptorLog create(Path directory, String nodeId, StartMode mode, List<AcceptorRecord> initial) {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
         }
+        DirectoryLock lock = DirectoryLock.acquire(directory);
+        try {
+            deleteTemporaryFiles(directory);
+            Path existing = newestFile(directory);
+            if (existing != null) {
+                throw new CommitLogException("The Paxos acceptor directory " + directory + " already holds "
+                        + existing.getFileName() + ", so StartMode." + mode + " is refused (" + (mode == StartMode.REJOIN
+                        ? "rejoining would discard promises and accepted values this member answered for"
+                        : "this member was bootstrapped already") + "). Start it with StartMode.RESTART; to replace a"
+                        + " lost disk, first make sure the directory is really empty", true, null);
+            }
+            NodeIdFile.claim(directory, nodeId);
+            Path temp = directory.resolve(fileName(1) + ".tmp");
+            try (FileChannel ch = createWithHeader(temp, 1)) {
+                ch.position(HEADER_BYTES);
+                write(ch, initial.stream().map(AcceptorRecords::encode).toList());
+                ch.force(true);
+            }
+            Files.move(temp, directory.resolve(fileName(1)), StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(directory);
+            return openLocked(directory, lock);
+        } catch (IOException e) {
+            closeQuietly(lock);
+            throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
+        }
+    }
+
+    private static AcceptorLog openExisting(Path directory, String nodeId) {
         DirectoryLock lock = DirectoryLock.acquire(directory);
         try {
             NodeIdFile.claim(directory, nodeId);
@@ -112,10 +178,8 @@ public final class AcceptorLog implements AutoCloseable {
             deleteTemporaryFiles(directory);
             Path file = newestFile(directory);
             if (file == null) {
-                Path first = directory.resolve(fileName(1));
-                FileChannel ch = createWithHeader(first, 1);
-                forceDirectory(directory);
-                return new AcceptorLog(directory, lock, ch, 1, HEADER_BYTES, List.of(), "new acceptor directory");
+                throw new CommitLogException("The Paxos acceptor directory " + directory + " holds no acceptor file"
+                        + " (it was deleted while starting?); nothing was changed", true, null);
             }
             long generation = generationOf(file);
             deleteOlderFiles(directory, generation);
@@ -290,8 +354,8 @@ public final class AcceptorLog implements AutoCloseable {
                         + " (an intact record follows at offset " + intactAfter + ", so this is not a torn last write)."
                         + " This acceptor may have lost a promise or an accepted value it answered for, so it refuses"
                         + " to start; nothing was changed. Restore the directory from a backup, or, if a majority of the"
-                        + " other acceptors is intact, move it away and let this node rejoin with an empty one only"
-                        + " after every transaction it took part in has finished", true, null);
+                        + " other acceptors is intact, move it away and start this member with StartMode.REJOIN"
+                        + " (it then leaves every transaction begun before it rejoined to the other members)", true, null);
             }
         }
         return decoded;
@@ -348,6 +412,14 @@ public final class AcceptorLog implements AutoCloseable {
             throw new IllegalArgumentException("not an acceptor file: " + file);
         }
         return Long.parseLong(m.group(1));
+    }
+
+    private static Path newestFileIfAny(Path directory) {
+        try {
+            return newestFile(directory);
+        } catch (CommitLogException e) {
+            return null;
+        }
     }
 
     private static Path newestFile(Path directory) {

@@ -39,4 +39,17 @@ public sealed interface AcceptorRecord {
             Objects.requireNonNull(value, "value");
         }
     }
+
+    /**
+     * This acceptor's directory was recreated after its disk was lost ({@link StartMode#REJOIN}) at
+     * {@code rejoinedAtMillis}: it never votes in an instance it holds nothing of whose transaction
+     * began before {@code fenceMillis} (the rejoin time plus the clock-skew margin), since it may
+     * have voted in it before. Not about one instance: {@link #gtrid()} is empty.
+     */
+    record Rejoined(long rejoinedAtMillis, long fenceMillis) implements AcceptorRecord {
+        @Override
+        public String gtrid() {
+            return "";
+        }
+    }
 }

@@ -24,6 +24,7 @@ import java.util.zip.CRC32C;
  * ACCEPTED (17) = gtrid:str ballot value
  * FINISHED (18) = gtrid:str finishedAtMillis:int64 value
  * BRANCH_DONE (19) = gtrid:str resourceName:str branchQualifier:str
+ * REJOINED (20) = "":str rejoinedAtMillis:int64 fenceMillis:int64   (the acceptor's rejoin fence)
  * ballot        = round:int64 nodeId:str
  * value         = 0 (ABORT) | 1 decidedAtMillis:int64 branchCount:int32 (resourceName:str branchQualifier:str)*
  * </pre>
@@ -35,6 +36,7 @@ public final class AcceptorRecords {
     public static final byte TYPE_ACCEPTED = 17;
     public static final byte TYPE_FINISHED = 18;
     public static final byte TYPE_BRANCH_DONE = 19;
+    public static final byte TYPE_REJOINED = 20;
 
     private AcceptorRecords() {
     }
@@ -56,6 +58,10 @@ public final class AcceptorRecords {
                 type = TYPE_BRANCH_DONE;
                 writeString(out, d.branch().resourceName());
                 writeString(out, d.branch().branchQualifier());
+            } else if (record instanceof AcceptorRecord.Rejoined j) {
+                type = TYPE_REJOINED;
+                out.writeLong(j.rejoinedAtMillis());
+                out.writeLong(j.fenceMillis());
             } else {
                 AcceptorRecord.Finished f = (AcceptorRecord.Finished) record;
                 type = TYPE_FINISHED;
@@ -107,6 +113,7 @@ public final class AcceptorRecords {
                 }
                 case TYPE_BRANCH_DONE -> new AcceptorRecord.BranchDone(gtrid,
                         new BranchRecord(FrameCodec.readString(body), FrameCodec.readString(body)));
+                case TYPE_REJOINED -> new AcceptorRecord.Rejoined(body.getLong(), body.getLong());
                 default -> null;
             };
             return body.hasRemaining() ? null : record;

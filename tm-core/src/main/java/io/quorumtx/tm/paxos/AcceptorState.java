@@ -26,6 +26,27 @@ import java.util.Map;
  *       answered FINISHED with v and nothing changes. A finish is only sent for a chosen value,
  *       so a late takeover learns that value instead of choosing a second one.</li>
  * </ul>
+ *
+ * <p><b>Forgetting without deciding twice</b> (issue 11, findings 1 and 3). An acceptor that holds
+ * nothing of an instance is indistinguishable from one that forgot it, so it votes only where it
+ * cannot have forgotten anything; with {@link Rules}:
+ * <ul>
+ *   <li><b>Horizon.</b> An instance whose transaction began (its gtrid's begin time) more than
+ *       the horizon ago is never created: every request for it is answered
+ *       {@link Kind#EXPIRED} unless this acceptor still holds its state. A tombstone is dropped
+ *       only once its transaction began more than the horizon plus the clock-skew margin ago,
+ *       when no acceptor (whose clock is within the margin) would create the instance again. So
+ *       an acceptor that forgot an instance never votes in it again, and a late or replayed
+ *       message cannot recreate it. A majority answering EXPIRED proves nothing can be chosen
+ *       any more: each of them either never voted in it or finished it (a finished COMMIT has
+ *       every branch done).</li>
+ *   <li><b>Rejoin fence.</b> After its disk was lost the acceptor holds a durable
+ *       {@link AcceptorRecord.Rejoined} fence: it answers {@link Kind#FENCED} (a refusal) for
+ *       every instance it holds nothing of whose transaction began before the fence; the other
+ *       members decide those.</li>
+ * </ul>
+ * Only instances with a QuorumTX gtrid carry a begin time; other gtrids (tests) are never
+ * refused and their tombstones expire the horizon after they were finished.
  */
 public final class AcceptorState {
 
@@ -68,15 +89,49 @@ public final class AcceptorState {
         }
     }
 
+    /**
+     * The forgetting rules: the horizon (the cluster's tombstone retention) and the margin by
+     * which acceptors' and owners' wall clocks may differ (steps included). {@link #NONE} never
+     * refuses for age and never drops a tombstone (the pure state machine without forgetting).
+     */
+    public record Rules(long horizonMillis, long clockSkewMarginMillis) {
+        public static final Rules NONE = new Rules(Long.MAX_VALUE / 4, 0);
+
+        public Rules {
+            if (horizonMillis <= 0 || clockSkewMarginMillis < 0) {
+                throw new IllegalArgumentException("horizon " + horizonMillis + " ms must be positive and the clock"
+                        + " skew margin " + clockSkewMarginMillis + " ms not negative");
+            }
+        }
+    }
+
     private static final Slot EMPTY = new Slot(null, null, null, false, 0, List.of());
 
     private final Map<String, Slot> slots = new HashMap<>();
+    private final Rules rules;
+    private AcceptorRecord.Rejoined rejoined;
+
+    /** An acceptor state that never forgets ({@link Rules#NONE}). */
+    public AcceptorState() {
+        this(Rules.NONE);
+    }
+
+    public AcceptorState(Rules rules) {
+        this.rules = java.util.Objects.requireNonNull(rules, "rules");
+    }
 
     public Step handle(PaxosRequest request, long nowMillis) {
         String gtrid = request.gtrid();
         Slot slot = slots.getOrDefault(gtrid, EMPTY);
         if (slot.finished()) {
             return new Step(finished(gtrid, ballotOf(request), slot), null);
+        }
+        if (slot == EMPTY) {
+            Kind refusal = refusal(gtrid, nowMillis);
+            if (refusal != null) {
+                return new Step(new PaxosReply(refusal, gtrid, ballotOf(request), false, null, null, null, false,
+                        List.of()), null);
+            }
         }
         if (request instanceof PaxosRequest.Prepare prepare) {
             Ballot b = prepare.ballot();
@@ -121,8 +176,61 @@ public final class AcceptorState {
         return new Step(reply(Kind.STATE, gtrid, null, true, slot), null);
     }
 
+    /**
+     * Why this acceptor must not create instance {@code gtrid} (it holds nothing of it): FENCED if
+     * the transaction began before its rejoin fence, EXPIRED if it began before the horizon;
+     * null if it may.
+     */
+    private Kind refusal(String gtrid, long nowMillis) {
+        long begin;
+        try {
+            begin = QuorumXid.beginMillis(gtrid);
+        } catch (IllegalArgumentException notOurs) {
+            return null;
+        }
+        if (rejoined != null && begin < rejoined.fenceMillis()) {
+            return Kind.FENCED; // checked first: a fenced acceptor may have voted in it, so it is not "expired" here
+        }
+        return begin < nowMillis - rules.horizonMillis() ? Kind.EXPIRED : null;
+    }
+
+    /**
+     * Drops every tombstone that may be forgotten at {@code nowMillis} (see the class comment):
+     * its transaction began more than the horizon plus the clock-skew margin ago (for a gtrid
+     * without a begin time: finished more than the horizon ago). Returns how many.
+     */
+    public int expire(long nowMillis) {
+        long horizon = nowMillis - rules.horizonMillis();
+        int dropped = 0;
+        for (java.util.Iterator<Map.Entry<String, Slot>> it = slots.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Slot> e = it.next();
+            if (e.getValue().finished() && forgettable(e.getKey(), e.getValue(), horizon)) {
+                it.remove();
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private boolean forgettable(String gtrid, Slot tombstone, long horizon) {
+        try {
+            return QuorumXid.beginMillis(gtrid) < horizon - rules.clockSkewMarginMillis();
+        } catch (IllegalArgumentException notOurs) {
+            return tombstone.finishedAtMillis() < horizon;
+        }
+    }
+
+    /** The rejoin fence this acceptor holds, or null if it never rejoined. */
+    public AcceptorRecord.Rejoined rejoined() {
+        return rejoined;
+    }
+
     /** Applies a durable record read back from disk (in the order it was written). */
     public void replay(AcceptorRecord record) {
+        if (record instanceof AcceptorRecord.Rejoined j) {
+            rejoined = j;
+            return;
+        }
         String gtrid = record.gtrid();
         Slot slot = slots.getOrDefault(gtrid, EMPTY);
         if (slot.finished()) {
@@ -152,7 +260,7 @@ public final class AcceptorState {
         return Collections.unmodifiableMap(slots);
     }
 
-    /** Forgets a tombstone whose retention has passed (never a live instance). */
+    /** Forgets a tombstone (never a live instance); {@link #expire} applies the rules. */
     public boolean dropTombstone(String gtrid) {
         Slot slot = slots.get(gtrid);
         if (slot != null && slot.finished()) {
@@ -163,8 +271,8 @@ public final class AcceptorState {
     }
 
     /**
-     * The durable records that recreate the current state exactly (for compaction: a new file
-     * written from these replays to the same slots).
+     * The durable records that recreate the current state exactly (for compaction: the fence, if
+     * any, then these for every slot; a new file written from them replays to the same state).
      */
     public static List<AcceptorRecord> recordsOf(String gtrid, Slot slot) {
         if (slot.finished()) {

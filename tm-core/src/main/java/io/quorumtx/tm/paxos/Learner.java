@@ -19,8 +19,10 @@ public final class Learner {
     private final int quorum;
     private final Set<String> answered = new HashSet<>();
     private final Map<Ballot, Set<String>> acceptedAt = new HashMap<>();
+    private final Set<String> expired = new HashSet<>();
     private Ballot highestSeen;
     private PaxosValue chosen;
+    private boolean finished;
 
     public Learner(String gtrid, Set<String> acceptors) {
         this.gtrid = Objects.requireNonNull(gtrid, "gtrid");
@@ -39,6 +41,11 @@ public final class Learner {
         answered.add(acceptor);
         if (reply.finished()) {
             chosen = reply.accepted();
+            finished = true;
+            return;
+        }
+        if (reply.kind() == PaxosReply.Kind.EXPIRED) {
+            expired.add(acceptor);
             return;
         }
         see(reply.promised());
@@ -56,6 +63,19 @@ public final class Learner {
     /** The chosen value if reading showed it, else null. */
     public PaxosValue chosen() {
         return chosen;
+    }
+
+    /** True if an acceptor answered that the instance is finished (its value is {@link #chosen}). */
+    public boolean finished() {
+        return finished;
+    }
+
+    /**
+     * True if a majority answered that the instance began before the horizon and they hold
+     * nothing of it: nothing can be chosen any more (see {@link AcceptorState}).
+     */
+    public boolean expired() {
+        return chosen == null && expired.size() >= quorum;
     }
 
     /** Acceptors that answered so far. */

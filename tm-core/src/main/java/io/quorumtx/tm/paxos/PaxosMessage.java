@@ -38,11 +38,23 @@ public sealed interface PaxosMessage {
 
     /**
      * Milliseconds since each member's last renewal as measured by the answering acceptor (since
-     * the acceptor started, for a member it has not heard from since).
+     * the acceptor started, for a member it has not heard from since), and the acceptor's rejoin
+     * fence if it rejoined after losing its disk (both times 0 if not).
      */
-    record LeaseReport(Map<String, Long> millisSinceRenewal) implements PaxosMessage {
+    record LeaseReport(Map<String, Long> millisSinceRenewal, long rejoinedAtMillis, long fenceMillis)
+            implements PaxosMessage {
         public LeaseReport {
             millisSinceRenewal = Map.copyOf(millisSinceRenewal);
+        }
+
+        /** A report of an acceptor that never rejoined. */
+        public LeaseReport(Map<String, Long> millisSinceRenewal) {
+            this(millisSinceRenewal, 0, 0);
+        }
+
+        /** True if the answering acceptor rejoined after losing its disk (its fence is then {@link #fenceMillis}). */
+        public boolean rejoined() {
+            return rejoinedAtMillis != 0;
         }
     }
 

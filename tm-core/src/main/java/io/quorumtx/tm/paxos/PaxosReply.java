@@ -16,7 +16,13 @@ import java.util.Objects;
 public record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
                          PaxosValue accepted, boolean finished, List<BranchRecord> done) {
 
-    public enum Kind { PROMISE, ACCEPTED, FINISHED, STATE, BRANCH_DONE }
+    /**
+     * What the reply answers. {@code FENCED} and {@code EXPIRED} are refusals ({@code ok} false) of
+     * an acceptor that holds nothing of the instance and must not create it: it rejoined after
+     * its disk was lost and the transaction began before its fence, or the transaction began
+     * before the horizon (see {@link AcceptorState}). Appended last: the wire carries the ordinal.
+     */
+    public enum Kind { PROMISE, ACCEPTED, FINISHED, STATE, BRANCH_DONE, FENCED, EXPIRED }
 
     public PaxosReply {
         Objects.requireNonNull(kind, "kind");

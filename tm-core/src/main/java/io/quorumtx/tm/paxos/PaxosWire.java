@@ -111,6 +111,8 @@ public final class PaxosWire {
                 AcceptorRecords.writeString(out, e.getKey());
                 out.writeLong(e.getValue());
             }
+            out.writeLong(r.rejoinedAtMillis());
+            out.writeLong(r.fenceMillis());
         } else if (m instanceof PaxosMessage.ListAccepted l) {
             out.writeByte(6);
             AcceptorRecords.writeString(out, l.owner());
@@ -159,7 +161,7 @@ public final class PaxosWire {
                 for (int i = 0; i < n; i++) {
                     report.put(FrameCodec.readString(in), in.getLong());
                 }
-                return new PaxosMessage.LeaseReport(report);
+                return new PaxosMessage.LeaseReport(report, in.getLong(), in.getLong());
             }
             case 6 -> {
                 return new PaxosMessage.ListAccepted(FrameCodec.readString(in));

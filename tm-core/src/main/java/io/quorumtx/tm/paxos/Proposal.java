@@ -19,7 +19,11 @@ import java.util.Set;
  * ballot it has seen: if a promise carries an accepted value, the one with the highest ballot
  * is proposed, else the proposal's own candidate (COMMIT for the coordinator, ABORT for a
  * takeover). A value is chosen when a majority of acceptors accepted it at one ballot; a
- * FINISHED answer carries a value that was chosen before, and ends the proposal too.
+ * FINISHED answer carries a value that was chosen before, and ends the proposal too. A majority
+ * of EXPIRED answers (acceptors that hold nothing of a transaction older than the horizon and
+ * will never create it, see {@link AcceptorState}) ends it as well: nothing can be chosen any
+ * more, so its outcome is the presumed ABORT ({@link #isExpired}). A FENCED answer (a rejoined
+ * acceptor) is a plain refusal: the others decide.
  *
  * <p><b>Proposer ids.</b> A ballot must never be used for two different values, so every
  * proposal's ballots (above round 0) carry a proposer id unique to it: the node id, the
@@ -45,6 +49,8 @@ public final class Proposal {
     private final Map<String, PaxosReply> promises = new HashMap<>();
     private final Set<String> accepted = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
+    private final Set<String> expired = new HashSet<>();
+    private boolean expiredOutcome;
 
     private Proposal(String gtrid, String self, Set<String> acceptors, PaxosValue candidate) {
         this.gtrid = Objects.requireNonNull(gtrid, "gtrid");
@@ -119,6 +125,14 @@ public final class Proposal {
             choose(reply.accepted());
             return List.of();
         }
+        if (reply.kind() == PaxosReply.Kind.EXPIRED) {
+            expired.add(acceptor); // holds nothing and never will: no ballot changes that
+            if (expired.size() >= quorum) {
+                expiredOutcome = true; // no majority can ever accept anything: presumed abort
+                choose(PaxosValue.abort());
+                return List.of();
+            }
+        }
         see(reply.promised());
         see(reply.acceptedBallot());
         if (!ballot.equals(reply.ballot())) {
@@ -144,6 +158,15 @@ public final class Proposal {
 
     public boolean isChosen() {
         return phase == Phase.CHOSEN;
+    }
+
+    /**
+     * True if the proposal ended because a majority of acceptors answered EXPIRED: the
+     * transaction began before the horizon and they hold nothing of it, so nothing can be chosen
+     * any more; {@link #chosen} is then ABORT, the presumed outcome, though no acceptor holds it.
+     */
+    public boolean isExpired() {
+        return expiredOutcome;
     }
 
     /** The chosen value, or null while none is known. */

@@ -54,8 +54,15 @@ import org.slf4j.LoggerFactory;
  * member's accepted, unfinished instances, adds the COMMITs to its own unfinished work and asks
  * recovery for a pass ({@link #onTakeoverNeeded}).
  *
- * <p><b>Forgetting.</b> END becomes a FINISH at every acceptor, which keeps a tombstone with the
- * chosen value for the tombstone retention.
+ * <p><b>Forgetting.</b> END becomes a FINISH at every acceptor (not only those that accepted: a
+ * late round-0 accept may land on any), which keeps a tombstone with the chosen value until the
+ * horizon has passed. A chosen ABORT is finished at once: its branches only need rolling back,
+ * which presumed abort also answers once the tombstone is gone. A settle that reads a finished
+ * instance only finishes the acceptors that missed it (it needs no decision), and one that meets
+ * a majority past the horizon concludes ABORT without anything chosen (see {@link AcceptorState}).
+ * Periodically each node settles its own accepted, unfinished instances older than the horizon
+ * that it is not finishing itself (an acceptor that missed their FINISH), so acceptor state stays
+ * bounded.
  */
 public final class ReplicatedCommitLog implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedCommitLog.class);
@@ -80,10 +87,9 @@ public final class ReplicatedCommitLog implements CommitLog {
     private final Duration requestTimeout;
     private final Duration commitTimeout;
     private final Duration lease;
+    private final long horizonMillis;
     private final Map<String, Outbox> outboxes = new HashMap<>();
     private final Map<String, CommitRecord> unfinished = new ConcurrentHashMap<>();
-    /** The acceptors that accepted each of this node's unfinished commits: its END goes to them only. */
-    private final Map<String, Set<String>> acceptedBy = new ConcurrentHashMap<>();
     private final Map<String, Long> unhealthyUntil = new ConcurrentHashMap<>();
     private final Map<String, PaxosValue> known = new ConcurrentHashMap<>();
     private final Set<String> doneBranches = ConcurrentHashMap.newKeySet();
@@ -107,7 +113,8 @@ public final class ReplicatedCommitLog implements CommitLog {
     }
 
     private ReplicatedCommitLog(String self, Set<String> acceptors, Acceptor ownAcceptor, PaxosTransport transport,
-                                Duration requestTimeout, Duration commitTimeout, Duration lease, boolean renewLease) {
+                                Duration requestTimeout, Duration commitTimeout, Duration lease, Duration horizon,
+                                boolean renewLease) {
         this.self = self;
         this.proposerBase = self + "." + Long.toString(System.currentTimeMillis(), 36) + "."
                 + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
@@ -118,6 +125,7 @@ public final class ReplicatedCommitLog implements CommitLog {
         this.requestTimeout = requestTimeout;
         this.commitTimeout = commitTimeout;
         this.lease = lease;
+        this.horizonMillis = horizon.toMillis();
         for (String a : this.acceptors) {
             outboxes.put(a, new Outbox(a));
         }
@@ -131,6 +139,9 @@ public final class ReplicatedCommitLog implements CommitLog {
             long period = Math.max(1, lease.toMillis() / 3);
             timer.scheduleWithFixedDelay(this::leaseTick, 0, period, TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(this::flushLazy, LAZY_FLUSH_MILLIS, LAZY_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+            long sweep = Math.max(1000, horizonMillis / 2);
+            timer.scheduleWithFixedDelay(() -> takeovers.execute(this::sweepOwnStragglers), sweep, sweep,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -141,10 +152,23 @@ public final class ReplicatedCommitLog implements CommitLog {
      */
     public static ReplicatedCommitLog open(ReplicatedLogConfig config) {
         ClusterConfig cluster = config.cluster();
-        AcceptorLog files = AcceptorLog.open(config.dataDirectory(), cluster.self());
+        AcceptorLog files = switch (config.startMode()) {
+            case BOOTSTRAP -> AcceptorLog.bootstrap(config.dataDirectory(), cluster.self());
+            case RESTART -> AcceptorLog.open(config.dataDirectory(), cluster.self());
+            case REJOIN -> {
+                long now = System.currentTimeMillis();
+                AcceptorRecord.Rejoined fence = new AcceptorRecord.Rejoined(now,
+                        now + config.clockSkewMargin().toMillis());
+                LOG.warn("Node {} rejoins the replicated log with a new acceptor directory {}: it leaves every transaction"
+                        + " begun before {} (now plus the clock-skew margin {}) to the other members", cluster.self(),
+                        config.dataDirectory(), java.time.Instant.ofEpochMilli(fence.fenceMillis()),
+                        config.clockSkewMargin());
+                yield AcceptorLog.rejoin(config.dataDirectory(), cluster.self(), fence);
+            }
+        };
         Acceptor acceptor;
         try {
-            acceptor = new Acceptor(cluster.self(), cluster.members().keySet(), files, config.tombstoneRetention());
+            acceptor = new Acceptor(cluster.self(), cluster.members().keySet(), files, config.acceptorRules());
         } catch (RuntimeException e) {
             files.close();
             throw e;
@@ -165,7 +189,7 @@ public final class ReplicatedCommitLog implements CommitLog {
         LOG.info("Replicated commit log of node {} started: {} members {}, quorum {}", cluster.self(),
                 cluster.members().size(), cluster.members().keySet(), cluster.quorum());
         return new ReplicatedCommitLog(cluster.self(), cluster.members().keySet(), acceptor, transport,
-                config.requestTimeout(), config.commitTimeout(), config.lease(), true);
+                config.requestTimeout(), config.commitTimeout(), config.lease(), config.tombstoneRetention(), true);
     }
 
     /**
@@ -181,11 +205,12 @@ public final class ReplicatedCommitLog implements CommitLog {
     public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
                                              Duration requestTimeout, Duration lease) {
         return new ReplicatedCommitLog(proposerId, acceptors, null, transport, requestTimeout,
-                requestTimeout.multipliedBy(3), lease, false);
+                requestTimeout.multipliedBy(3), lease, ReplicatedLogConfig.DEFAULT_TOMBSTONE_RETENTION, false);
     }
 
     /**
      * Asks every acceptor for its lease view (the recovery tool): returns, per acceptor, "answered"
+     * (followed by "; rejoined at ..., fence ..." for a member that rejoined after losing its disk)
      * or why it did not, and updates {@link #isOwnerLeaseLapsed} from the answers. Never starts a
      * takeover by itself.
      */
@@ -200,7 +225,10 @@ public final class ReplicatedCommitLog implements CommitLog {
                 PaxosMessage m = e.getValue().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 if (m instanceof PaxosMessage.LeaseReport r) {
                     leaseViews.put(e.getKey(), new LeaseView(System.nanoTime(), r.millisSinceRenewal()));
-                    result.put(e.getKey(), "answered");
+                    result.put(e.getKey(), r.rejoined() ? ANSWERED + "; rejoined at "
+                            + java.time.Instant.ofEpochMilli(r.rejoinedAtMillis()) + " after losing its disk, fence "
+                            + java.time.Instant.ofEpochMilli(r.fenceMillis()) + ": it leaves transactions begun before"
+                            + " the fence to the other members" : ANSWERED);
                 } else {
                     result.put(e.getKey(), m instanceof PaxosMessage.Error err ? err.message() : "unexpected answer");
                 }
@@ -216,6 +244,9 @@ public final class ReplicatedCommitLog implements CommitLog {
         updateLapsed();
         return result;
     }
+
+    /** What {@link #probeReplicas} says of an acceptor that answered (perhaps followed by its rejoin fence). */
+    public static final String ANSWERED = "answered";
 
     /** This node's acceptor (null for a client). */
     public Acceptor acceptor() {
@@ -240,31 +271,32 @@ public final class ReplicatedCommitLog implements CommitLog {
         }
         remember(gtrid, value);
         if (!value.isCommit()) {
+            finishEverywhere(gtrid, value);
+            if (attempt.isExpired()) {
+                throw new CommitLogException("Transaction " + gtrid + " began longer ago than the replicated log's"
+                        + " tombstone retention (the horizon): the acceptors no longer create its instance, so it cannot"
+                        + " commit and must roll back. Raise tombstoneRetention above the longest transaction", true, null);
+            }
             throw new CommitLogException("Transaction " + gtrid + " was decided ABORT through Paxos by a takeover"
                     + " (this coordinator was presumed dead); it must roll back", true, null);
         }
         unfinished.put(gtrid, value.commit());
-        Set<String> by = attempt.acceptedBy();
-        if (!by.isEmpty()) {
-            acceptedBy.put(gtrid, by);
-        }
     }
 
     /**
-     * Sends a lazy FINISH to the acceptors that accepted the COMMIT (the others never heard of
-     * it, and any majority a later takeover reaches includes one that did).
+     * Sends a lazy FINISH to every acceptor: also to those that did not accept the COMMIT, since a
+     * late round-0 accept may still reach them and must find the tombstone (issue 11, finding 3).
      */
     @Override
     public void logEnd(String gtrid) {
         CommitRecord record = unfinished.remove(gtrid);
-        Set<String> targets = acceptedBy.remove(gtrid);
         forgetDone(gtrid);
         if (record == null || closed) {
             return;
         }
         known.remove(gtrid);
         PaxosRequest finish = new PaxosRequest.Finish(gtrid, PaxosValue.commit(record), false);
-        for (String a : targets == null ? acceptors : targets) {
+        for (String a : acceptors) {
             outboxes.get(a).offerLazy(finish);
         }
     }
@@ -281,7 +313,6 @@ public final class ReplicatedCommitLog implements CommitLog {
         }
         awaitQuorum(new PaxosRequest.Finish(gtrid, PaxosValue.commit(record), true), "the END of " + gtrid);
         unfinished.remove(gtrid);
-        acceptedBy.remove(gtrid);
         known.remove(gtrid);
         forgetDone(gtrid);
     }
@@ -325,6 +356,17 @@ public final class ReplicatedCommitLog implements CommitLog {
             Learner learner = read(gtrid);
             v = learner.chosen();
             seen = learner.highestSeen();
+            if (learner.finished() || learner.expired()) {
+                // Nothing to decide: finished (every branch has its outcome), or past the horizon at a
+                // majority (nothing can be chosen any more: presumed abort). Only finish the stragglers.
+                PaxosValue outcome = learner.finished() ? v : PaxosValue.abort();
+                finishEverywhere(gtrid, outcome);
+                LOG.info("Transaction {} needs no decision: {}", gtrid, learner.finished() ? "finished "
+                        + (outcome.isCommit() ? "COMMIT" : "ABORT") : "past the horizon at a majority of acceptors"
+                        + " (nothing can be chosen any more): ABORT");
+                remember(gtrid, outcome);
+                return outcome.isCommit() ? Decision.COMMIT : Decision.ABORT;
+            }
         }
         if (v == null) {
             Attempt attempt = new Attempt(Proposal.takeover(gtrid, nextProposerId(), acceptors, seen), acceptors);
@@ -335,9 +377,14 @@ public final class ReplicatedCommitLog implements CommitLog {
                         + acceptors + " answered within " + commitTimeout + " (" + attempt.describeFailures() + ")",
                         false, null);
             }
-            LOG.info("Takeover by {} decided transaction {}: {}", self, gtrid, v.isCommit() ? "COMMIT" : "ABORT");
+            LOG.info("Takeover by {} decided transaction {}: {}", self, gtrid, attempt.isExpired()
+                    ? "ABORT (past the horizon at a majority of acceptors: nothing can be chosen any more)"
+                    : v.isCommit() ? "COMMIT" : "ABORT");
         }
         remember(gtrid, v);
+        if (!v.isCommit()) {
+            finishEverywhere(gtrid, v);
+        }
         if (v.isCommit()) {
             unfinished.putIfAbsent(gtrid, v.commit());
         }
@@ -434,6 +481,47 @@ public final class ReplicatedCommitLog implements CommitLog {
      * of acceptors know of; returns false if no majority answered (try again later).
      */
     public boolean takeOverInstancesOf(String owner) {
+        return settleListed(owner, gtrid -> !(owner.equals(self) && isOfThisRun(gtrid)));
+    }
+
+    /**
+     * Finishes this node's own instances that an acceptor still lists as accepted and unfinished
+     * although they began before the horizon and this node is not finishing them: an acceptor
+     * missed their FINISH (it was down or cut off), or a late accept reached it afterwards.
+     * Without this, such state would stay until this node restarts.
+     */
+    private void sweepOwnStragglers() {
+        if (closed) {
+            return;
+        }
+        long horizon = System.currentTimeMillis() - horizonMillis;
+        try {
+            settleListed(self, gtrid -> !unfinished.containsKey(gtrid) && beganBefore(gtrid, horizon));
+        } catch (RuntimeException e) {
+            LOG.debug("Sweeping the stragglers of node {} failed: {}", self, e.toString());
+        }
+    }
+
+    private static boolean beganBefore(String gtrid, long millis) {
+        try {
+            return QuorumXid.beginMillis(gtrid) < millis;
+        } catch (IllegalArgumentException notOurs) {
+            return false;
+        }
+    }
+
+    /** Sends a FINISH of the chosen (or presumed) {@code value} to every acceptor, unforced; nobody waits for it. */
+    private void finishEverywhere(String gtrid, PaxosValue value) {
+        if (closed) {
+            return;
+        }
+        PaxosRequest finish = new PaxosRequest.Finish(gtrid, value, false);
+        for (String a : acceptors) {
+            outboxes.get(a).offer(finish, (acceptor, reply) -> { });
+        }
+    }
+
+    private boolean settleListed(String owner, java.util.function.Predicate<String> needsSettling) {
         Set<String> gtrids = new HashSet<>();
         int answers = 0;
         Map<String, CompletableFuture<PaxosMessage>> replies = new HashMap<>();
@@ -459,10 +547,8 @@ public final class ReplicatedCommitLog implements CommitLog {
                     + " try again", answers, acceptors.size(), owner);
             return false;
         }
+        gtrids.removeIf(needsSettling.negate()); // e.g. this process's own commit path decides those of this run
         for (String gtrid : gtrids) {
-            if (owner.equals(self) && isOfThisRun(gtrid)) {
-                continue; // this process's own commit path decides those
-            }
             try {
                 settle(gtrid);
             } catch (CommitLogException e) {
@@ -678,9 +764,9 @@ public final class ReplicatedCommitLog implements CommitLog {
             this.firstTargets = firstTargets;
         }
 
-        Set<String> acceptedBy() {
+        boolean isExpired() {
             synchronized (this) {
-                return proposal.acceptedBy();
+                return proposal.isExpired();
             }
         }
 

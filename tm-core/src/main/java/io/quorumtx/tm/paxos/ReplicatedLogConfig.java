@@ -18,8 +18,16 @@ import java.util.Objects;
  *         .dataDirectory(Path.of("/var/lib/orders/paxos"))
  *         .members(List.of("orders-1=10.0.0.1:7801", "orders-2=10.0.0.2:7801", "orders-3=10.0.0.3:7801"))
  *         .secret(System.getenv("QUORUMTX_CLUSTER_SECRET").getBytes(StandardCharsets.UTF_8))
+ *         .startMode(StartMode.RESTART)   // the default; BOOTSTRAP on a new cluster's first start, REJOIN after a lost disk
  *         .build();
  * }</pre>
+ *
+ * <p><b>Clocks.</b> Two rules compare a transaction's begin time (the owner's wall clock, in its
+ * gtrid) with an acceptor's wall clock: the rejoin fence ({@link StartMode#REJOIN}) and the
+ * horizon after which an instance is never created again ({@link #tombstoneRetention()}, see
+ * {@link AcceptorState}). Both are safe as long as the members' clocks differ by less than
+ * {@link Builder#clockSkewMargin} (steps of a clock included, e.g. an NTP correction); keep the
+ * clocks synchronized and set the margin well above their worst disagreement.
  */
 public final class ReplicatedLogConfig {
     /** How long a proposer waits for an acceptor's answer before it counts it missing. */
@@ -28,8 +36,14 @@ public final class ReplicatedLogConfig {
     public static final Duration DEFAULT_COMMIT_TIMEOUT = Duration.ofSeconds(10);
     /** A node not heard from by a majority of acceptors for this long may be taken over. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(3);
-    /** How long acceptors keep a finished instance's tombstone. */
+    /**
+     * The horizon: no instance is created for a transaction that began longer ago than this, and
+     * a tombstone is kept until its transaction began longer ago than this plus the clock-skew
+     * margin. A transaction must therefore reach its commit decision within this time of its begin.
+     */
     public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofMinutes(5);
+    /** The most the members' wall clocks may differ (see the class comment). */
+    public static final Duration DEFAULT_CLOCK_SKEW_MARGIN = Duration.ofSeconds(30);
 
     private final ClusterConfig cluster;
     private final Path dataDirectory;
@@ -37,6 +51,8 @@ public final class ReplicatedLogConfig {
     private final Duration commitTimeout;
     private final Duration lease;
     private final Duration tombstoneRetention;
+    private final Duration clockSkewMargin;
+    private final StartMode startMode;
     private final InProcessNetwork inProcess;
 
     private ReplicatedLogConfig(Builder b) {
@@ -46,6 +62,8 @@ public final class ReplicatedLogConfig {
         this.commitTimeout = b.commitTimeout;
         this.lease = b.lease;
         this.tombstoneRetention = b.tombstoneRetention;
+        this.clockSkewMargin = b.clockSkewMargin;
+        this.startMode = b.startMode;
         this.inProcess = b.inProcess;
     }
 
@@ -81,6 +99,19 @@ public final class ReplicatedLogConfig {
         return tombstoneRetention;
     }
 
+    public Duration clockSkewMargin() {
+        return clockSkewMargin;
+    }
+
+    public StartMode startMode() {
+        return startMode;
+    }
+
+    /** The acceptor's forgetting rules: the horizon is the tombstone retention. */
+    public AcceptorState.Rules acceptorRules() {
+        return new AcceptorState.Rules(tombstoneRetention.toMillis(), clockSkewMargin.toMillis());
+    }
+
     /** Non-null when the members talk through an in-process network (tests), not TCP. */
     public InProcessNetwork inProcessNetwork() {
         return inProcess;
@@ -88,7 +119,7 @@ public final class ReplicatedLogConfig {
 
     @Override
     public String toString() {
-        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + "]";
+        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + ", " + startMode + "]";
     }
 
     public static final class Builder {
@@ -100,6 +131,8 @@ public final class ReplicatedLogConfig {
         private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
         private Duration lease = DEFAULT_LEASE;
         private Duration tombstoneRetention = DEFAULT_TOMBSTONE_RETENTION;
+        private Duration clockSkewMargin = DEFAULT_CLOCK_SKEW_MARGIN;
+        private StartMode startMode = StartMode.RESTART;
         private InProcessNetwork inProcess;
 
         public Builder nodeId(String nodeId) {
@@ -107,7 +140,10 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
-        /** This node's acceptor directory (created if missing; it records the node id and is locked). */
+        /**
+         * This node's acceptor directory (it records the node id and is locked); created only by
+         * {@link StartMode#BOOTSTRAP} or {@link StartMode#REJOIN}, see {@link #startMode}.
+         */
         public Builder dataDirectory(Path dataDirectory) {
             this.dataDirectory = dataDirectory;
             return this;
@@ -140,8 +176,31 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
+        /**
+         * How long acceptors keep a finished instance, counted from the transaction's begin: also
+         * the horizon after which no acceptor creates the instance again, so a transaction must
+         * reach its commit decision within this time of its begin (default 5 minutes; raise it
+         * for longer transactions). The same value on every member, and in the recovery tool's
+         * {@code paxos.tombstone.retention}.
+         */
         public Builder tombstoneRetention(Duration retention) {
             this.tombstoneRetention = retention;
+            return this;
+        }
+
+        /**
+         * The most the members' wall clocks may differ, steps included (default 30 s): a rejoined
+         * member's fence is its rejoin time plus this, and tombstones are kept this much longer
+         * than the horizon. The same value on every member.
+         */
+        public Builder clockSkewMargin(Duration margin) {
+            this.clockSkewMargin = margin;
+            return this;
+        }
+
+        /** How the acceptor starts on its directory (default {@link StartMode#RESTART}); see {@link StartMode}. */
+        public Builder startMode(StartMode mode) {
+            this.startMode = mode;
             return this;
         }
 
@@ -170,6 +229,12 @@ public final class ReplicatedLogConfig {
             positive("commitTimeout", commitTimeout);
             positive("lease", lease);
             positive("tombstoneRetention", tombstoneRetention);
+            Objects.requireNonNull(clockSkewMargin, "replicatedLog: clockSkewMargin must not be null");
+            if (clockSkewMargin.isNegative()) {
+                throw new IllegalArgumentException("replicatedLog: clockSkewMargin must not be negative, got "
+                        + clockSkewMargin);
+            }
+            Objects.requireNonNull(startMode, "replicatedLog: startMode must not be null (BOOTSTRAP, RESTART or REJOIN)");
             if (commitTimeout.compareTo(requestTimeout) < 0) {
                 throw new IllegalArgumentException("replicatedLog: commitTimeout (" + commitTimeout
                         + ") must be at least requestTimeout (" + requestTimeout + ")");

@@ -34,7 +34,7 @@ class AcceptorLogTest {
     }
 
     private void write(List<AcceptorRecord> records) throws IOException {
-        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+        try (AcceptorLog log = AcceptorLog.bootstrap(dir, "n1")) {
             List<byte[]> frames = new ArrayList<>();
             for (AcceptorRecord r : records) {
                 frames.add(AcceptorRecords.encode(r));
@@ -126,7 +126,7 @@ class AcceptorLogTest {
         for (AcceptorRecord r : records()) {
             state.replay(r);
         }
-        try (AcceptorLog log = AcceptorLog.open(dir, "n1")) {
+        try (AcceptorLog log = AcceptorLog.bootstrap(dir, "n1")) {
             List<byte[]> frames = new ArrayList<>();
             for (AcceptorRecord r : records()) {
                 frames.add(AcceptorRecords.encode(r));

@@ -17,31 +17,47 @@ final class PaxosCluster implements AutoCloseable {
     final List<String> ids = new ArrayList<>();
     final Map<String, ReplicatedCommitLog> logs = new LinkedHashMap<>();
     private final Duration lease;
+    private final java.util.function.UnaryOperator<ReplicatedLogConfig.Builder> tweak;
 
     PaxosCluster(Path root, int size, Duration lease) {
+        this(root, size, lease, b -> b);
+    }
+
+    /** As {@link #PaxosCluster(Path, int, Duration)}, with {@code tweak} applied to every member's configuration. */
+    PaxosCluster(Path root, int size, Duration lease, java.util.function.UnaryOperator<ReplicatedLogConfig.Builder> tweak) {
         this.root = root;
         this.lease = lease;
+        this.tweak = tweak;
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
         for (String id : ids) {
-            start(id);
+            start(id, StartMode.BOOTSTRAP);
         }
     }
 
     ReplicatedLogConfig config(String id) {
+        return config(id, StartMode.RESTART);
+    }
+
+    ReplicatedLogConfig config(String id, StartMode mode) {
         List<String> members = new ArrayList<>();
         int port = 7000;
         for (String m : ids) {
             members.add(m + "=127.0.0.1:" + port++);
         }
-        return ReplicatedLogConfig.builder().nodeId(id).dataDirectory(root.resolve(id)).members(members)
+        return tweak.apply(ReplicatedLogConfig.builder().nodeId(id).dataDirectory(root.resolve(id)).members(members)
                 .secret(SECRET).inProcess(network).requestTimeout(Duration.ofMillis(300))
-                .commitTimeout(Duration.ofSeconds(2)).lease(lease).build();
+                .commitTimeout(Duration.ofSeconds(2)).lease(lease)).startMode(mode).build();
     }
 
+    /** Restarts a stopped member on its directory (an ordinary restart). */
     ReplicatedCommitLog start(String id) {
-        ReplicatedCommitLog log = ReplicatedCommitLog.open(config(id));
+        return start(id, StartMode.RESTART);
+    }
+
+    ReplicatedCommitLog start(String id, StartMode mode) {
+        ReplicatedCommitLog log = ReplicatedCommitLog.open(config(id, mode));
         logs.put(id, log);
         return log;
     }
@@ -56,6 +72,18 @@ final class PaxosCluster implements AutoCloseable {
         network.unregister(id);
         if (log != null) {
             log.close();
+        }
+    }
+
+    /** Deletes a member's data directory (its disk was lost); stop the member first. */
+    static void deleteRecursively(Path path) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(path)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(path)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
         }
     }
 

@@ -51,7 +51,7 @@ class TcpTransportTest {
             logs.put("n" + i, ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n" + i)
                     .dataDirectory(dir.resolve("n" + i)).members(members).secret(PaxosCluster.SECRET)
                     .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5))
-                    .lease(Duration.ofMillis(600)).build()));
+                    .lease(Duration.ofMillis(600)).startMode(StartMode.BOOTSTRAP).build()));
         }
     }
 
