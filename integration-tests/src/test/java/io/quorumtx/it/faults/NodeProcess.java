@@ -73,11 +73,9 @@ final class NodeProcess {
 
     /**
      * The one place that knows how each kind of start is told to the member: the child's
-     * {@code start=} argument, {@code BOOTSTRAP} (a new cluster), {@code RESTART} (its directory as
-     * it left it) or {@code REJOIN} (its directory was wiped), the start modes of the replicated log
-     * on branch i11-paxos (issue 11, finding 1). On code without them the child ignores the
-     * argument and every start is the same: a wiped acceptor creates a fresh directory and votes at
-     * once, forgetting its votes.
+     * {@code start=} argument, the replicated log's {@code StartMode}: {@code BOOTSTRAP} (a new
+     * cluster), {@code RESTART} (its directory as it left it) or {@code REJOIN} (its directory was
+     * wiped: it fences off the transactions begun before it rejoined and leaves them to the others).
      */
     static List<String> startArguments(Start start) {
         return List.of("start=" + switch (start) {
