@@ -10,7 +10,7 @@ enum Fault {
     RESTART,
     /** SIGSTOP until another member saw its lease lapse, then SIGCONT: the "wrongly presumed dead" member. */
     PAUSE_PAST_LEASE,
-    /** The acceptor directory deleted and the member started again, while another member is paused. */
+    /** The acceptor directory deleted and the member started again, while another member is stopped or dead. */
     WIPE,
     /** One member cut off from the others, each way of cutting counted apart. */
     PARTITION_DROP,

@@ -3,6 +3,7 @@ package io.quorumtx.it.faults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +32,7 @@ final class Nemesis {
      */
     static final Duration WIPE_SPACING = Duration.ofSeconds(45);
     static final Duration DRAIN_WITHIN = Duration.ofSeconds(30);
+    static final Duration TAKEOVER_WITHIN = Duration.ofSeconds(15);
 
     /** The cluster as the nemesis acts on it. */
     interface Cluster {
@@ -119,10 +121,11 @@ final class Nemesis {
 
     /**
      * Finding 1's scenario: the link between {@code coordinator} and the third member is cut, so
-     * the coordinator's COMMITs are accepted by itself and {@code x} only; the coordinator stops in
-     * the middle of its work; {@code x} loses its disk and comes back; the third member, whose
-     * promises now come from itself and the empty {@code x}, takes the stopped coordinator's
-     * transactions over; then the coordinator continues.
+     * the coordinator's COMMITs are accepted by itself and {@code x} only; the coordinator stops
+     * (SIGSTOP) or dies (SIGKILL: its MariaDB sessions end, so its prepared branches can be
+     * finished by others) in the middle of its work; {@code x} loses its disk and comes back; the
+     * third member, whose promises can now come from itself and the empty {@code x}, takes the
+     * coordinator's transactions over; then the coordinator continues or is restarted.
      */
     private void wipe(Schedule.Step step, NodeProcess x, NodeProcess coordinator) throws Exception {
         if (lastWipe != null && System.nanoTime() - lastWipe < WIPE_SPACING.toNanos()) {
@@ -136,13 +139,18 @@ final class Nemesis {
                     DRAIN_WITHIN.toSeconds(), undrained));
             return;
         }
+        boolean pause = step.pastLease(); // else the coordinator is killed
         NodeProcess third = cluster.nodes().stream().filter(n -> n != x && n != coordinator).findFirst().orElseThrow();
-        note(step, x + " wiped and started again while " + coordinator + " (cut off from " + third.id()
-                + " for " + step.holdMillis() + " ms first) is stopped past its lease");
+        note(step, x + " wiped and started again while " + coordinator + " (cut off from " + third.id() + " for "
+                + step.holdMillis() + " ms first) is " + (pause ? "stopped" : "killed") + " past its lease");
         cluster.network().cut(coordinator.index(), third.index(), LinkFault.CLOSE);
         hold(step.holdMillis());
         long lapses = lapsesSeen(coordinator);
-        coordinator.pause();
+        if (pause) {
+            coordinator.pause();
+        } else {
+            coordinator.kill();
+        }
         cluster.network().cut(coordinator.index(), third.index(), LinkFault.NONE);
         x.kill();
         x.wipe();
@@ -150,7 +158,16 @@ final class Nemesis {
         restarts++;
         lastWipe = System.nanoTime();
         awaitLapse(coordinator, lapses);
-        coordinator.resume();
+        if (pause) {
+            coordinator.resume();
+        } else {
+            // Time for the takeover: until the dead coordinator's branches are finished, or blocked
+            // (as they must be when the only acceptor besides it that knows their COMMIT is fenced).
+            Set<String> its = new HashSet<>(cluster.prepared());
+            its.removeIf(b -> !b.contains(": " + coordinator.id() + "."));
+            preparedOf(its, TAKEOVER_WITHIN);
+            restart(coordinator);
+        }
     }
 
     /**

@@ -23,7 +23,8 @@ final class Schedule {
      * @param member     the member it hits (1-based)
      * @param other      a second, different member: the other one killed, or the one paused during a wipe
      * @param how        how a partition cuts the links
-     * @param pastLease  whether the fault lasts until another member saw the lease of {@code member} lapse
+     * @param pastLease  whether the fault lasts until another member saw the lease of {@code member} lapse; in a
+     *                   wipe, whether the coordinator is stopped (else it is killed)
      * @param holdMillis how long it lasts (beyond the lapse, if it waits for one)
      * @param gapMillis  the quiet time after it
      */
