@@ -2,6 +2,7 @@ package io.quorumtx.it.realdb;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Set;
 
 import javax.sql.DataSource;
 import javax.sql.XADataSource;
@@ -13,8 +14,12 @@ import io.quorumtx.jdbc.dialect.Dialect;
  * file, a PostgreSQL or a MariaDB database, the two ways to reach it (its driver's XADataSource and
  * a plain DataSource for a HikariCP pool plus {@link #dialect()}), and reads that go around the
  * transaction manager, so what a test asserts is what the database really kept.
+ *
+ * <p>A server bank also keeps a journal: one row per transfer, keyed by its gtrid, written inside
+ * the transfer. Balances say whether money was conserved; the journals of two banks say exactly
+ * which transfers each database kept, so a transfer kept in one database only is named.
  */
-interface Bank {
+public interface Bank {
     long INITIAL_BALANCE = 1_000L;
 
     /** The resource name the bank is registered under. */
@@ -32,6 +37,16 @@ interface Bank {
     /** Adds {@code ?1} to the balance of account {@code ?2} and counts the update. */
     default String creditSql() {
         return "UPDATE " + table() + " SET balance = balance + ?, ops = ops + 1 WHERE id = ?";
+    }
+
+    /** Records transfer {@code ?1} (its gtrid) in this bank's journal. */
+    default String journalSql() {
+        return "INSERT INTO " + table() + "_journal (gtrid) VALUES (?)";
+    }
+
+    /** The gtrids of the transfers this bank's journal holds (committed rows only). */
+    default Set<String> journal() throws SQLException {
+        throw new UnsupportedOperationException(name() + " keeps no journal of transfers");
     }
 
     XADataSource xaDataSource();
@@ -70,4 +85,11 @@ interface Bank {
      * not leave locks or prepared transactions on a shared server.
      */
     void cleanUp(String nodeId) throws SQLException;
+
+    /** As {@link #cleanUp(String)} for the branches of several coordinators, all rolled back before the drop. */
+    default void cleanUp(List<String> nodeIds) throws SQLException {
+        for (String nodeId : nodeIds) {
+            cleanUp(nodeId);
+        }
+    }
 }

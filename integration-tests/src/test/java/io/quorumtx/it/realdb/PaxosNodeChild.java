@@ -27,11 +27,13 @@ import io.quorumtx.tm.paxos.StartMode;
  * <p>Arguments {@code key=value}: topology, node, members (comma-separated {@code id=host:port}),
  * data, tables, accounts, mode ({@code transfer} or {@code idle}), lease (ms), commitTimeout (ms),
  * start (the acceptor's {@link StartMode}: BOOTSTRAP on a new cluster's first start, RESTART after,
- * REJOIN after its directory was wiped; default RESTART), and optionally point and hit. The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
+ * REJOIN after its directory was wiped; default RESTART), optionally point and hit, and
+ * journal=true (every transfer also writes its gtrid to each bank's journal: the fault campaign's
+ * ground truth). The shared secret comes from {@code QUORUMTX_TEST_CLUSTER_SECRET}.
  */
 public final class PaxosNodeChild {
     static final int CRASH_EXIT = RealDbCrashChild.CRASH_EXIT;
-    static final String SECRET_VARIABLE = "QUORUMTX_TEST_CLUSTER_SECRET";
+    public static final String SECRET_VARIABLE = "QUORUMTX_TEST_CLUSTER_SECRET";
 
     private static volatile boolean stop;
 
@@ -66,8 +68,13 @@ public final class PaxosNodeChild {
             stdin.start();
             RealDbCrashChild.emit("READY");
             if (a.get("mode").equals("transfer")) {
+                boolean journaled = Boolean.parseBoolean(a.get("journal"));
                 for (int n = 1; !stop; n++) {
-                    RealDbCrashChild.transfer(c, n);
+                    if (journaled) {
+                        RealDbCrashChild.journaledTransfer(c, n);
+                    } else {
+                        RealDbCrashChild.transfer(c, n);
+                    }
                     Thread.sleep(10); // pacing of the workload (not a wait): leaves the CPU to the other nodes
                 }
                 RealDbCrashChild.emit("STOPPED");

@@ -147,6 +147,15 @@ final class RealDbCluster implements AutoCloseable {
         }
     }
 
+    /** Writes {@code gtrid} to the journal of bank {@code i}, through its wrapped DataSource. */
+    void journal(int i, String gtrid) throws SQLException {
+        try (Connection c = dataSources.get(i).getConnection();
+             PreparedStatement ps = c.prepareStatement(banks.get(i).journalSql())) {
+            ps.setString(1, gtrid);
+            ps.executeUpdate();
+        }
+    }
+
     void debit(int i, int id, long amount) throws SQLException {
         credit(i, id, -amount);
     }

@@ -101,6 +101,19 @@ public final class RealDbCrashChild {
 
     /** As {@link #transfer(RealDbCluster, int)}; with a ledger, its amount balances the banks'. */
     static void transfer(RealDbCluster c, int n, Ledger ledger) throws Exception {
+        transfer(c, n, ledger, false);
+    }
+
+    /**
+     * As {@link #transfer(RealDbCluster, int)}, and the transfer's gtrid is written to every
+     * bank's {@linkplain Bank#journal() journal} inside the transaction: the fault campaign reads
+     * the journals to name a transfer kept in one database only.
+     */
+    static void journaledTransfer(RealDbCluster c, int n) throws Exception {
+        transfer(c, n, null, true);
+    }
+
+    private static void transfer(RealDbCluster c, int n, Ledger ledger, boolean journaled) throws Exception {
         TransactionManager tm = c.tm();
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long[] delta = new long[c.size()];
@@ -118,6 +131,9 @@ public final class RealDbCrashChild {
             emit("TX " + n + " " + gtrid);
             for (int i = 0; i < delta.length; i++) {
                 c.credit(i, 1 + r.nextInt(c.bank(i).accounts()), delta[i]);
+                if (journaled) {
+                    c.journal(i, gtrid);
+                }
             }
             if (ledger != null) {
                 tm.getTransaction().enlistResource(ledger.resource());

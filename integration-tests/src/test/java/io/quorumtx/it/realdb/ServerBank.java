@@ -8,8 +8,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -64,6 +66,7 @@ final class ServerBank implements Bank {
         try (Connection c = server.open(database, account); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, balance BIGINT NOT NULL, ops BIGINT NOT NULL)");
             s.execute("INSERT INTO " + table + " VALUES " + rows);
+            s.execute("CREATE TABLE " + table + "_journal (gtrid VARCHAR(128) PRIMARY KEY)");
         }
     }
 
@@ -164,6 +167,18 @@ final class ServerBank implements Bank {
 
     /** {@code FOR UPDATE NOWAIT} fails at once on a row an open or prepared transaction holds. */
     @Override
+    public Set<String> journal() throws SQLException {
+        Set<String> gtrids = new HashSet<>();
+        try (Connection c = admin(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT gtrid FROM " + table + "_journal")) {
+            while (rs.next()) {
+                gtrids.add(rs.getString(1));
+            }
+        }
+        return gtrids;
+    }
+
+    @Override
     public boolean rowIsUnlocked(int id) throws SQLException {
         try (Connection c = admin()) {
             c.setAutoCommit(false);
@@ -194,11 +209,20 @@ final class ServerBank implements Bank {
 
     @Override
     public void cleanUp(String nodeId) throws SQLException {
+        cleanUp(List.of(nodeId));
+    }
+
+    /** Every node's branches first: a prepared branch holds its row locks, and DROP TABLE would wait for them. */
+    @Override
+    public void cleanUp(List<String> nodeIds) throws SQLException {
         try (Connection c = admin(); Statement s = c.createStatement()) {
-            for (PreparedBranch b : prepared(nodeId)) {
-                s.execute(b.rollbackSql());
+            for (String nodeId : nodeIds) {
+                for (PreparedBranch b : prepared(nodeId)) {
+                    s.execute(b.rollbackSql());
+                }
             }
             s.execute("DROP TABLE IF EXISTS " + table);
+            s.execute("DROP TABLE IF EXISTS " + table + "_journal");
         }
     }
 

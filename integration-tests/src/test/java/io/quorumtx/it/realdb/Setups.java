@@ -12,7 +12,7 @@ final class Setups {
     }
 
     static Stream<Arguments> all() {
-        return Stream.of(Topology.values())
+        return Topology.everyTestsOwn().stream()
                 .flatMap(t -> Stream.of(WrappingStyle.values()).map(s -> Arguments.of(t, s)));
     }
 }
