@@ -38,6 +38,11 @@ import javax.crypto.spec.SecretKeySpec;
  * nothing of K): during a rotation the server accepts the current and the rotation secrets of its
  * {@link ClusterConfig} and answers under the one the client named. Before the client's proof,
  * the server has read at most two messages of {@value #MAX_HANDSHAKE_BYTES} bytes.
+ *
+ * <p>A client connects with the current secret; if a server closes the connection before
+ * answering (it does not know that secret) and a previous/next secret is configured, the next
+ * attempt to that server uses the next one, so a node or the recovery tool configured with both
+ * secrets reaches members on either side of a rotation step.
  */
 final class HmacChallenge implements ConnectionSecurity {
     static final int MAX_HANDSHAKE_BYTES = 256;
@@ -51,14 +56,16 @@ final class HmacChallenge implements ConnectionSecurity {
     }
 
     private final ClusterConfig cluster;
-    private final Key current;
+
     private final List<Key> accepted = new ArrayList<>();
     private final SecureRandom random = new SecureRandom();
+    /** Per server, the index in {@link #accepted} of the secret to connect with next (0: the current). */
+    private final java.util.concurrent.ConcurrentMap<String, Integer> connectWith =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     HmacChallenge(ClusterConfig cluster) {
         this.cluster = cluster;
-        this.current = key(cluster.secret());
-        accepted.add(current);
+        accepted.add(key(cluster.secret())); // index 0: the current secret, the one to connect with
         for (byte[] other : cluster.rotationSecrets()) {
             accepted.add(key(other));
         }
@@ -100,16 +107,30 @@ final class HmacChallenge implements ConnectionSecurity {
     @Override
     public Session authenticateAsClient(Socket socket, String serverId) throws IOException, Refused {
         String clientId = cluster.self();
+        int index = connectWith.getOrDefault(serverId, 0);
+        Key key = accepted.get(index);
         byte[] nonceC = nonce();
         ByteBuffer hello = ByteBuffer.allocate(MAX_HANDSHAKE_BYTES);
-        hello.putInt(MAGIC).put(VERSION).put(current.id());
+        hello.putInt(MAGIC).put(VERSION).put(key.id());
         putId(hello, clientId);
         putId(hello, serverId);
         hello.put(nonceC);
         OutputStream out = socket.getOutputStream();
         DataInputStream in = new DataInputStream(socket.getInputStream());
         send(out, hello);
-        ByteBuffer answer = receive(in, serverId);
+        ByteBuffer answer;
+        try {
+            answer = receive(in, "node " + serverId);
+        } catch (EOFException refused) {
+            if (accepted.size() > 1) {
+                // During a rotation the server may not know this secret yet (or any more): the next
+                // attempt (after the back-off) tries the next configured secret.
+                connectWith.put(serverId, (index + 1) % accepted.size());
+                throw new EOFException(refused.getMessage() + "; the next attempt uses the "
+                        + (index + 1 == accepted.size() ? "current" : "previous/next") + " secret");
+            }
+            throw refused;
+        }
         if (answer.remaining() != NONCE_BYTES + 32) {
             throw new Refused("node " + serverId + " answered the handshake with " + answer.remaining() + " bytes");
         }
@@ -118,12 +139,12 @@ final class HmacChallenge implements ConnectionSecurity {
         byte[] serverTag = new byte[32];
         answer.get(serverTag);
         byte[] transcript = transcript(clientId, serverId, nonceC, nonceS);
-        if (!MessageDigest.isEqual(serverTag, hmac(current.key(), "server", transcript))) {
+        if (!MessageDigest.isEqual(serverTag, hmac(key.key(), "server", transcript))) {
             throw new Refused("node " + serverId + " did not prove it knows the shared secret (is the secret the same"
                     + " on every node, or is something else listening on its port?)");
         }
-        send(out, ByteBuffer.wrap(hmac(current.key(), "client", transcript)).position(32));
-        return new Session(serverId, sessionKey(current.key(), clientId, serverId, nonceC, nonceS));
+        send(out, ByteBuffer.wrap(hmac(key.key(), "client", transcript)).position(32));
+        return new Session(serverId, sessionKey(key.key(), clientId, serverId, nonceC, nonceS));
     }
 
     @Override
