@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  * <pre>
  * paxos.members=n1=10.0.0.1:7801,n2=10.0.0.2:7801,n3=10.0.0.3:7801
  * paxos.secret.env=QUORUMTX_CLUSTER_SECRET          (ask the running nodes' acceptors over the network)
+ * paxos.secret.previous.env=QUORUMTX_OLD_SECRET      (optional, during a secret rotation: also try this one)
+ * paxos.secret.next.env=QUORUMTX_NEW_SECRET          (optional, during a secret rotation: also try this one)
  * paxos.acceptor.directories=/backup/n1,/backup/n2  (or: read stopped nodes' acceptor directories offline)
  * paxos.lease=3s                                     (optional; the nodes' lease, default 3s)
  * paxos.tombstone.retention=5m                       (offline: required, the nodes' tombstoneRetention)
@@ -83,10 +85,17 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
      * retention and clock-skew margin (the acceptor's forgetting rules, needed offline).
      */
     public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
-                                Duration lease, Optional<Duration> tombstoneRetention, Duration clockSkewMargin) {
+                                Duration lease, Optional<Duration> tombstoneRetention, Duration clockSkewMargin,
+                                List<String> rotationSecretEnvs) {
         public PaxosSettings {
             members = List.copyOf(members);
             acceptorDirectories = List.copyOf(acceptorDirectories);
+            rotationSecretEnvs = List.copyOf(rotationSecretEnvs);
+        }
+
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease) {
+            this(members, secretEnv, acceptorDirectories, lease, Optional.empty(), Duration.ofSeconds(30), List.of());
         }
 
         public boolean offline() {
@@ -96,6 +105,10 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
 
     public static final String PAXOS_MEMBERS = "paxos.members";
     public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
+    /** During a rotation: the variable holding the previous secret, tried when a member refuses the current one. */
+    public static final String PAXOS_SECRET_PREVIOUS_ENV = "paxos.secret.previous.env";
+    /** During a rotation: the variable holding the next secret, tried when a member refuses the current one. */
+    public static final String PAXOS_SECRET_NEXT_ENV = "paxos.secret.next.env";
     public static final String PAXOS_DIRECTORIES = "paxos.acceptor.directories";
     public static final String PAXOS_LEASE = "paxos.lease";
     public static final String PAXOS_TOMBSTONE_RETENTION = "paxos.tombstone.retention";
@@ -105,8 +118,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
     private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
-            "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease", PAXOS_TOMBSTONE_RETENTION,
-            PAXOS_CLOCK_SKEW_MARGIN);
+            "paxos.secret.env", PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV, "paxos.acceptor.directories",
+            "paxos.lease", PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN);
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -203,8 +216,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
         Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
         if (members.isEmpty()) {
-            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE, PAXOS_TOMBSTONE_RETENTION,
-                    PAXOS_CLOCK_SKEW_MARGIN)) {
+            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV, PAXOS_DIRECTORIES,
+                    PAXOS_LEASE, PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN)) {
                 if (values.containsKey(key)) {
                     throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
                             + " (the replicated log's members as nodeId=host:port, comma-separated)");
@@ -232,6 +245,15 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
                     + " (the environment variable holding the shared secret, to ask the running nodes) nor "
                     + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
         }
+        List<String> rotation = new ArrayList<>();
+        for (String key : List.of(PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV)) {
+            Optional<String> variable = nonEmpty(values.get(key));
+            if (variable.isPresent() && secretEnv.isEmpty()) {
+                throw new ConfigException(key + " in " + source + " needs " + PAXOS_SECRET_ENV
+                        + " (the current secret; " + key + " is only tried when a member refuses it)");
+            }
+            variable.ifPresent(rotation::add);
+        }
         Duration lease = duration(PAXOS_LEASE, values.get(PAXOS_LEASE), source, Duration.ofSeconds(3));
         Optional<Duration> retention = values.containsKey(PAXOS_TOMBSTONE_RETENTION)
                 ? Optional.of(duration(PAXOS_TOMBSTONE_RETENTION, values.get(PAXOS_TOMBSTONE_RETENTION), source,
@@ -242,7 +264,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         }
         Duration margin = duration(PAXOS_CLOCK_SKEW_MARGIN, values.get(PAXOS_CLOCK_SKEW_MARGIN), source,
                 Duration.ofSeconds(30));
-        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, retention, margin));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, retention, margin, rotation));
     }
 
     /** The log directory, which must be set and exist. */

@@ -10,7 +10,8 @@ import java.util.Objects;
 /**
  * Configuration of a node's Paxos-replicated commit log: this node's id, its acceptor's data
  * directory, the members as {@code nodeId=host:port} (the same list on every node, this node
- * included), the shared secret every message is authenticated with, and timings.
+ * included), the shared secret connections are authenticated with (and, during a rotation, the
+ * next or previous one also accepted), and timings.
  *
  * <pre>{@code
  * ReplicatedLogConfig config = ReplicatedLogConfig.builder()
@@ -56,7 +57,11 @@ public final class ReplicatedLogConfig {
     private final InProcessNetwork inProcess;
 
     private ReplicatedLogConfig(Builder b) {
-        this.cluster = ClusterConfig.forNode(b.nodeId, b.members, b.secret);
+        ClusterConfig c = ClusterConfig.forNode(b.nodeId, b.members, b.secret);
+        for (byte[] other : b.rotationSecrets) {
+            c = c.withRotationSecret(other);
+        }
+        this.cluster = c;
         this.dataDirectory = b.dataDirectory;
         this.requestTimeout = b.requestTimeout;
         this.commitTimeout = b.commitTimeout;
@@ -127,6 +132,7 @@ public final class ReplicatedLogConfig {
         private Path dataDirectory;
         private Map<String, InetSocketAddress> members;
         private byte[] secret;
+        private final List<byte[]> rotationSecrets = new java.util.ArrayList<>();
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
         private Duration lease = DEFAULT_LEASE;
@@ -159,6 +165,23 @@ public final class ReplicatedLogConfig {
         public Builder secret(byte[] secret) {
             this.secret = secret == null ? null : secret.clone();
             return this;
+        }
+
+        /**
+         * During a secret rotation: the next secret (being introduced) or the previous one (being
+         * retired), also accepted from connecting peers; this node always connects with
+         * {@link #secret}. See README "Rotating the shared secret" for the order of the steps.
+         */
+        public Builder nextSecret(byte[] next) {
+            if (next != null) {
+                rotationSecrets.add(next.clone());
+            }
+            return this;
+        }
+
+        /** The secret that was current before {@link #secret}, still accepted until every node uses the new one. */
+        public Builder previousSecret(byte[] previous) {
+            return nextSecret(previous);
         }
 
         public Builder requestTimeout(Duration timeout) {
