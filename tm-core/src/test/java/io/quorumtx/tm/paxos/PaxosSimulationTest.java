@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class PaxosSimulationTest {
 
     private static final int DEFAULT_RUNS = 10_000;
+    private static final int PROGRESS_EVERY = 10_000;
     /** The faults the default run injects: every one. */
     private static final Set<FaultKind> DEFAULT_FAULTS = FaultKind.all();
 
@@ -36,6 +37,10 @@ class PaxosSimulationTest {
         PaxosSimulation.Summary total = PaxosSimulation.Summary.none();
         for (long seed = 1; seed <= runs; seed++) {
             total = total.plus(new PaxosSimulation(seed, faults, Breakage.NONE, false).run());
+            if (seed % PROGRESS_EVERY == 0 && seed < runs) { // a long run tells how far it got
+                System.out.println("Paxos simulation: " + seed + " of " + runs + " seeds passed in "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+            }
         }
         System.out.println("Paxos simulation, " + runs + " seeds with " + faults + " in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms: " + total);
