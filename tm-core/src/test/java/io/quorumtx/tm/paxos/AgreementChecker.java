@@ -34,6 +34,8 @@ final class AgreementChecker {
     private final Map<String, String> branchState = new HashMap<>();
     private final Map<String, List<String>> resources = new HashMap<>();
     private final Set<String> presumedAbort = new java.util.HashSet<>();
+    /** Transactions chosen COMMIT, all branches committed, then forgotten past the horizon at a majority. */
+    private final Set<String> forgottenCommits = new java.util.HashSet<>();
 
     AgreementChecker(int acceptors, Consumer<String> fail, Consumer<Supplier<String>> trace) {
         this.quorum = acceptors / 2 + 1;
@@ -77,18 +79,40 @@ final class AgreementChecker {
     }
 
     /**
-     * A proposer learned {@code learned}: it must be the chosen value. A {@code presumed} ABORT (a
-     * majority past the horizon holds nothing of the instance) claims only that nothing can be
-     * chosen any more: no COMMIT was chosen, or its branches are all done. Without a chosen value
-     * only ABORT can be learned (a presumed abort or its FINISH read back); no value may be
-     * chosen after that ({@link #accepted}).
+     * A proposer learned {@code learned}: it must be the chosen value, with one exception, the
+     * <b>presumed abort of a forgotten commit</b>. Without a chosen value only ABORT can be learned
+     * (a presumed abort or its FINISH read back); no value may be chosen after that
+     * ({@link #accepted}).
+     *
+     * <p>A {@code presumed} ABORT (the proposer met a majority of acceptors answering EXPIRED: each
+     * holds nothing of the instance and its transaction began before the horizon) claims only
+     * that nothing can be chosen any more. Why that holds, and what it means when COMMIT was
+     * chosen: a chosen COMMIT was accepted by a majority; the EXPIRED majority intersects it in an
+     * acceptor that accepted and now holds nothing. {@link AcceptorState} never drops unfinished
+     * state, and a member that lost its disk answers FENCED, not EXPIRED, for every transaction
+     * that began before its rejoin; so that acceptor dropped a FINISHED tombstone past the horizon.
+     * Before the first such presumption no ABORT can have been finished anywhere (ABORT was never
+     * chosen), so that tombstone held COMMIT, and a COMMIT is finished only after every branch of
+     * the transaction is committed. So a presumed ABORT against a chosen COMMIT is legitimate
+     * exactly when every branch is already COMMITTED: the transaction is over and forgotten, and
+     * "ABORT" is the presumed-abort answer for a forgotten transaction, as the local log gives
+     * after deleting the segment that held its COMMIT and END. Nothing is left to roll back (a
+     * branch still prepared then is a violation). The presumed abort's FINISH(ABORT) may then
+     * turn a straggler's accepted COMMIT into an ABORT tombstone, and a later reader learns ABORT
+     * from it without presuming: legitimate only for such a forgotten commit, with every branch
+     * still COMMITTED. Any other ABORT learned against a chosen COMMIT is a violation.
      */
     void learned(String who, String gtrid, PaxosValue learned, boolean presumed) {
         PaxosValue c = chosen.get(gtrid);
-        if (presumed && c != null && c.isCommit()) {
-            if (anyPrepared(gtrid)) {
-                fail.accept(who + " presumes ABORT past the horizon, but COMMIT was chosen and a branch is still"
-                        + " prepared");
+        if (c != null && c.isCommit() && !learned.isCommit() && (presumed || forgottenCommits.contains(gtrid))) {
+            if (!allCommitted(gtrid)) {
+                fail.accept(who + (presumed ? " presumes ABORT past the horizon" : " learned ABORT from a forgotten"
+                        + " commit's straggler") + ", but COMMIT was chosen and a branch is not committed yet: "
+                        + branchStates(gtrid));
+            }
+            if (forgottenCommits.add(gtrid)) {
+                trace.accept(() -> who + " learned ABORT for the forgotten commit " + gtrid + (presumed ? " (presumed)"
+                        : " (read back from a straggler)") + ": every branch was committed before");
             }
             return;
         }
@@ -99,6 +123,24 @@ final class AgreementChecker {
         if (c == null || !c.equals(learned)) {
             fail.accept(who + " learned " + learned + " but the chosen value is " + c);
         }
+    }
+
+    /** True once a presumed abort met {@code gtrid} chosen COMMIT with every branch committed ({@link #learned}). */
+    boolean isForgottenCommit(String gtrid) {
+        return forgottenCommits.contains(gtrid);
+    }
+
+    /** How many transactions were presumed aborted after their COMMIT was carried out and forgotten. */
+    long forgottenCommits() {
+        return forgottenCommits.size();
+    }
+
+    private boolean allCommitted(String gtrid) {
+        return resources.get(gtrid).stream().allMatch(r -> COMMITTED.equals(branchState.get(gtrid + "/" + r)));
+    }
+
+    private String branchStates(String gtrid) {
+        return resources.get(gtrid).stream().map(r -> r + "=" + branchState.get(gtrid + "/" + r)).toList().toString();
     }
 
     /** {@code who} commits or rolls back a branch as {@code value} says: never the other way of an ended one. */

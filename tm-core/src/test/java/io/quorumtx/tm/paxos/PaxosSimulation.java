@@ -56,6 +56,11 @@ final class PaxosSimulation {
     enum Counter {
         TRANSACTIONS, COMMITS, ABORTS, TAKEOVERS, DROPS, DUPLICATES, REPLAYS, CRASHES, TORN_WRITES,
         EMPTY_DISK_RESTARTS, FENCED_REFUSALS, PAUSES, CLOCK_STEPS, TOMBSTONES_EXPIRED, PRESUMED_ABORTS,
+        /**
+         * Transactions presumed aborted past the horizon after their COMMIT was chosen, every branch
+         * committed and the instance forgotten at a majority ({@link AgreementChecker#learned}).
+         */
+        PRESUMED_ABORTS_OF_FORGOTTEN_COMMITS,
         /** Transactions left in doubt after healing because fewer than a majority may vote in them any more. */
         STUCK_PAST_HORIZON
     }
@@ -162,6 +167,7 @@ final class PaxosSimulation {
         count(Counter.TRANSACTIONS, gtrids.size());
         count(Counter.COMMITS, checker.chosenCommits());
         count(Counter.ABORTS, checker.chosenAborts());
+        count(Counter.PRESUMED_ABORTS_OF_FORGOTTEN_COMMITS, checker.forgottenCommits());
         return new Summary(counts);
     }
 
@@ -424,8 +430,11 @@ final class PaxosSimulation {
         void apply() {
             applyOnResume = false;
             PaxosValue value = proposal.chosen();
+            // An ABORT that is a presumption past the horizon, or read back from a forgotten commit's
+            // straggler, rolls back only what is still prepared, as recovery does with what a database lists.
+            boolean onlyPrepared = !value.isCommit() && (proposal.isExpired() || checker.isForgottenCommit(proposal.gtrid()));
             for (String r : RESOURCES) {
-                if (!proposal.isExpired() || checker.isPrepared(proposal.gtrid(), r)) {
+                if (!onlyPrepared || checker.isPrepared(proposal.gtrid(), r)) {
                     checker.apply(toString(), proposal.gtrid(), r, value);
                 }
             }
