@@ -47,7 +47,7 @@ class FrameReplayTest {
         for (int i = 2; i <= 3; i++) {
             logs.put("n" + i, ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n" + i)
                     .dataDirectory(dir.resolve("n" + i)).members(members).secret(PaxosCluster.SECRET)
-                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5)).build()));
+                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5)).startMode(StartMode.BOOTSTRAP).build()));
         }
         proxy = new RecordingProxy(ClusterConfig.parseMembers(members).get("n2"));
     }

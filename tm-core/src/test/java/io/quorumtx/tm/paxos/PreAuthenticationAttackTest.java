@@ -58,7 +58,7 @@ class PreAuthenticationAttackTest {
         for (int i = 1; i <= 3; i++) {
             logs.put("n" + i, ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n" + i)
                     .dataDirectory(dir.resolve("n" + i)).members(members).secret(PaxosCluster.SECRET)
-                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5)).build()));
+                    .requestTimeout(Duration.ofSeconds(1)).commitTimeout(Duration.ofSeconds(5)).startMode(StartMode.BOOTSTRAP).build()));
         }
     }
 

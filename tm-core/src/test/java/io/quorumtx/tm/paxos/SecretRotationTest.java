@@ -43,7 +43,9 @@ class SecretRotationTest {
     private void open(String id, byte[] current, byte[] other, boolean otherIsNext) {
         ReplicatedLogConfig.Builder b = ReplicatedLogConfig.builder().nodeId(id).dataDirectory(dir.resolve(id))
                 .members(members).secret(current).requestTimeout(Duration.ofSeconds(1))
-                .commitTimeout(Duration.ofSeconds(5));
+                .commitTimeout(Duration.ofSeconds(5))
+                // a member's first start bootstraps it; the rotation's restarts reopen its files
+                .startMode(java.nio.file.Files.isDirectory(dir.resolve(id)) ? StartMode.RESTART : StartMode.BOOTSTRAP);
         if (other != null) {
             b = otherIsNext ? b.nextSecret(other) : b.previousSecret(other);
         }
