@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * Configuration of a node's Paxos-replicated commit log: this node's id, its acceptor's data
  * directory, the members as {@code nodeId=host:port} (the same list on every node, this node
- * included), the shared secret every message is authenticated with, and timings.
+ * included), how messages are authenticated — a shared secret, or TLS — and timings.
  *
  * <pre>{@code
  * ReplicatedLogConfig config = ReplicatedLogConfig.builder()
@@ -20,6 +20,11 @@ import java.util.Objects;
  *         .secret(System.getenv("QUORUMTX_CLUSTER_SECRET").getBytes(StandardCharsets.UTF_8))
  *         .build();
  * }</pre>
+ *
+ * <p>With TLS instead of the secret, {@code .tls(TlsSettings.builder().keyStore(...).trustStore(...).build())}.
+ * The two are exclusive: with TLS each member proves its own node id with its certificate and
+ * the channel is encrypted; adding a secret every member holds would add nothing but a key that
+ * lets any holder speak as any member.
  */
 public final class ReplicatedLogConfig {
     /** How long a proposer waits for an acceptor's answer before it counts it missing. */
@@ -38,9 +43,11 @@ public final class ReplicatedLogConfig {
     private final Duration lease;
     private final Duration tombstoneRetention;
     private final InProcessNetwork inProcess;
+    private final TlsSettings tls;
 
     private ReplicatedLogConfig(Builder b) {
-        this.cluster = ClusterConfig.forNode(b.nodeId, b.members, b.secret);
+        this.cluster = ClusterConfig.forNode(b.nodeId, b.members, b.tls == null ? b.secret : unsharedKey());
+        this.tls = b.tls;
         this.dataDirectory = b.dataDirectory;
         this.requestTimeout = b.requestTimeout;
         this.commitTimeout = b.commitTimeout;
@@ -81,6 +88,22 @@ public final class ReplicatedLogConfig {
         return tombstoneRetention;
     }
 
+    /** Non-null in TLS mode: then the members authenticate with certificates, not a shared secret. */
+    public TlsSettings tls() {
+        return tls;
+    }
+
+    /**
+     * In TLS mode {@link ClusterConfig} still wants a secret; it gets random bytes no other node
+     * knows, so a transport mistakenly built in the shared-secret mode from it authenticates
+     * nothing rather than everything.
+     */
+    private static byte[] unsharedKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return key;
+    }
+
     /** Non-null when the members talk through an in-process network (tests), not TCP. */
     public InProcessNetwork inProcessNetwork() {
         return inProcess;
@@ -88,7 +111,7 @@ public final class ReplicatedLogConfig {
 
     @Override
     public String toString() {
-        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + "]";
+        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + (tls == null ? "" : ", " + tls) + "]";
     }
 
     public static final class Builder {
@@ -101,6 +124,7 @@ public final class ReplicatedLogConfig {
         private Duration lease = DEFAULT_LEASE;
         private Duration tombstoneRetention = DEFAULT_TOMBSTONE_RETENTION;
         private InProcessNetwork inProcess;
+        private TlsSettings tls;
 
         public Builder nodeId(String nodeId) {
             this.nodeId = nodeId;
@@ -145,6 +169,15 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
+        /**
+         * TLS 1.3 with mutual authentication instead of the shared secret: this node's key and
+         * certificate (CN = its node id) and the cluster's CA. Exclusive with {@link #secret}.
+         */
+        public Builder tls(TlsSettings tls) {
+            this.tls = tls;
+            return this;
+        }
+
         /** Members reach each other through {@code network} instead of TCP (tests); addresses are then unused. */
         public Builder inProcess(InProcessNetwork network) {
             this.inProcess = network;
@@ -162,9 +195,20 @@ public final class ReplicatedLogConfig {
             if (members == null) {
                 throw new IllegalArgumentException("replicatedLog: members are required, as nodeId=host:port");
             }
-            if (secret == null) {
-                throw new IllegalArgumentException("replicatedLog: a shared secret is required (at least "
-                        + ClusterConfig.MIN_SECRET_BYTES + " bytes, the same on every node)");
+            if (secret != null && tls != null) {
+                throw new IllegalArgumentException("replicatedLog: secret and tls are both set; set one. With tls each"
+                        + " member is identified by its certificate and the channel is encrypted; a shared secret"
+                        + " would only add a key that lets any holder speak as any member");
+            }
+            if (secret == null && tls == null) {
+                throw new IllegalArgumentException("replicatedLog: a shared secret (at least "
+                        + ClusterConfig.MIN_SECRET_BYTES + " bytes, the same on every node) or tls (certificates) is"
+                        + " required");
+            }
+            if (tls != null && !tls.certificateNodeId().equals(nodeId)) {
+                throw new IllegalArgumentException("replicatedLog: the tls keystore's certificate names node '"
+                        + tls.certificateNodeId() + "' but nodeId is '" + nodeId + "'; each member needs a"
+                        + " certificate whose subject CN is its own node id");
             }
             positive("requestTimeout", requestTimeout);
             positive("commitTimeout", commitTimeout);

@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * failed connection fails its outstanding requests and is reopened on a later send, no sooner
  * than a back-off that doubles from 50 ms to 2 s while the peer stays unreachable. At most
  * {@value #MAX_OUTSTANDING} requests are outstanding per peer; beyond that sends fail at once.
- * Confidentiality is not provided (the messages hold transaction ids and resource names, not
- * data); run the cluster on a trusted network or a VPN if that matters.
+ * In this shared-secret mode confidentiality is not provided (the messages hold transaction ids
+ * and resource names, not data); run the cluster on a trusted network or a VPN if that matters,
+ * or use TLS ({@link TlsSettings}, {@link TlsSecurity}): then every connection is TLS 1.3 with
+ * both ends' certificates checked, and a connection speaks only for the node its certificate names.
  */
 public final class TcpTransport implements PaxosTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
@@ -51,6 +53,9 @@ public final class TcpTransport implements PaxosTransport {
     private static final int MAX_CONNECTIONS = 64;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2000;
+    /** Not a secret: the frame tag's key in TLS mode, where TLS authenticates every record. */
+    private static final byte[] TLS_FRAME_KEY = "quorumtx-tls-frame-tag-not-secret".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII);
 
     private final ClusterConfig cluster;
     private final long digest;
@@ -64,19 +69,24 @@ public final class TcpTransport implements PaxosTransport {
     private final List<Socket> serverSockets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ConcurrentMap<String, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, Boolean> mismatchLogged = new ConcurrentHashMap<>();
+    /** TLS mode (issue 12): null in the shared-secret mode. */
+    private final TlsSecurity tls;
     private volatile boolean closed;
 
-    private TcpTransport(ClusterConfig cluster, Acceptor acceptor, Duration requestTimeout, Duration connectTimeout)
-            throws IOException {
+    private TcpTransport(ClusterConfig cluster, TlsSecurity tls, Acceptor acceptor, Duration requestTimeout,
+                         Duration connectTimeout) throws IOException {
         this.cluster = cluster;
+        this.tls = tls;
         this.digest = cluster.membersDigest();
-        this.key = new SecretKeySpec(cluster.secret(), "HmacSHA256");
+        // With TLS the channel authenticates and encrypts every record; the frame keeps its tag
+        // (under a fixed, public key) only so both modes share one frame format.
+        this.key = new SecretKeySpec(tls == null ? cluster.secret() : TLS_FRAME_KEY, "HmacSHA256");
         this.requestTimeout = requestTimeout;
         this.connectTimeout = connectTimeout;
         this.acceptor = acceptor;
         if (acceptor != null) {
             InetSocketAddress own = cluster.members().get(cluster.self());
-            ServerSocket s = new ServerSocket();
+            ServerSocket s = tls == null ? new ServerSocket() : tls.newServerSocket();
             s.setReuseAddress(true);
             try {
                 s.bind(new InetSocketAddress(own.getHostString(), own.getPort()));
@@ -98,12 +108,35 @@ public final class TcpTransport implements PaxosTransport {
     /** A member's transport: serves its acceptor on its own address and sends to the others. */
     public static TcpTransport serve(ClusterConfig cluster, Acceptor acceptor, Duration requestTimeout)
             throws IOException {
-        return new TcpTransport(cluster, acceptor, requestTimeout, requestTimeout);
+        return new TcpTransport(cluster, null, acceptor, requestTimeout, requestTimeout);
+    }
+
+    /**
+     * A member's transport over TLS 1.3 with mutual authentication ({@link TlsSettings}): its
+     * certificate must name {@code cluster.self()}; the secret of {@code cluster} is not used.
+     *
+     * @throws IllegalArgumentException naming the store or certificate that is wrong
+     */
+    public static TcpTransport serve(ClusterConfig cluster, TlsSettings tls, Acceptor acceptor, Duration requestTimeout)
+            throws IOException {
+        return new TcpTransport(cluster, TlsSecurity.create(tls, cluster, true, requestTimeout), acceptor,
+                requestTimeout, requestTimeout);
     }
 
     /** A client-only transport (the recovery tool): sends, serves nothing. */
     public static TcpTransport client(ClusterConfig cluster, Duration requestTimeout) throws IOException {
-        return new TcpTransport(cluster, null, requestTimeout, requestTimeout);
+        return new TcpTransport(cluster, null, null, requestTimeout, requestTimeout);
+    }
+
+    /**
+     * A client-only transport over TLS (the recovery tool): its certificate names an id starting
+     * with {@value ClusterConfig#TOOL_PREFIX}, and the members accept its messages only under a
+     * tool id; the secret of {@code cluster} is not used.
+     */
+    public static TcpTransport client(ClusterConfig cluster, TlsSettings tls, Duration requestTimeout)
+            throws IOException {
+        return new TcpTransport(cluster, TlsSecurity.create(tls, cluster, false, requestTimeout), null,
+                requestTimeout, requestTimeout);
     }
 
     @Override
@@ -218,6 +251,16 @@ public final class TcpTransport implements PaxosTransport {
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
             Mac readMac = mac();
             Mac writeMac = mac();
+            String peer = null;
+            if (tls != null) {
+                try {
+                    peer = tls.authenticateAsServer(socket);
+                } catch (TlsSecurity.TlsRefusal refused) {
+                    LOG.warn("Paxos server of node {} refused a TLS connection: {}", cluster.self(),
+                            refused.getMessage());
+                    return;
+                }
+            }
             while (!closed) {
                 PaxosWire.Envelope e;
                 try {
@@ -228,6 +271,9 @@ public final class TcpTransport implements PaxosTransport {
                     return;
                 }
                 String problem = checkIncoming(e);
+                if (problem == null && peer != null) {
+                    problem = TlsSecurity.senderProblem(peer, e.from());
+                }
                 if (problem != null) {
                     LOG.warn("Paxos server of node {} refused a message from {} ({}): {}; connection closed, nothing"
                             + " changed", cluster.self(), e.from(), socket.getRemoteSocketAddress(), problem);
@@ -343,11 +389,23 @@ public final class TcpTransport implements PaxosTransport {
                         + " is unreachable (" + lastFailure + "); next attempt in "
                         + TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now) + " ms");
             }
-            Socket s = new Socket();
+            Socket s = tls == null ? new Socket() : tls.newClientSocket();
             try {
                 s.setTcpNoDelay(true);
                 s.connect(new InetSocketAddress(address.getHostString(), address.getPort()),
                         (int) connectTimeout.toMillis());
+                if (tls != null) {
+                    tls.authenticateAsClient(s, id);
+                }
+            } catch (TlsSecurity.TlsRefusal e) {
+                closeQuietly(s);
+                LOG.warn("Paxos client of node {} refused the connection to node {}: {}", cluster.self(), id,
+                        e.getMessage());
+                lastFailure = e.getMessage();
+                retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+                backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+                throw new IOException("node " + id + " at " + address.getHostString() + ":" + address.getPort()
+                        + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 closeQuietly(s);
                 lastFailure = e.getMessage();

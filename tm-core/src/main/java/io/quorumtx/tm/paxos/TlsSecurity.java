@@ -1,0 +1,284 @@
+package io.quorumtx.tm.paxos;
+
+import io.quorumtx.tm.xid.NodeIds;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * TLS 1.3 with mutual authentication for {@link TcpTransport}: the {@link SSLContext} built from
+ * {@link TlsSettings}, the server and client sockets, and the peer's node id taken from its
+ * certificate.
+ *
+ * <p>Model: the truststore names the cluster's CA; a certificate it signed names a node id in
+ * its subject CN ({@link #nodeIdOf}). Host names are deliberately not verified (no endpoint
+ * identification): members are addressed by node id and the CN is that id. So after the
+ * handshake a server accepts a peer whose id is a member, or a recovery tool
+ * ({@value ClusterConfig#TOOL_PREFIX}...); a client accepts only the member it dialled. The
+ * channel itself authenticates and encrypts every record, so no shared secret is involved and one
+ * member's key cannot speak for another ({@link #senderProblem}).
+ *
+ * <p>Only TLSv1.3 is enabled, with its AEAD suites (AES-GCM, ChaCha20-Poly1305). A certificate
+ * refused during the handshake (untrusted issuer, expired, not yet valid) is refused by
+ * {@link NamingTrustManager} with a message naming its subject, issuer and serial.
+ */
+final class TlsSecurity {
+    static final String PROTOCOL = "TLSv1.3";
+    private static final String[] CIPHER_SUITES = {
+        "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"};
+
+    private final ClusterConfig cluster;
+    private final SSLContext context;
+    private final int handshakeMillis;
+
+    private TlsSecurity(ClusterConfig cluster, SSLContext context, Duration handshakeTimeout) {
+        this.cluster = cluster;
+        this.context = context;
+        this.handshakeMillis = (int) Math.min(Integer.MAX_VALUE, handshakeTimeout.toMillis());
+    }
+
+    /**
+     * The TLS side of a member's or the tool's transport. Its own certificate must name
+     * {@code cluster.self()}; the tool's self is an id starting with {@value ClusterConfig#TOOL_PREFIX}.
+     *
+     * @throws IllegalArgumentException naming the file or certificate that is wrong
+     */
+    static TlsSecurity create(TlsSettings settings, ClusterConfig cluster, boolean member, Duration handshakeTimeout) {
+        KeyStore keys = TlsStores.keyStore(settings.keyStore());
+        KeyStore trust = TlsStores.trustStore(settings.trustStore());
+        X509Certificate own = ownCertificate(keys, settings);
+        String ownId = idOf(own, "this node's certificate in " + settings.keyStore());
+        if (!ownId.equals(cluster.self())) {
+            throw new IllegalArgumentException("tls: the certificate in keystore " + settings.keyStore() + " ("
+                    + describe(own) + ") names node '" + ownId + "', but this node is '" + cluster.self() + "'; each"
+                    + " member needs a certificate whose CN is its own node id");
+        }
+        try {
+            own.checkValidity();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("tls: this node's certificate (" + describe(own) + ") in keystore "
+                    + settings.keyStore() + " is not valid now (valid " + own.getNotBefore() + " to "
+                    + own.getNotAfter() + "); renew it", e);
+        }
+        if (!member && !cluster.self().startsWith(ClusterConfig.TOOL_PREFIX)) {
+            throw new IllegalArgumentException("tls: a client-only transport runs under a recovery-tool id ("
+                    + ClusterConfig.TOOL_PREFIX + "...), not '" + cluster.self() + "'");
+        }
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, TlsStores.keyPassword(settings.keyStore()));
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            X509ExtendedTrustManager pkix = null;
+            for (var tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509ExtendedTrustManager x) {
+                    pkix = x;
+                }
+            }
+            SSLContext context = SSLContext.getInstance(PROTOCOL);
+            context.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new NamingTrustManager(pkix)}, null);
+            return new TlsSecurity(cluster, context, handshakeTimeout);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("tls: cannot set up TLS from " + settings + ": " + e.getMessage()
+                    + " (is the keystore's key password its store password?)", e);
+        }
+    }
+
+    /** An unbound server socket that speaks only TLSv1.3 and requires a client certificate. */
+    ServerSocket newServerSocket() throws IOException {
+        SSLServerSocket s = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        SSLParameters p = parameters();
+        p.setNeedClientAuth(true);
+        s.setSSLParameters(p);
+        return s;
+    }
+
+    /** An unconnected client socket that speaks only TLSv1.3 and presents this node's certificate. */
+    Socket newClientSocket() throws IOException {
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket();
+        s.setSSLParameters(parameters());
+        return s;
+    }
+
+    private SSLParameters parameters() {
+        SSLParameters p = context.getDefaultSSLParameters();
+        p.setProtocols(new String[] {PROTOCOL});
+        p.setCipherSuites(CIPHER_SUITES);
+        p.setEndpointIdentificationAlgorithm(null); // the CN names the node; see the class comment
+        return p;
+    }
+
+    /**
+     * Runs the handshake of an accepted connection and returns the peer's node id: a member or
+     * a recovery tool.
+     *
+     * @throws TlsRefusal naming the peer's certificate and why, when it is refused
+     */
+    String authenticateAsServer(Socket socket) throws TlsRefusal {
+        SSLSession session = handshake(socket);
+        X509Certificate peer = peerCertificate(session, socket);
+        String id = peerId(peer, socket);
+        if (!cluster.members().containsKey(id) && !id.startsWith(ClusterConfig.TOOL_PREFIX)) {
+            throw new TlsRefusal("refused " + describe(peer) + " from " + socket.getRemoteSocketAddress() + ": it"
+                    + " names node '" + id + "', which is not a member " + cluster.members().keySet() + " nor a"
+                    + " recovery tool (" + ClusterConfig.TOOL_PREFIX + "...)");
+        }
+        return id;
+    }
+
+    /**
+     * Runs the handshake of a connection this node opened to member {@code expected}.
+     *
+     * @throws TlsRefusal when the server's certificate names another node, or the handshake fails
+     */
+    void authenticateAsClient(Socket socket, String expected) throws TlsRefusal {
+        SSLSession session = handshake(socket);
+        X509Certificate peer = peerCertificate(session, socket);
+        String id = peerId(peer, socket);
+        if (!id.equals(expected)) {
+            throw new TlsRefusal("refused " + describe(peer) + " at " + socket.getRemoteSocketAddress() + ": this"
+                    + " node dialled member '" + expected + "' but the certificate names '" + id + "'");
+        }
+    }
+
+    /**
+     * Why a message claiming to be from {@code from} may not travel on a connection authenticated
+     * as {@code peer}, or null if it may: a member, and a recovery tool, speak only as the id
+     * their certificate names.
+     */
+    static String senderProblem(String peer, String from) {
+        return peer.equals(from) ? null : "the connection authenticated as '" + peer + "' (its TLS certificate's CN)"
+                + " sent a message claiming to be from '" + from + "'";
+    }
+
+    /** The node id this node's own certificate names (its keystore's one key entry). */
+    static String ownNodeId(TlsSettings settings) {
+        X509Certificate own = ownCertificate(TlsStores.keyStore(settings.keyStore()), settings);
+        return idOf(own, "the certificate in keystore " + settings.keyStore());
+    }
+
+    private SSLSession handshake(Socket socket) throws TlsRefusal {
+        SSLSocket ssl = (SSLSocket) socket;
+        try {
+            int before = ssl.getSoTimeout();
+            ssl.setSoTimeout(handshakeMillis);
+            ssl.startHandshake();
+            ssl.setSoTimeout(before);
+            SSLSession session = ssl.getSession();
+            if (!PROTOCOL.equals(session.getProtocol())) {
+                throw new TlsRefusal("the TLS session with " + socket.getRemoteSocketAddress() + " uses "
+                        + session.getProtocol() + ", not " + PROTOCOL);
+            }
+            return session;
+        } catch (SSLException e) {
+            throw new TlsRefusal("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: "
+                    + NamingTrustManager.reason(e), e);
+        } catch (IOException e) {
+            throw new TlsRefusal("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: " + e, e);
+        }
+    }
+
+    private static X509Certificate peerCertificate(SSLSession session, Socket socket) throws TlsRefusal {
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
+                return x;
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            // falls through
+        }
+        throw new TlsRefusal("the peer at " + socket.getRemoteSocketAddress() + " presented no X.509 certificate");
+    }
+
+    private static String peerId(X509Certificate peer, Socket socket) throws TlsRefusal {
+        try {
+            return idOf(peer, "the certificate of " + socket.getRemoteSocketAddress());
+        } catch (IllegalArgumentException e) {
+            throw new TlsRefusal("refused " + e.getMessage(), e);
+        }
+    }
+
+    /** The node id a TLS session's peer certificate names (its subject CN). */
+    static String nodeIdOf(SSLSession session) throws TlsRefusal {
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return idOf((X509Certificate) chain[0], "the peer certificate");
+        } catch (IllegalArgumentException e) {
+            throw new TlsRefusal("refused " + e.getMessage(), e);
+        } catch (SSLPeerUnverifiedException e) {
+            throw new TlsRefusal("the TLS peer is not authenticated: " + e.getMessage(), e);
+        }
+    }
+
+    private static String idOf(X509Certificate certificate, String what) throws IllegalArgumentException {
+        List<String> names = new ArrayList<>();
+        try {
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    names.add(String.valueOf(rdn.getValue()));
+                }
+            }
+        } catch (InvalidNameException e) {
+            throw new IllegalArgumentException(what + " (" + describe(certificate) + ") has a subject that does not"
+                    + " parse: " + e.getMessage(), e);
+        }
+        if (names.size() != 1 || !NodeIds.isValid(names.get(0))) {
+            throw new IllegalArgumentException(what + " (" + describe(certificate) + ") must name one node id in its"
+                    + " subject CN (1 to " + NodeIds.MAX_LENGTH + " characters of [A-Za-z0-9_-]); it has CN " + names);
+        }
+        return names.get(0);
+    }
+
+    private static X509Certificate ownCertificate(KeyStore keys, TlsSettings settings) {
+        try {
+            for (String alias : Collections.list(keys.aliases())) {
+                if (keys.isKeyEntry(alias) && keys.getCertificate(alias) instanceof X509Certificate x) {
+                    return x;
+                }
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("tls: cannot read keystore " + settings.keyStore() + ": "
+                    + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("tls: the private key in keystore " + settings.keyStore() + " has no X.509"
+                + " certificate");
+    }
+
+    /** {@code certificate subject=..., issuer=..., serial=...} for messages. */
+    static String describe(X509Certificate c) {
+        return "certificate subject='" + c.getSubjectX500Principal().getName() + "', issuer='"
+                + c.getIssuerX500Principal().getName() + "', serial=" + c.getSerialNumber().toString(16);
+    }
+
+    /** A connection refused by TLS or by the certificate-to-node-id rule; the message names the certificate. */
+    static final class TlsRefusal extends IOException {
+        TlsRefusal(String message) {
+            super(message);
+        }
+
+        TlsRefusal(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
