@@ -19,6 +19,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import io.quorumtx.tm.paxos.ClusterConfig;
+import io.quorumtx.tm.paxos.TlsSettings;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +45,16 @@ import java.util.regex.Pattern;
  * paxos.secret.env=QUORUMTX_CLUSTER_SECRET          (ask the running nodes' acceptors over the network)
  * paxos.acceptor.directories=/backup/n1,/backup/n2  (or: read stopped nodes' acceptor directories offline)
  * paxos.lease=3s                                     (optional; the nodes' lease, default 3s)
+ * </pre>
+ *
+ * <p>A cluster running TLS instead of a shared secret (instead of {@code paxos.secret.env}):
+ * <pre>
+ * paxos.tls.keystore=/etc/quorumtx/tool.p12               (the tool's own key and certificate, CN=quorumtx-tool-...)
+ * paxos.tls.keystore.type=pkcs12                          (pkcs12, the default, or pem)
+ * paxos.tls.keystore.password.env=QUORUMTX_TOOL_KEYSTORE_PASSWORD   (pkcs12 only)
+ * paxos.tls.truststore=/etc/quorumtx/cluster-ca.pem       (the cluster's CA)
+ * paxos.tls.truststore.type=pem
+ * paxos.tls.truststore.password.env=...                   (pkcs12 only)
  * </pre>
  *
  * <p>Why so strict: a typo in a recovery configuration is not harmless. A misspelt key silently
@@ -75,16 +87,37 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
      * directories of stopped nodes (offline), and the lease the nodes use.
      */
     public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
-                                Duration lease) {
+                                Duration lease, Optional<TlsFiles> tls) {
         public PaxosSettings {
             members = List.copyOf(members);
             acceptorDirectories = List.copyOf(acceptorDirectories);
+        }
+
+        /** Without TLS: a shared secret or acceptor directories. */
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease) {
+            this(members, secretEnv, acceptorDirectories, lease, Optional.empty());
         }
 
         public boolean offline() {
             return !acceptorDirectories.isEmpty();
         }
     }
+
+    /**
+     * The tool's TLS stores ({@code paxos.tls.*}): its own key and certificate, the cluster's CA,
+     * and the environment variables holding the PKCS12 passwords (never the passwords themselves).
+     */
+    public record TlsFiles(Path keyStore, TlsSettings.StoreType keyStoreType, Optional<String> keyStorePasswordEnv,
+                           Path trustStore, TlsSettings.StoreType trustStoreType,
+                           Optional<String> trustStorePasswordEnv) {
+    }
+
+    public static final String PAXOS_TLS_KEYSTORE = "paxos.tls.keystore";
+    public static final String PAXOS_TLS_TRUSTSTORE = "paxos.tls.truststore";
+    private static final List<String> TLS_KEYS = List.of(PAXOS_TLS_KEYSTORE, PAXOS_TLS_KEYSTORE + ".type",
+            PAXOS_TLS_KEYSTORE + ".password.env", PAXOS_TLS_TRUSTSTORE, PAXOS_TLS_TRUSTSTORE + ".type",
+            PAXOS_TLS_TRUSTSTORE + ".password.env");
 
     public static final String PAXOS_MEMBERS = "paxos.members";
     public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
@@ -94,8 +127,9 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     public static final String LOG_DIRECTORY = "log.directory";
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
-    private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
-            "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease");
+    private static final List<String> GLOBAL_KEYS = java.util.stream.Stream.concat(Stream.of(LOG_DIRECTORY, NODE_ID,
+            SAFETY_INTERVAL, "paxos.members", "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease"),
+            TLS_KEYS.stream()).toList();
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -192,7 +226,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
         Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
         if (members.isEmpty()) {
-            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE)) {
+            for (String key : Stream.concat(Stream.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE),
+                    TLS_KEYS.stream()).toList()) {
                 if (values.containsKey(key)) {
                     throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
                             + " (the replicated log's members as nodeId=host:port, comma-separated)");
@@ -215,13 +250,70 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             dirs.add(dir.normalize());
         }
         Optional<String> secretEnv = nonEmpty(values.get(PAXOS_SECRET_ENV));
-        if (dirs.isEmpty() && secretEnv.isEmpty()) {
+        Optional<TlsFiles> tls = tls(values, source);
+        if (secretEnv.isPresent() && tls.isPresent()) {
+            throw new ConfigException(source + " sets both " + PAXOS_SECRET_ENV + " and " + PAXOS_TLS_KEYSTORE + ": set"
+                    + " the one the cluster uses (a cluster runs either the shared secret or TLS)");
+        }
+        if (dirs.isEmpty() && secretEnv.isEmpty() && tls.isEmpty()) {
             throw new ConfigException(source + " configures the replicated log but neither " + PAXOS_SECRET_ENV
-                    + " (the environment variable holding the shared secret, to ask the running nodes) nor "
+                    + " (the environment variable holding the shared secret, to ask the running nodes), nor "
+                    + PAXOS_TLS_KEYSTORE + " and " + PAXOS_TLS_TRUSTSTORE + " (to ask them over TLS), nor "
                     + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
         }
         Duration lease = duration(PAXOS_LEASE, values.get(PAXOS_LEASE), source, Duration.ofSeconds(3));
-        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, tls));
+    }
+
+    private static Optional<TlsFiles> tls(Map<String, String> values, Path source) {
+        if (TLS_KEYS.stream().noneMatch(values::containsKey)) {
+            return Optional.empty();
+        }
+        for (String key : List.of(PAXOS_TLS_KEYSTORE, PAXOS_TLS_TRUSTSTORE)) {
+            if (nonEmpty(values.get(key)).isEmpty()) {
+                throw new ConfigException(key + " is missing in " + source + ": TLS needs " + PAXOS_TLS_KEYSTORE
+                        + " (the tool's key and certificate) and " + PAXOS_TLS_TRUSTSTORE + " (the cluster's CA)");
+            }
+        }
+        return Optional.of(new TlsFiles(file(values.get(PAXOS_TLS_KEYSTORE), source),
+                storeType(PAXOS_TLS_KEYSTORE, values, source), passwordEnv(PAXOS_TLS_KEYSTORE, values, source),
+                file(values.get(PAXOS_TLS_TRUSTSTORE), source), storeType(PAXOS_TLS_TRUSTSTORE, values, source),
+                passwordEnv(PAXOS_TLS_TRUSTSTORE, values, source)));
+    }
+
+    private static TlsSettings.StoreType storeType(String store, Map<String, String> values, Path source) {
+        Optional<String> type = nonEmpty(values.get(store + ".type"));
+        if (type.isEmpty()) {
+            return TlsSettings.StoreType.PKCS12;
+        }
+        try {
+            return TlsSettings.StoreType.parse(type.get());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(store + ".type in " + source + " is '" + type.get() + "'; allowed values: pkcs12,"
+                    + " pem");
+        }
+    }
+
+    private static Optional<String> passwordEnv(String store, Map<String, String> values, Path source) {
+        Optional<String> env = nonEmpty(values.get(store + ".password.env"));
+        boolean pkcs12 = storeType(store, values, source) == TlsSettings.StoreType.PKCS12;
+        if (pkcs12 && env.isEmpty()) {
+            throw new ConfigException(store + ".password.env is missing in " + source + ": name the environment"
+                    + " variable holding the PKCS12 " + store.substring("paxos.tls.".length()) + "'s password");
+        }
+        if (!pkcs12 && env.isPresent()) {
+            throw new ConfigException(store + ".password.env in " + source + " is set but " + store + " is PEM, which"
+                    + " takes no password (an unencrypted PKCS#8 key; protect the file, or use pkcs12)");
+        }
+        return env;
+    }
+
+    private static Path file(String value, Path source) {
+        Path path = Path.of(value.trim());
+        if (!path.isAbsolute() && source.getParent() != null) {
+            path = source.getParent().resolve(path); // relative to the file, like the other paths
+        }
+        return path.normalize();
     }
 
     /** The log directory, which must be set and exist. */
@@ -258,7 +350,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     }
 
     private static ConfigException unknownKey(String key, Set<String> names, Path source) {
-        if (key.startsWith("database.") && (key.endsWith(".password") || key.endsWith(".pass"))) {
+        if ((key.startsWith("database.") || key.startsWith("paxos.tls."))
+                && (key.endsWith(".password") || key.endsWith(".pass"))) {
             return new ConfigException("Key '" + key + "' in " + source + " would put a password in the file, which"
                     + " the tool refuses: store the password in an environment variable and name that variable with '"
                     + key.substring(0, key.lastIndexOf('.')) + ".password.env'");

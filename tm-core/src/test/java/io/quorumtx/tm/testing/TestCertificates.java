@@ -1,5 +1,6 @@
-package io.quorumtx.tm.paxos;
+package io.quorumtx.tm.testing;
 
+import io.quorumtx.tm.paxos.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +18,16 @@ import java.util.List;
  * name, member certificates it signs (CN = node id), PKCS12 stores and their PEM forms. EC P-256
  * keys, so each keytool run is quick.
  */
-final class TestCertificates {
-    static final String PASSWORD = "test-store-password";
+public final class TestCertificates {
+    public static final String PASSWORD = "test-store-password";
     private final Path dir;
 
-    TestCertificates(Path dir) {
+    public TestCertificates(Path dir) {
         this.dir = dir;
     }
 
     /** A CA {@code name}: its PKCS12 key store, its PEM certificate, and a PKCS12 truststore holding it. */
-    void ca(String name) {
+    public void ca(String name) {
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
                 "CN=" + name, "-ext", "bc:c", "-validity", "30", "-keystore", ca(name, "p12").toString());
         keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca(name, "p12").toString(), "-file",
@@ -35,11 +36,11 @@ final class TestCertificates {
                 trustStore(name).toString());
     }
 
-    Path caPem(String name) {
+    public Path caPem(String name) {
         return ca(name, "pem");
     }
 
-    Path trustStore(String name) {
+    public Path trustStore(String name) {
         return dir.resolve("trust-" + name + ".p12");
     }
 
@@ -48,12 +49,12 @@ final class TestCertificates {
     }
 
     /** A PKCS12 keystore with a key for {@code cn} signed by CA {@code caName}, valid 30 days from now. */
-    Path issue(String caName, String cn) {
+    public Path issue(String caName, String cn) {
         return issue(caName, cn, "-1H", "30");
     }
 
     /** As {@link #issue(String, String)}, valid from {@code startDate} (keytool syntax) for {@code days}. */
-    Path issue(String caName, String cn, String startDate, String days) {
+    public Path issue(String caName, String cn, String startDate, String days) {
         Path store = dir.resolve(cn + "-" + caName + "-" + startDate.replace("-", "m") + ".p12");
         Path request = dir.resolve(cn + "-" + caName + ".csr");
         Path signed = dir.resolve(cn + "-" + caName + ".pem");
@@ -72,7 +73,7 @@ final class TestCertificates {
     }
 
     /** The PEM form of a keystore made by {@link #issue}: the PKCS#8 key, then the chain, leaf first. */
-    Path pemKeyStore(Path pkcs12) throws Exception {
+    public Path pemKeyStore(Path pkcs12) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(pkcs12)) {
             ks.load(in, PASSWORD.toCharArray());
@@ -92,7 +93,7 @@ final class TestCertificates {
                 + "\n-----END " + label + "-----\n";
     }
 
-    static TlsSettings pkcs12(Path keyStore, Path trustStore) {
+    public static TlsSettings pkcs12(Path keyStore, Path trustStore) {
         return TlsSettings.builder().keyStore(keyStore, TlsSettings.StoreType.PKCS12)
                 .keyStorePassword(PASSWORD.toCharArray()).trustStore(trustStore, TlsSettings.StoreType.PKCS12)
                 .trustStorePassword(PASSWORD.toCharArray()).build();
