@@ -87,6 +87,16 @@ final class PaxosSetup implements AutoCloseable {
                 ClusterConfig cluster;
                 try {
                     cluster = new ClusterConfig(toolId, members, secret.getBytes(StandardCharsets.UTF_8));
+                    for (String rotationVariable : paxos.rotationSecretEnvs()) {
+                        String other = context.env(rotationVariable);
+                        if (other == null || other.isEmpty()) {
+                            throw new ToolException(ExitCodes.BAD_INPUT, "The environment variable " + rotationVariable
+                                    + " named in " + config.source() + " is not set: it must hold the previous or next"
+                                    + " secret of the rotation. Nothing was changed.");
+                        }
+                        context.secret(other);
+                        cluster = cluster.withRotationSecret(other.getBytes(StandardCharsets.UTF_8));
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " (from " + variable + ")."
                             + " Nothing was changed.", e);

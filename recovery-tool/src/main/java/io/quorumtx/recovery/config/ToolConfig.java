@@ -43,6 +43,8 @@ import java.util.regex.Pattern;
  * <pre>
  * paxos.members=n1=10.0.0.1:7801,n2=10.0.0.2:7801,n3=10.0.0.3:7801
  * paxos.secret.env=QUORUMTX_CLUSTER_SECRET          (ask the running nodes' acceptors over the network)
+ * paxos.secret.previous.env=QUORUMTX_OLD_SECRET      (optional, during a secret rotation: also try this one)
+ * paxos.secret.next.env=QUORUMTX_NEW_SECRET          (optional, during a secret rotation: also try this one)
  * paxos.acceptor.directories=/backup/n1,/backup/n2  (or: read stopped nodes' acceptor directories offline)
  * paxos.lease=3s                                     (optional; the nodes' lease, default 3s)
  * </pre>
@@ -87,16 +89,22 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
      * directories of stopped nodes (offline), and the lease the nodes use.
      */
     public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
-                                Duration lease, Optional<TlsFiles> tls) {
+                                Duration lease, List<String> rotationSecretEnvs, Optional<TlsFiles> tls) {
         public PaxosSettings {
             members = List.copyOf(members);
             acceptorDirectories = List.copyOf(acceptorDirectories);
+            rotationSecretEnvs = List.copyOf(rotationSecretEnvs);
         }
 
-        /** Without TLS: a shared secret or acceptor directories. */
         public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
                              Duration lease) {
-            this(members, secretEnv, acceptorDirectories, lease, Optional.empty());
+            this(members, secretEnv, acceptorDirectories, lease, List.of());
+        }
+
+        /** Without TLS: a shared secret (and rotation secrets) or acceptor directories. */
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease, List<String> rotationSecretEnvs) {
+            this(members, secretEnv, acceptorDirectories, lease, rotationSecretEnvs, Optional.empty());
         }
 
         public boolean offline() {
@@ -121,15 +129,19 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
 
     public static final String PAXOS_MEMBERS = "paxos.members";
     public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
+    /** During a rotation: the variable holding the previous secret, tried when a member refuses the current one. */
+    public static final String PAXOS_SECRET_PREVIOUS_ENV = "paxos.secret.previous.env";
+    /** During a rotation: the variable holding the next secret, tried when a member refuses the current one. */
+    public static final String PAXOS_SECRET_NEXT_ENV = "paxos.secret.next.env";
     public static final String PAXOS_DIRECTORIES = "paxos.acceptor.directories";
     public static final String PAXOS_LEASE = "paxos.lease";
 
     public static final String LOG_DIRECTORY = "log.directory";
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
-    private static final List<String> GLOBAL_KEYS = java.util.stream.Stream.concat(Stream.of(LOG_DIRECTORY, NODE_ID,
-            SAFETY_INTERVAL, "paxos.members", "paxos.secret.env", "paxos.acceptor.directories", "paxos.lease"),
-            TLS_KEYS.stream()).toList();
+    private static final List<String> GLOBAL_KEYS = Stream.concat(Stream.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL,
+            "paxos.members", "paxos.secret.env", PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV,
+            "paxos.acceptor.directories", "paxos.lease"), TLS_KEYS.stream()).toList();
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -226,8 +238,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
         Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
         if (members.isEmpty()) {
-            for (String key : Stream.concat(Stream.of(PAXOS_SECRET_ENV, PAXOS_DIRECTORIES, PAXOS_LEASE),
-                    TLS_KEYS.stream()).toList()) {
+            for (String key : Stream.concat(Stream.of(PAXOS_SECRET_ENV, PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV,
+                    PAXOS_DIRECTORIES, PAXOS_LEASE), TLS_KEYS.stream()).toList()) {
                 if (values.containsKey(key)) {
                     throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
                             + " (the replicated log's members as nodeId=host:port, comma-separated)");
@@ -261,8 +273,17 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
                     + PAXOS_TLS_KEYSTORE + " and " + PAXOS_TLS_TRUSTSTORE + " (to ask them over TLS), nor "
                     + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
         }
+        List<String> rotation = new ArrayList<>();
+        for (String key : List.of(PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV)) {
+            Optional<String> variable = nonEmpty(values.get(key));
+            if (variable.isPresent() && secretEnv.isEmpty()) {
+                throw new ConfigException(key + " in " + source + " needs " + PAXOS_SECRET_ENV
+                        + " (the current secret; " + key + " is only tried when a member refuses it)");
+            }
+            variable.ifPresent(rotation::add);
+        }
         Duration lease = duration(PAXOS_LEASE, values.get(PAXOS_LEASE), source, Duration.ofSeconds(3));
-        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, tls));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, rotation, tls));
     }
 
     private static Optional<TlsFiles> tls(Map<String, String> values, Path source) {

@@ -14,11 +14,16 @@ import java.util.TreeMap;
 
 /**
  * The members of a replicated log as {@code nodeId=host:port} and the shared secret their
- * messages are authenticated with, validated with messages that name the problem. The member
+ * connections are authenticated with, validated with messages that name the problem. The member
  * list must be the same on every node: its digest travels in every message and a node with
  * another list is refused.
+ *
+ * <p>{@code secret} is the current secret: this node proves it when it connects. During a
+ * rotation, {@code rotationSecrets} holds the previous or the next secret, which this node also
+ * accepts from connecting peers (never uses to connect); see README "Rotating the shared secret".
  */
-public record ClusterConfig(String self, Map<String, InetSocketAddress> members, byte[] secret) {
+public record ClusterConfig(String self, Map<String, InetSocketAddress> members, byte[] secret,
+                            List<byte[]> rotationSecrets) {
 
     /** Shortest accepted secret: 16 bytes (128 bits) of HMAC-SHA256 key. */
     public static final int MIN_SECRET_BYTES = 16;
@@ -27,8 +32,10 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(members, "members");
         Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(rotationSecrets, "rotationSecrets");
         members = java.util.Collections.unmodifiableMap(new TreeMap<>(members));
         secret = secret.clone();
+        rotationSecrets = rotationSecrets.stream().map(byte[]::clone).toList();
         if (members.size() < 1) {
             throw new IllegalArgumentException("The replicated log needs at least one member");
         }
@@ -47,6 +54,24 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
             throw new IllegalArgumentException("The replicated log's shared secret has " + secret.length + " byte(s);"
                     + " use at least " + MIN_SECRET_BYTES + " random bytes, the same on every node");
         }
+        for (byte[] other : rotationSecrets) {
+            if (other.length < MIN_SECRET_BYTES) {
+                throw new IllegalArgumentException("The replicated log's previous/next secret has " + other.length
+                        + " byte(s); use at least " + MIN_SECRET_BYTES + " random bytes");
+            }
+        }
+    }
+
+    /** A configuration without a rotation in progress: only {@code secret} is accepted. */
+    public ClusterConfig(String self, Map<String, InetSocketAddress> members, byte[] secret) {
+        this(self, members, secret, List.of());
+    }
+
+    /** This configuration also accepting {@code other} (the previous or the next secret) from peers. */
+    public ClusterConfig withRotationSecret(byte[] other) {
+        List<byte[]> all = new java.util.ArrayList<>(rotationSecrets);
+        all.add(other);
+        return new ClusterConfig(self, members, secret, all);
     }
 
     /** The configuration of member {@code self}, which runs one of the acceptors. */
@@ -146,8 +171,16 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ClusterConfig c && c.self.equals(self) && c.members.equals(members)
-                && Arrays.equals(c.secret, secret);
+        if (!(o instanceof ClusterConfig c && c.self.equals(self) && c.members.equals(members)
+                && Arrays.equals(c.secret, secret) && c.rotationSecrets.size() == rotationSecrets.size())) {
+            return false;
+        }
+        for (int i = 0; i < rotationSecrets.size(); i++) {
+            if (!Arrays.equals(c.rotationSecrets.get(i), rotationSecrets.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -158,6 +191,7 @@ public record ClusterConfig(String self, Map<String, InetSocketAddress> members,
     /** Never shows the secret. */
     @Override
     public String toString() {
-        return "ClusterConfig[self=" + self + ", members=" + describeMembers() + ", secret=***]";
+        return "ClusterConfig[self=" + self + ", members=" + describeMembers() + ", secret=***"
+                + (rotationSecrets.isEmpty() ? "" : ", rotation secrets=" + rotationSecrets.size() + " (***)") + "]";
     }
 }

@@ -10,7 +10,8 @@ import java.util.Objects;
 /**
  * Configuration of a node's Paxos-replicated commit log: this node's id, its acceptor's data
  * directory, the members as {@code nodeId=host:port} (the same list on every node, this node
- * included), how messages are authenticated — a shared secret, or TLS — and timings.
+ * included), how connections are authenticated — a shared secret (and, during a rotation, the
+ * next or previous one also accepted), or TLS — and timings.
  *
  * <pre>{@code
  * ReplicatedLogConfig config = ReplicatedLogConfig.builder()
@@ -46,7 +47,11 @@ public final class ReplicatedLogConfig {
     private final TlsSettings tls;
 
     private ReplicatedLogConfig(Builder b) {
-        this.cluster = ClusterConfig.forNode(b.nodeId, b.members, b.tls == null ? b.secret : unsharedKey());
+        ClusterConfig c = ClusterConfig.forNode(b.nodeId, b.members, b.tls == null ? b.secret : unsharedKey());
+        for (byte[] other : b.rotationSecrets) {
+            c = c.withRotationSecret(other);
+        }
+        this.cluster = c;
         this.tls = b.tls;
         this.dataDirectory = b.dataDirectory;
         this.requestTimeout = b.requestTimeout;
@@ -119,6 +124,7 @@ public final class ReplicatedLogConfig {
         private Path dataDirectory;
         private Map<String, InetSocketAddress> members;
         private byte[] secret;
+        private final List<byte[]> rotationSecrets = new java.util.ArrayList<>();
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
         private Duration lease = DEFAULT_LEASE;
@@ -147,6 +153,23 @@ public final class ReplicatedLogConfig {
         public Builder secret(byte[] secret) {
             this.secret = secret == null ? null : secret.clone();
             return this;
+        }
+
+        /**
+         * During a secret rotation: the next secret (being introduced) or the previous one (being
+         * retired), also accepted from connecting peers; this node always connects with
+         * {@link #secret}. See README "Rotating the shared secret" for the order of the steps.
+         */
+        public Builder nextSecret(byte[] next) {
+            if (next != null) {
+                rotationSecrets.add(next.clone());
+            }
+            return this;
+        }
+
+        /** The secret that was current before {@link #secret}, still accepted until every node uses the new one. */
+        public Builder previousSecret(byte[] previous) {
+            return nextSecret(previous);
         }
 
         public Builder requestTimeout(Duration timeout) {
@@ -199,6 +222,10 @@ public final class ReplicatedLogConfig {
                 throw new IllegalArgumentException("replicatedLog: secret and tls are both set; set one. With tls each"
                         + " member is identified by its certificate and the channel is encrypted; a shared secret"
                         + " would only add a key that lets any holder speak as any member");
+            }
+            if (tls != null && !rotationSecrets.isEmpty()) {
+                throw new IllegalArgumentException("replicatedLog: nextSecret/previousSecret and tls are both set;"
+                        + " a rotation secret belongs to the shared-secret mode (with tls, rotate certificates)");
             }
             if (secret == null && tls == null) {
                 throw new IllegalArgumentException("replicatedLog: a shared secret (at least "

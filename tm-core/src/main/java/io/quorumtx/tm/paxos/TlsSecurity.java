@@ -2,6 +2,7 @@ package io.quorumtx.tm.paxos;
 
 import io.quorumtx.tm.xid.NodeIds;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
@@ -27,35 +28,39 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * TLS 1.3 with mutual authentication for {@link TcpTransport}: the {@link SSLContext} built from
- * {@link TlsSettings}, the server and client sockets, and the peer's node id taken from its
- * certificate.
+ * TLS 1.3 with mutual authentication, the {@link ConnectionSecurity} of {@link TcpTransport}'s
+ * TLS mode: the {@link SSLContext} built from {@link TlsSettings}, the server and client
+ * sockets, and the peer's node id taken from its certificate. Its {@link Session} has no frame
+ * key: TLS authenticates and encrypts every record, and {@link FrameChannel} still numbers the
+ * frames.
  *
  * <p>Model: the truststore names the cluster's CA; a certificate it signed names a node id in
  * its subject CN ({@link #nodeIdOf}). Host names are deliberately not verified (no endpoint
  * identification): members are addressed by node id and the CN is that id. So after the
  * handshake a server accepts a peer whose id is a member, or a recovery tool
- * ({@value ClusterConfig#TOOL_PREFIX}...); a client accepts only the member it dialled. The
- * channel itself authenticates and encrypts every record, so no shared secret is involved and one
- * member's key cannot speak for another ({@link #senderProblem}).
+ * ({@value ClusterConfig#TOOL_PREFIX}...); a client accepts only the member it dialled. No shared
+ * secret is involved, so one member's key cannot speak for another: the transport binds every
+ * envelope's sender, ballot and lease renewal to {@link Session#peerNodeId()}.
+ *
+ * <p>Before the peer is authenticated JSSE reads the handshake's records (a ClientHello, a
+ * certificate chain: a few KiB, each record at most 16 KiB, into JSSE's own fixed-size buffers);
+ * the transport's read timeout, deadline and cap on unauthenticated connections bound them.
  *
  * <p>Only TLSv1.3 is enabled, with its AEAD suites (AES-GCM, ChaCha20-Poly1305). A certificate
  * refused during the handshake (untrusted issuer, expired, not yet valid) is refused by
  * {@link NamingTrustManager} with a message naming its subject, issuer and serial.
  */
-final class TlsSecurity {
+final class TlsSecurity implements ConnectionSecurity {
     static final String PROTOCOL = "TLSv1.3";
     private static final String[] CIPHER_SUITES = {
         "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"};
 
     private final ClusterConfig cluster;
     private final SSLContext context;
-    private final int handshakeMillis;
 
-    private TlsSecurity(ClusterConfig cluster, SSLContext context, Duration handshakeTimeout) {
+    private TlsSecurity(ClusterConfig cluster, SSLContext context) {
         this.cluster = cluster;
         this.context = context;
-        this.handshakeMillis = (int) Math.min(Integer.MAX_VALUE, handshakeTimeout.toMillis());
     }
 
     /**
@@ -64,7 +69,7 @@ final class TlsSecurity {
      *
      * @throws IllegalArgumentException naming the file or certificate that is wrong
      */
-    static TlsSecurity create(TlsSettings settings, ClusterConfig cluster, boolean member, Duration handshakeTimeout) {
+    static TlsSecurity create(TlsSettings settings, ClusterConfig cluster, boolean member) {
         KeyStore keys = TlsStores.keyStore(settings.keyStore());
         KeyStore trust = TlsStores.trustStore(settings.trustStore());
         X509Certificate own = ownCertificate(keys, settings);
@@ -98,26 +103,42 @@ final class TlsSecurity {
             }
             SSLContext context = SSLContext.getInstance(PROTOCOL);
             context.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new NamingTrustManager(pkix)}, null);
-            return new TlsSecurity(cluster, context, handshakeTimeout);
+            return new TlsSecurity(cluster, context);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("tls: cannot set up TLS from " + settings + ": " + e.getMessage()
                     + " (is the keystore's key password its store password?)", e);
         }
     }
 
-    /** An unbound server socket that speaks only TLSv1.3 and requires a client certificate. */
-    ServerSocket newServerSocket() throws IOException {
+    /** A bound server socket that speaks only TLSv1.3 and requires a client certificate. */
+    @Override
+    public ServerSocket openServerSocket(InetSocketAddress address) throws IOException {
         SSLServerSocket s = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
         SSLParameters p = parameters();
         p.setNeedClientAuth(true);
         s.setSSLParameters(p);
+        s.setReuseAddress(true);
+        try {
+            s.bind(address);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
-    /** An unconnected client socket that speaks only TLSv1.3 and presents this node's certificate. */
-    Socket newClientSocket() throws IOException {
+    /** A connected client socket that speaks only TLSv1.3 and presents this node's certificate. */
+    @Override
+    public Socket connect(InetSocketAddress address, Duration timeout) throws IOException {
         SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket();
-        s.setSSLParameters(parameters());
+        try {
+            s.setSSLParameters(parameters());
+            s.setTcpNoDelay(true);
+            s.connect(address, (int) timeout.toMillis());
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
@@ -133,43 +154,36 @@ final class TlsSecurity {
      * Runs the handshake of an accepted connection and returns the peer's node id: a member or
      * a recovery tool.
      *
-     * @throws TlsRefusal naming the peer's certificate and why, when it is refused
+     * @throws Refused naming the peer's certificate and why, when it is refused
      */
-    String authenticateAsServer(Socket socket) throws TlsRefusal {
+    @Override
+    public Session authenticateAsServer(Socket socket) throws Refused {
         SSLSession session = handshake(socket);
         X509Certificate peer = peerCertificate(session, socket);
         String id = peerId(peer, socket);
         if (!cluster.members().containsKey(id) && !id.startsWith(ClusterConfig.TOOL_PREFIX)) {
-            throw new TlsRefusal("refused " + describe(peer) + " from " + socket.getRemoteSocketAddress() + ": it"
+            throw new Refused("refused " + describe(peer) + " from " + socket.getRemoteSocketAddress() + ": it"
                     + " names node '" + id + "', which is not a member " + cluster.members().keySet() + " nor a"
                     + " recovery tool (" + ClusterConfig.TOOL_PREFIX + "...)");
         }
-        return id;
+        return new Session(id, null);
     }
 
     /**
      * Runs the handshake of a connection this node opened to member {@code expected}.
      *
-     * @throws TlsRefusal when the server's certificate names another node, or the handshake fails
+     * @throws Refused when the server's certificate names another node, or the handshake fails
      */
-    void authenticateAsClient(Socket socket, String expected) throws TlsRefusal {
+    @Override
+    public Session authenticateAsClient(Socket socket, String expected) throws Refused {
         SSLSession session = handshake(socket);
         X509Certificate peer = peerCertificate(session, socket);
         String id = peerId(peer, socket);
         if (!id.equals(expected)) {
-            throw new TlsRefusal("refused " + describe(peer) + " at " + socket.getRemoteSocketAddress() + ": this"
+            throw new Refused("refused " + describe(peer) + " at " + socket.getRemoteSocketAddress() + ": this"
                     + " node dialled member '" + expected + "' but the certificate names '" + id + "'");
         }
-    }
-
-    /**
-     * Why a message claiming to be from {@code from} may not travel on a connection authenticated
-     * as {@code peer}, or null if it may: a member, and a recovery tool, speak only as the id
-     * their certificate names.
-     */
-    static String senderProblem(String peer, String from) {
-        return peer.equals(from) ? null : "the connection authenticated as '" + peer + "' (its TLS certificate's CN)"
-                + " sent a message claiming to be from '" + from + "'";
+        return new Session(id, null);
     }
 
     /** The node id this node's own certificate names (its keystore's one key entry). */
@@ -178,28 +192,26 @@ final class TlsSecurity {
         return idOf(own, "the certificate in keystore " + settings.keyStore());
     }
 
-    private SSLSession handshake(Socket socket) throws TlsRefusal {
+    /** The transport has set the socket's read timeout (see {@link ConnectionSecurity}). */
+    private static SSLSession handshake(Socket socket) throws Refused {
         SSLSocket ssl = (SSLSocket) socket;
         try {
-            int before = ssl.getSoTimeout();
-            ssl.setSoTimeout(handshakeMillis);
             ssl.startHandshake();
-            ssl.setSoTimeout(before);
             SSLSession session = ssl.getSession();
             if (!PROTOCOL.equals(session.getProtocol())) {
-                throw new TlsRefusal("the TLS session with " + socket.getRemoteSocketAddress() + " uses "
+                throw new Refused("the TLS session with " + socket.getRemoteSocketAddress() + " uses "
                         + session.getProtocol() + ", not " + PROTOCOL);
             }
             return session;
         } catch (SSLException e) {
-            throw new TlsRefusal("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: "
-                    + NamingTrustManager.reason(e), e);
+            throw new Refused("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: "
+                    + NamingTrustManager.reason(e));
         } catch (IOException e) {
-            throw new TlsRefusal("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: " + e, e);
+            throw new Refused("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: " + e);
         }
     }
 
-    private static X509Certificate peerCertificate(SSLSession session, Socket socket) throws TlsRefusal {
+    private static X509Certificate peerCertificate(SSLSession session, Socket socket) throws Refused {
         try {
             Certificate[] chain = session.getPeerCertificates();
             if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
@@ -208,26 +220,26 @@ final class TlsSecurity {
         } catch (SSLPeerUnverifiedException e) {
             // falls through
         }
-        throw new TlsRefusal("the peer at " + socket.getRemoteSocketAddress() + " presented no X.509 certificate");
+        throw new Refused("the peer at " + socket.getRemoteSocketAddress() + " presented no X.509 certificate");
     }
 
-    private static String peerId(X509Certificate peer, Socket socket) throws TlsRefusal {
+    private static String peerId(X509Certificate peer, Socket socket) throws Refused {
         try {
             return idOf(peer, "the certificate of " + socket.getRemoteSocketAddress());
         } catch (IllegalArgumentException e) {
-            throw new TlsRefusal("refused " + e.getMessage(), e);
+            throw new Refused("refused " + e.getMessage());
         }
     }
 
     /** The node id a TLS session's peer certificate names (its subject CN). */
-    static String nodeIdOf(SSLSession session) throws TlsRefusal {
+    static String nodeIdOf(SSLSession session) throws Refused {
         try {
             Certificate[] chain = session.getPeerCertificates();
             return idOf((X509Certificate) chain[0], "the peer certificate");
         } catch (IllegalArgumentException e) {
-            throw new TlsRefusal("refused " + e.getMessage(), e);
+            throw new Refused("refused " + e.getMessage());
         } catch (SSLPeerUnverifiedException e) {
-            throw new TlsRefusal("the TLS peer is not authenticated: " + e.getMessage(), e);
+            throw new Refused("the TLS peer is not authenticated: " + e.getMessage());
         }
     }
 
@@ -271,14 +283,4 @@ final class TlsSecurity {
                 + c.getIssuerX500Principal().getName() + "', serial=" + c.getSerialNumber().toString(16);
     }
 
-    /** A connection refused by TLS or by the certificate-to-node-id rule; the message names the certificate. */
-    static final class TlsRefusal extends IOException {
-        TlsRefusal(String message) {
-            super(message);
-        }
-
-        TlsRefusal(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
 }
