@@ -162,8 +162,7 @@ final class TlsSecurity implements ConnectionSecurity {
         X509Certificate peer = peerCertificate(session, socket);
         String id = peerId(peer, socket);
         if (!cluster.members().containsKey(id) && !id.startsWith(ClusterConfig.TOOL_PREFIX)) {
-            throw new Refused("refused " + describe(peer) + " from " + socket.getRemoteSocketAddress() + ": it"
-                    + " names node '" + id + "', which is not a member " + cluster.members().keySet() + " nor a"
+            throw new Refused("a TLS connection with " + describe(peer) + ": it names node '" + id + "', which is not a member " + cluster.members().keySet() + " nor a"
                     + " recovery tool (" + ClusterConfig.TOOL_PREFIX + "...)");
         }
         return new Session(id, null);
@@ -180,8 +179,8 @@ final class TlsSecurity implements ConnectionSecurity {
         X509Certificate peer = peerCertificate(session, socket);
         String id = peerId(peer, socket);
         if (!id.equals(expected)) {
-            throw new Refused("refused " + describe(peer) + " at " + socket.getRemoteSocketAddress() + ": this"
-                    + " node dialled member '" + expected + "' but the certificate names '" + id + "'");
+            throw new Refused("a TLS connection with " + describe(peer) + " at " + socket.getRemoteSocketAddress()
+                    + ": this node dialled member '" + expected + "' but the certificate names '" + id + "'");
         }
         return new Session(id, null);
     }
@@ -199,15 +198,13 @@ final class TlsSecurity implements ConnectionSecurity {
             ssl.startHandshake();
             SSLSession session = ssl.getSession();
             if (!PROTOCOL.equals(session.getProtocol())) {
-                throw new Refused("the TLS session with " + socket.getRemoteSocketAddress() + " uses "
-                        + session.getProtocol() + ", not " + PROTOCOL);
+                throw new Refused("a TLS connection using " + session.getProtocol() + ", not " + PROTOCOL);
             }
             return session;
         } catch (SSLException e) {
-            throw new Refused("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: "
-                    + NamingTrustManager.reason(e));
+            throw new Refused("a TLS connection (handshake failed: " + NamingTrustManager.reason(e) + ")");
         } catch (IOException e) {
-            throw new Refused("TLS handshake with " + socket.getRemoteSocketAddress() + " failed: " + e);
+            throw new Refused("a TLS connection (handshake failed: " + e + ")");
         }
     }
 
@@ -220,14 +217,14 @@ final class TlsSecurity implements ConnectionSecurity {
         } catch (SSLPeerUnverifiedException e) {
             // falls through
         }
-        throw new Refused("the peer at " + socket.getRemoteSocketAddress() + " presented no X.509 certificate");
+        throw new Refused("a TLS connection whose peer presented no X.509 certificate");
     }
 
     private static String peerId(X509Certificate peer, Socket socket) throws Refused {
         try {
-            return idOf(peer, "the certificate of " + socket.getRemoteSocketAddress());
+            return idOf(peer, "the peer's certificate");
         } catch (IllegalArgumentException e) {
-            throw new Refused("refused " + e.getMessage());
+            throw new Refused("a TLS connection: " + e.getMessage());
         }
     }
 
@@ -237,9 +234,9 @@ final class TlsSecurity implements ConnectionSecurity {
             Certificate[] chain = session.getPeerCertificates();
             return idOf((X509Certificate) chain[0], "the peer certificate");
         } catch (IllegalArgumentException e) {
-            throw new Refused("refused " + e.getMessage());
+            throw new Refused("a TLS connection: " + e.getMessage());
         } catch (SSLPeerUnverifiedException e) {
-            throw new Refused("the TLS peer is not authenticated: " + e.getMessage());
+            throw new Refused("a TLS connection whose peer is not authenticated: " + e.getMessage());
         }
     }
 
