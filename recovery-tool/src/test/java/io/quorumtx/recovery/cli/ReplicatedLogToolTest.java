@@ -251,4 +251,13 @@ class ReplicatedLogToolTest {
         assertThat(r.err()).contains("Only 0 of 3 replicas");
         assertThat(inDoubt()).isEqualTo(4);
     }
+
+    @Test
+    void duringASecretRotationTheToolReachesMembersThatOnlyKnowItsPreviousSecret() throws Exception {
+        Path config = toolConfig("paxos.secret.env=NEW_SECRET", "paxos.secret.previous.env=CLUSTER_SECRET");
+        Result scan = cli().env("NEW_SECRET", "the-next-cluster-secret-0123").env("CLUSTER_SECRET", SECRET)
+                .run("scan", "--config", config.toString());
+        assertThat(scan.out()).as(scan.toString()).contains("n2 answered", "n3 answered");
+        assertThat(scan.out() + scan.err()).doesNotContain(SECRET);
+    }
 }

@@ -190,4 +190,14 @@ class ToolConfigTest {
         assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", "paxos.secret.env=S", "paxos.lease=soon",
                 URL, "database.bank-a.dialect=h2"))).hasMessageContaining("paxos.lease").hasMessageContaining("'soon'");
     }
+
+    @Test
+    void theRotationSecretsAreVariablesNextToTheCurrentOne() throws Exception {
+        ToolConfig c = ToolConfig.load(write("paxos.members=n1=h:1,n2=h:2,n3=h:3", "paxos.secret.env=S",
+                "paxos.secret.previous.env=OLD_S", "paxos.secret.next.env=NEW_S", URL, "database.bank-a.dialect=h2"));
+        assertThat(c.paxos().orElseThrow().rotationSecretEnvs()).containsExactly("OLD_S", "NEW_S");
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1,n2=h:2,n3=h:3",
+                "paxos.acceptor.directories=/a", "paxos.secret.previous.env=OLD_S", URL, "database.bank-a.dialect=h2")))
+                .hasMessageContaining("paxos.secret.previous.env").hasMessageContaining("needs paxos.secret.env");
+    }
 }

@@ -39,6 +39,14 @@ interface ConnectionSecurity {
     /** Authenticates a connection accepted by this member and returns who the client proved to be. */
     Session authenticateAsServer(Socket socket) throws IOException, Refused;
 
+    /**
+     * How many times a connection is opened and authenticated in a row before a failure counts:
+     * more than 1 when the mode can try another credential after a refusal (a secret rotation).
+     */
+    default int attemptsPerConnect() {
+        return 1;
+    }
+
     /** A peer failed authentication; the message says why and what to check, and holds no secret. */
     final class Refused extends Exception {
         Refused(String message) {

@@ -41,7 +41,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>A client connects with the current secret; if a server closes the connection before
  * answering (it does not know that secret) and a previous/next secret is configured, the next
- * attempt to that server uses the next one, so a node or the recovery tool configured with both
+ * attempt to that server uses the next one (at once: {@link #attemptsPerConnect}), so a node or the recovery tool configured with both
  * secrets reaches members on either side of a rotation step.
  */
 final class HmacChallenge implements ConnectionSecurity {
@@ -76,6 +76,12 @@ final class HmacChallenge implements ConnectionSecurity {
         byte[] id = new byte[KEY_ID_BYTES];
         System.arraycopy(hmac(k, "quorumtx-key-id".getBytes(StandardCharsets.US_ASCII)), 0, id, 0, KEY_ID_BYTES);
         return new Key(k, id);
+    }
+
+    /** One attempt per configured secret: a refused one switches to the next (see the class comment). */
+    @Override
+    public int attemptsPerConnect() {
+        return accepted.size();
     }
 
     @Override

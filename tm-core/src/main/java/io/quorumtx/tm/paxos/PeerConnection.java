@@ -105,33 +105,44 @@ final class PeerConnection {
                     + TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now) + " ms");
         }
         Socket s = null;
-        FrameChannel c;
-        try {
-            s = security.connect(new InetSocketAddress(address.getHostString(), address.getPort()), requestTimeout);
-            s.setSoTimeout((int) requestTimeout.toMillis());
-            Session session = security.authenticateAsClient(s, id);
-            s.setSoTimeout((int) idleTimeout.toMillis());
-            c = new FrameChannel(s, session, true);
-        } catch (IOException | ConnectionSecurity.Refused e) {
-            if (s != null) {
-                TcpTransport.closeQuietly(s);
+        FrameChannel c = null;
+        for (int attempt = 1; c == null; attempt++) {
+            try {
+                s = security.connect(new InetSocketAddress(address.getHostString(), address.getPort()),
+                        requestTimeout);
+                s.setSoTimeout((int) requestTimeout.toMillis());
+                Session session = security.authenticateAsClient(s, id);
+                s.setSoTimeout((int) idleTimeout.toMillis());
+                c = new FrameChannel(s, session, true);
+            } catch (IOException | ConnectionSecurity.Refused e) {
+                if (s != null) {
+                    TcpTransport.closeQuietly(s);
+                }
+                if (attempt >= security.attemptsPerConnect() || !(e instanceof java.io.EOFException)) {
+                    throw failed(e, now);
+                }
             }
-            lastFailure = e.getMessage();
-            retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
-            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-            if (e instanceof ConnectionSecurity.Refused) {
-                LOG.warn("Node {} refused the Paxos connection to node {}: {}", cluster.self(), id, e.getMessage());
-            }
-            throw new IOException("cannot connect to node " + id + " at " + address.getHostString() + ":"
-                    + address.getPort() + ": " + e.getMessage(), e);
         }
         socket = s;
         channel = c;
         backoffMillis = MIN_BACKOFF_MILLIS;
         Socket connected = s;
-        Thread reader = new Thread(() -> read(connected, c), "quorumtx-paxos-client-" + cluster.self() + "-" + id);
+        FrameChannel established = c;
+        Thread reader = new Thread(() -> read(connected, established), "quorumtx-paxos-client-" + cluster.self() + "-" + id);
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** Caller holds this object's lock: records the failure, starts the back-off, and says what failed. */
+    private IOException failed(Exception e, long now) {
+        lastFailure = e.getMessage();
+        retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+        backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        if (e instanceof ConnectionSecurity.Refused) {
+            LOG.warn("Node {} refused the Paxos connection to node {}: {}", cluster.self(), id, e.getMessage());
+        }
+        return new IOException("cannot connect to node " + id + " at " + address.getHostString() + ":"
+                + address.getPort() + ": " + e.getMessage(), e);
     }
 
     private void read(Socket s, FrameChannel c) {

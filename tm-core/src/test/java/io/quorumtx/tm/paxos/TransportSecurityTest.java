@@ -141,4 +141,17 @@ class TransportSecurityTest {
         }
         assertThat(logs.get("n2").acceptor().slot(g)).as("n2's slot after n1 sent a ballot of n3").isNull();
     }
+
+    @Test
+    void theRecoveryToolTakesOverUnderBallotsOfTheIdItAuthenticatedWith() throws Exception {
+        String g = gtrid("n1"); // n1 is not running: its transaction has no decision yet
+        ClusterConfig tool = ClusterConfig.forTool(ClusterConfig.parseMembers(members), PaxosCluster.SECRET);
+        try (ReplicatedCommitLog client = ReplicatedCommitLog.client(tool.self(), tool.members().keySet(),
+                TcpTransport.client(tool, Duration.ofSeconds(1)), Duration.ofSeconds(1))) {
+            assertThat(client.settle(g)).isEqualTo(io.quorumtx.tm.log.Decision.ABORT);
+        }
+        Ballot promised = logs.get("n2").acceptor().slot(g).promised();
+        assertThat(TransportServer.proposerNode(promised)).as("node of the tool's ballot " + promised)
+                .isEqualTo(tool.self());
+    }
 }
