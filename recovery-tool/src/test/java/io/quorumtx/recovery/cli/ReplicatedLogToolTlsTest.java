@@ -10,6 +10,7 @@ import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.paxos.ClusterConfig;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
+import io.quorumtx.tm.paxos.StartMode;
 import io.quorumtx.tm.testing.TestCertificates;
 import io.quorumtx.tm.xid.QuorumXid;
 import io.quorumtx.tm.xid.XidFactory;
@@ -67,7 +68,9 @@ class ReplicatedLogToolTlsTest {
         List<ReplicatedLogConfig> configs = new ArrayList<>(); // certificates first: keytool is slow
         for (int i = 1; i <= 3; i++) {
             String id = "n" + i;
-            configs.add(ReplicatedLogConfig.builder().nodeId(id).dataDirectory(dir.resolve(id)).members(members)
+            Path data = dir.resolve(id);
+            configs.add(ReplicatedLogConfig.builder().nodeId(id).dataDirectory(data).members(members)
+                    .startMode(Files.isDirectory(data) ? StartMode.RESTART : StartMode.BOOTSTRAP)
                     .tls(TestCertificates.pkcs12(certs.issue("Cluster CA", id), certs.trustStore("Cluster CA")))
                     .build());
         }
