@@ -11,6 +11,7 @@ import io.quorumtx.tm.paxos.InProcessNetwork;
 import io.quorumtx.tm.paxos.PaxosTransport;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.TcpTransport;
+import io.quorumtx.tm.paxos.TlsSettings;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -56,7 +57,10 @@ final class PaxosSetup implements AutoCloseable {
     static PaxosSetup open(ToolConfig config, CliContext context) {
         ToolConfig.PaxosSettings paxos = config.paxos().orElseThrow();
         Map<String, InetSocketAddress> members = ClusterConfig.parseMembers(paxos.members());
-        String toolId = ClusterConfig.newToolId();
+        TlsSettings tls = paxos.offline() ? null : paxos.tls().map(files -> tlsSettings(files, config, context))
+                .orElse(null);
+        // Over TLS the members accept the tool's messages only under the id its certificate names.
+        String toolId = tls == null ? ClusterConfig.newToolId() : tls.certificateNodeId();
         List<Acceptor> held = new ArrayList<>();
         PaxosTransport transport;
         try {
@@ -68,6 +72,11 @@ final class PaxosSetup implements AutoCloseable {
                     network.register(a);
                 }
                 transport = network.transportFor(toolId);
+            } else if (tls != null) {
+                // a secret of random bytes nobody else has: over TLS the certificate authenticates
+                byte[] unshared = new byte[32];
+                new java.security.SecureRandom().nextBytes(unshared);
+                transport = TcpTransport.client(new ClusterConfig(toolId, members, unshared), tls, REQUEST_TIMEOUT);
             } else {
                 String variable = paxos.secretEnv().orElseThrow();
                 String secret = context.env(variable);
@@ -138,6 +147,27 @@ final class PaxosSetup implements AutoCloseable {
                 + ToolConfig.PAXOS_CLOCK_SKEW_MARGIN + " if they set clockSkewMargin (default 30s). Nothing was"
                 + " changed."));
         return new AcceptorState.Rules(retention.toMillis(), paxos.clockSkewMargin().toMillis());
+    }
+
+    private static TlsSettings tlsSettings(ToolConfig.TlsFiles files, ToolConfig config, CliContext context) {
+        try {
+            TlsSettings.Builder b = TlsSettings.builder(context::env)
+                    .keyStore(files.keyStore(), files.keyStoreType())
+                    .trustStore(files.trustStore(), files.trustStoreType());
+            files.keyStorePasswordEnv().ifPresent(b::keyStorePasswordEnv);
+            files.trustStorePasswordEnv().ifPresent(b::trustStorePasswordEnv);
+            TlsSettings tls = b.build();
+            String id = tls.certificateNodeId();
+            if (!id.startsWith(ClusterConfig.TOOL_PREFIX)) {
+                throw new IllegalArgumentException("the certificate in " + ToolConfig.PAXOS_TLS_KEYSTORE + " "
+                        + files.keyStore() + " names '" + id + "'; the tool needs its own certificate, with a CN"
+                        + " starting with " + ClusterConfig.TOOL_PREFIX + " (never a member's)");
+            }
+            return tls;
+        } catch (IllegalArgumentException e) {
+            throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " (" + config.source() + "). Nothing was"
+                    + " changed.", e);
+        }
     }
 
     private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config,

@@ -19,6 +19,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import io.quorumtx.tm.paxos.ClusterConfig;
+import io.quorumtx.tm.paxos.TlsSettings;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,6 +56,16 @@ import java.util.regex.Pattern;
  * report instances past its horizon that the cluster still decides. It has no way to know the
  * value, so offline use without {@code paxos.tombstone.retention} is refused.
  *
+ * <p>A cluster running TLS instead of a shared secret (instead of {@code paxos.secret.env}):
+ * <pre>
+ * paxos.tls.keystore=/etc/quorumtx/tool.p12               (the tool's own key and certificate, CN=quorumtx-tool-...)
+ * paxos.tls.keystore.type=pkcs12                          (pkcs12, the default, or pem)
+ * paxos.tls.keystore.password.env=QUORUMTX_TOOL_KEYSTORE_PASSWORD   (pkcs12 only)
+ * paxos.tls.truststore=/etc/quorumtx/cluster-ca.pem       (the cluster's CA)
+ * paxos.tls.truststore.type=pem
+ * paxos.tls.truststore.password.env=...                   (pkcs12 only)
+ * </pre>
+ *
  * <p>Why so strict: a typo in a recovery configuration is not harmless. A misspelt key silently
  * ignored could mean a database that is never scanned, and its branches left locked. So every key
  * must be known; an unknown one is refused with the nearest valid key as a suggestion, and a
@@ -86,7 +98,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
      */
     public record PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
                                 Duration lease, Optional<Duration> tombstoneRetention, Duration clockSkewMargin,
-                                List<String> rotationSecretEnvs) {
+                                List<String> rotationSecretEnvs, Optional<TlsFiles> tls) {
         public PaxosSettings {
             members = List.copyOf(members);
             acceptorDirectories = List.copyOf(acceptorDirectories);
@@ -95,13 +107,49 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
 
         public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
                              Duration lease) {
-            this(members, secretEnv, acceptorDirectories, lease, Optional.empty(), Duration.ofSeconds(30), List.of());
+            this(members, secretEnv, acceptorDirectories, lease, List.of());
+        }
+
+        /** Without TLS: a shared secret (and rotation secrets) or acceptor directories. */
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease, List<String> rotationSecretEnvs) {
+            this(members, secretEnv, acceptorDirectories, lease, rotationSecretEnvs, Optional.empty());
+        }
+
+        /** Without TLS, with the forgetting rules (needed offline). */
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease, Optional<Duration> tombstoneRetention, Duration clockSkewMargin,
+                             List<String> rotationSecretEnvs) {
+            this(members, secretEnv, acceptorDirectories, lease, tombstoneRetention, clockSkewMargin,
+                    rotationSecretEnvs, Optional.empty());
+        }
+
+        /** Default forgetting rules (no retention configured, 30 s clock-skew margin). */
+        public PaxosSettings(List<String> members, Optional<String> secretEnv, List<Path> acceptorDirectories,
+                             Duration lease, List<String> rotationSecretEnvs, Optional<TlsFiles> tls) {
+            this(members, secretEnv, acceptorDirectories, lease, Optional.empty(), Duration.ofSeconds(30),
+                    rotationSecretEnvs, tls);
         }
 
         public boolean offline() {
             return !acceptorDirectories.isEmpty();
         }
     }
+
+    /**
+     * The tool's TLS stores ({@code paxos.tls.*}): its own key and certificate, the cluster's CA,
+     * and the environment variables holding the PKCS12 passwords (never the passwords themselves).
+     */
+    public record TlsFiles(Path keyStore, TlsSettings.StoreType keyStoreType, Optional<String> keyStorePasswordEnv,
+                           Path trustStore, TlsSettings.StoreType trustStoreType,
+                           Optional<String> trustStorePasswordEnv) {
+    }
+
+    public static final String PAXOS_TLS_KEYSTORE = "paxos.tls.keystore";
+    public static final String PAXOS_TLS_TRUSTSTORE = "paxos.tls.truststore";
+    private static final List<String> TLS_KEYS = List.of(PAXOS_TLS_KEYSTORE, PAXOS_TLS_KEYSTORE + ".type",
+            PAXOS_TLS_KEYSTORE + ".password.env", PAXOS_TLS_TRUSTSTORE, PAXOS_TLS_TRUSTSTORE + ".type",
+            PAXOS_TLS_TRUSTSTORE + ".password.env");
 
     public static final String PAXOS_MEMBERS = "paxos.members";
     public static final String PAXOS_SECRET_ENV = "paxos.secret.env";
@@ -117,9 +165,10 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     public static final String LOG_DIRECTORY = "log.directory";
     public static final String NODE_ID = "node.id";
     public static final String SAFETY_INTERVAL = "recovery.safety-interval";
-    private static final List<String> GLOBAL_KEYS = List.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL, "paxos.members",
-            "paxos.secret.env", PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV, "paxos.acceptor.directories",
-            "paxos.lease", PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN);
+    private static final List<String> GLOBAL_KEYS = Stream.concat(Stream.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL,
+            "paxos.members", "paxos.secret.env", PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV,
+            "paxos.acceptor.directories", "paxos.lease", PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN),
+            TLS_KEYS.stream()).toList();
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -216,8 +265,9 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
         Optional<String> members = nonEmpty(values.get(PAXOS_MEMBERS));
         if (members.isEmpty()) {
-            for (String key : List.of(PAXOS_SECRET_ENV, PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV, PAXOS_DIRECTORIES,
-                    PAXOS_LEASE, PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN)) {
+            for (String key : Stream.concat(Stream.of(PAXOS_SECRET_ENV, PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV,
+                    PAXOS_DIRECTORIES, PAXOS_LEASE, PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN),
+                    TLS_KEYS.stream()).toList()) {
                 if (values.containsKey(key)) {
                     throw new ConfigException(key + " in " + source + " needs " + PAXOS_MEMBERS
                             + " (the replicated log's members as nodeId=host:port, comma-separated)");
@@ -240,9 +290,15 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             dirs.add(dir.normalize());
         }
         Optional<String> secretEnv = nonEmpty(values.get(PAXOS_SECRET_ENV));
-        if (dirs.isEmpty() && secretEnv.isEmpty()) {
+        Optional<TlsFiles> tls = tls(values, source);
+        if (secretEnv.isPresent() && tls.isPresent()) {
+            throw new ConfigException(source + " sets both " + PAXOS_SECRET_ENV + " and " + PAXOS_TLS_KEYSTORE + ": set"
+                    + " the one the cluster uses (a cluster runs either the shared secret or TLS)");
+        }
+        if (dirs.isEmpty() && secretEnv.isEmpty() && tls.isEmpty()) {
             throw new ConfigException(source + " configures the replicated log but neither " + PAXOS_SECRET_ENV
-                    + " (the environment variable holding the shared secret, to ask the running nodes) nor "
+                    + " (the environment variable holding the shared secret, to ask the running nodes), nor "
+                    + PAXOS_TLS_KEYSTORE + " and " + PAXOS_TLS_TRUSTSTORE + " (to ask them over TLS), nor "
                     + PAXOS_DIRECTORIES + " (the acceptor directories of stopped nodes, read offline)");
         }
         List<String> rotation = new ArrayList<>();
@@ -264,7 +320,58 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         }
         Duration margin = duration(PAXOS_CLOCK_SKEW_MARGIN, values.get(PAXOS_CLOCK_SKEW_MARGIN), source,
                 Duration.ofSeconds(30));
-        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, retention, margin, rotation));
+        return Optional.of(new PaxosSettings(list, secretEnv, dirs, lease, retention, margin, rotation, tls));
+    }
+
+    private static Optional<TlsFiles> tls(Map<String, String> values, Path source) {
+        if (TLS_KEYS.stream().noneMatch(values::containsKey)) {
+            return Optional.empty();
+        }
+        for (String key : List.of(PAXOS_TLS_KEYSTORE, PAXOS_TLS_TRUSTSTORE)) {
+            if (nonEmpty(values.get(key)).isEmpty()) {
+                throw new ConfigException(key + " is missing in " + source + ": TLS needs " + PAXOS_TLS_KEYSTORE
+                        + " (the tool's key and certificate) and " + PAXOS_TLS_TRUSTSTORE + " (the cluster's CA)");
+            }
+        }
+        return Optional.of(new TlsFiles(file(values.get(PAXOS_TLS_KEYSTORE), source),
+                storeType(PAXOS_TLS_KEYSTORE, values, source), passwordEnv(PAXOS_TLS_KEYSTORE, values, source),
+                file(values.get(PAXOS_TLS_TRUSTSTORE), source), storeType(PAXOS_TLS_TRUSTSTORE, values, source),
+                passwordEnv(PAXOS_TLS_TRUSTSTORE, values, source)));
+    }
+
+    private static TlsSettings.StoreType storeType(String store, Map<String, String> values, Path source) {
+        Optional<String> type = nonEmpty(values.get(store + ".type"));
+        if (type.isEmpty()) {
+            return TlsSettings.StoreType.PKCS12;
+        }
+        try {
+            return TlsSettings.StoreType.parse(type.get());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(store + ".type in " + source + " is '" + type.get() + "'; allowed values: pkcs12,"
+                    + " pem");
+        }
+    }
+
+    private static Optional<String> passwordEnv(String store, Map<String, String> values, Path source) {
+        Optional<String> env = nonEmpty(values.get(store + ".password.env"));
+        boolean pkcs12 = storeType(store, values, source) == TlsSettings.StoreType.PKCS12;
+        if (pkcs12 && env.isEmpty()) {
+            throw new ConfigException(store + ".password.env is missing in " + source + ": name the environment"
+                    + " variable holding the PKCS12 " + store.substring("paxos.tls.".length()) + "'s password");
+        }
+        if (!pkcs12 && env.isPresent()) {
+            throw new ConfigException(store + ".password.env in " + source + " is set but " + store + " is PEM, which"
+                    + " takes no password (an unencrypted PKCS#8 key; protect the file, or use pkcs12)");
+        }
+        return env;
+    }
+
+    private static Path file(String value, Path source) {
+        Path path = Path.of(value.trim());
+        if (!path.isAbsolute() && source.getParent() != null) {
+            path = source.getParent().resolve(path); // relative to the file, like the other paths
+        }
+        return path.normalize();
     }
 
     /** The log directory, which must be set and exist. */
@@ -301,7 +408,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     }
 
     private static ConfigException unknownKey(String key, Set<String> names, Path source) {
-        if (key.startsWith("database.") && (key.endsWith(".password") || key.endsWith(".pass"))) {
+        if ((key.startsWith("database.") || key.startsWith("paxos.tls."))
+                && (key.endsWith(".password") || key.endsWith(".pass"))) {
             return new ConfigException("Key '" + key + "' in " + source + " would put a password in the file, which"
                     + " the tool refuses: store the password in an environment variable and name that variable with '"
                     + key.substring(0, key.lastIndexOf('.')) + ".password.env'");

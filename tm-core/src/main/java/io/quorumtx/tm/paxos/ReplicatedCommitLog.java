@@ -193,7 +193,8 @@ public final class ReplicatedCommitLog implements CommitLog {
                 config.inProcessNetwork().register(acceptor);
                 transport = config.inProcessNetwork().transportFor(cluster.self());
             } else {
-                transport = TcpTransport.serve(cluster, acceptor, config.requestTimeout());
+                transport = config.tls() == null ? TcpTransport.serve(cluster, acceptor, config.requestTimeout())
+                        : TcpTransport.serve(cluster, config.tls(), acceptor, config.requestTimeout());
             }
         } catch (IOException | RuntimeException e) {
             acceptor.close();

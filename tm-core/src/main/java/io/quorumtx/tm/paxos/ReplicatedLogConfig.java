@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * Configuration of a node's Paxos-replicated commit log: this node's id, its acceptor's data
  * directory, the members as {@code nodeId=host:port} (the same list on every node, this node
- * included), the shared secret connections are authenticated with (and, during a rotation, the
- * next or previous one also accepted), and timings.
+ * included), how connections are authenticated — a shared secret (and, during a rotation, the
+ * next or previous one also accepted), or TLS — and timings.
  *
  * <pre>{@code
  * ReplicatedLogConfig config = ReplicatedLogConfig.builder()
@@ -29,6 +29,11 @@ import java.util.Objects;
  * {@link AcceptorState}). Both are safe as long as the members' clocks differ by less than
  * {@link Builder#clockSkewMargin} (steps of a clock included, e.g. an NTP correction); keep the
  * clocks synchronized and set the margin well above their worst disagreement.
+ *
+ * <p>With TLS instead of the secret, {@code .tls(TlsSettings.builder().keyStore(...).trustStore(...).build())}.
+ * The two are exclusive: with TLS each member proves its own node id with its certificate and
+ * the channel is encrypted; adding a secret every member holds would add nothing but a key that
+ * lets any holder speak as any member.
  */
 public final class ReplicatedLogConfig {
     /** How long a proposer waits for an acceptor's answer before it counts it missing. */
@@ -55,13 +60,15 @@ public final class ReplicatedLogConfig {
     private final Duration clockSkewMargin;
     private final StartMode startMode;
     private final InProcessNetwork inProcess;
+    private final TlsSettings tls;
 
     private ReplicatedLogConfig(Builder b) {
-        ClusterConfig c = ClusterConfig.forNode(b.nodeId, b.members, b.secret);
+        ClusterConfig c = ClusterConfig.forNode(b.nodeId, b.members, b.tls == null ? b.secret : unsharedKey());
         for (byte[] other : b.rotationSecrets) {
             c = c.withRotationSecret(other);
         }
         this.cluster = c;
+        this.tls = b.tls;
         this.dataDirectory = b.dataDirectory;
         this.requestTimeout = b.requestTimeout;
         this.commitTimeout = b.commitTimeout;
@@ -117,6 +124,22 @@ public final class ReplicatedLogConfig {
         return new AcceptorState.Rules(tombstoneRetention.toMillis(), clockSkewMargin.toMillis());
     }
 
+    /** Non-null in TLS mode: then the members authenticate with certificates, not a shared secret. */
+    public TlsSettings tls() {
+        return tls;
+    }
+
+    /**
+     * In TLS mode {@link ClusterConfig} still wants a secret; it gets random bytes no other node
+     * knows, so a transport mistakenly built in the shared-secret mode from it authenticates
+     * nothing rather than everything.
+     */
+    private static byte[] unsharedKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return key;
+    }
+
     /** Non-null when the members talk through an in-process network (tests), not TCP. */
     public InProcessNetwork inProcessNetwork() {
         return inProcess;
@@ -124,7 +147,8 @@ public final class ReplicatedLogConfig {
 
     @Override
     public String toString() {
-        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + ", " + startMode + "]";
+        return "ReplicatedLogConfig[" + cluster + ", data=" + dataDirectory + ", " + startMode
+                + (tls == null ? "" : ", " + tls) + "]";
     }
 
     public static final class Builder {
@@ -140,6 +164,7 @@ public final class ReplicatedLogConfig {
         private Duration clockSkewMargin = DEFAULT_CLOCK_SKEW_MARGIN;
         private StartMode startMode = StartMode.RESTART;
         private InProcessNetwork inProcess;
+        private TlsSettings tls;
 
         public Builder nodeId(String nodeId) {
             this.nodeId = nodeId;
@@ -227,6 +252,15 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
+        /**
+         * TLS 1.3 with mutual authentication instead of the shared secret: this node's key and
+         * certificate (CN = its node id) and the cluster's CA. Exclusive with {@link #secret}.
+         */
+        public Builder tls(TlsSettings tls) {
+            this.tls = tls;
+            return this;
+        }
+
         /** Members reach each other through {@code network} instead of TCP (tests); addresses are then unused. */
         public Builder inProcess(InProcessNetwork network) {
             this.inProcess = network;
@@ -244,9 +278,24 @@ public final class ReplicatedLogConfig {
             if (members == null) {
                 throw new IllegalArgumentException("replicatedLog: members are required, as nodeId=host:port");
             }
-            if (secret == null) {
-                throw new IllegalArgumentException("replicatedLog: a shared secret is required (at least "
-                        + ClusterConfig.MIN_SECRET_BYTES + " bytes, the same on every node)");
+            if (secret != null && tls != null) {
+                throw new IllegalArgumentException("replicatedLog: secret and tls are both set; set one. With tls each"
+                        + " member is identified by its certificate and the channel is encrypted; a shared secret"
+                        + " would only add a key that lets any holder speak as any member");
+            }
+            if (tls != null && !rotationSecrets.isEmpty()) {
+                throw new IllegalArgumentException("replicatedLog: nextSecret/previousSecret and tls are both set;"
+                        + " a rotation secret belongs to the shared-secret mode (with tls, rotate certificates)");
+            }
+            if (secret == null && tls == null) {
+                throw new IllegalArgumentException("replicatedLog: a shared secret (at least "
+                        + ClusterConfig.MIN_SECRET_BYTES + " bytes, the same on every node) or tls (certificates) is"
+                        + " required");
+            }
+            if (tls != null && !tls.certificateNodeId().equals(nodeId)) {
+                throw new IllegalArgumentException("replicatedLog: the tls keystore's certificate names node '"
+                        + tls.certificateNodeId() + "' but nodeId is '" + nodeId + "'; each member needs a"
+                        + " certificate whose subject CN is its own node id");
             }
             positive("requestTimeout", requestTimeout);
             positive("commitTimeout", commitTimeout);

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * short, and closing costs only one handshake round trip on the next send; no extra message kind.
  *
  * <p>Confidentiality is not provided in the shared-secret mode (the messages hold transaction ids
- * and resource names, not data); see README "Threat model".
+ * and resource names, not data); see README "Threat model". The TLS mode ({@link TlsSettings},
+ * {@link TlsSecurity}) encrypts, and names each peer by its certificate.
  */
 public final class TcpTransport implements PaxosTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
@@ -81,6 +82,28 @@ public final class TcpTransport implements PaxosTransport {
     static TcpTransport serve(ClusterConfig cluster, Acceptor acceptor, Duration requestTimeout,
                               ConnectionSecurity security) throws IOException {
         return new TcpTransport(cluster, acceptor, requestTimeout, security);
+    }
+
+    /**
+     * A member's transport over TLS 1.3 with mutual authentication ({@link TlsSettings},
+     * {@link TlsSecurity}): its certificate must name {@code cluster.self()}; the secret of
+     * {@code cluster} is not used.
+     *
+     * @throws IllegalArgumentException naming the store or certificate that is wrong
+     */
+    public static TcpTransport serve(ClusterConfig cluster, TlsSettings tls, Acceptor acceptor, Duration requestTimeout)
+            throws IOException {
+        return serve(cluster, acceptor, requestTimeout, TlsSecurity.create(tls, cluster, true));
+    }
+
+    /**
+     * A client-only transport over TLS (the recovery tool): its certificate names its id, which
+     * starts with {@value ClusterConfig#TOOL_PREFIX} and is {@code cluster.self()}; the secret of
+     * {@code cluster} is not used.
+     */
+    public static TcpTransport client(ClusterConfig cluster, TlsSettings tls, Duration requestTimeout)
+            throws IOException {
+        return client(cluster, requestTimeout, TlsSecurity.create(tls, cluster, false));
     }
 
     /** A client-only transport (the recovery tool): sends, serves nothing. */
