@@ -8,6 +8,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Paxos acceptor's state for every instance it knows, as a pure state machine: {@link #handle}
@@ -55,6 +57,8 @@ import java.util.Map;
  * refused and their tombstones expire the horizon after they were finished.
  */
 public final class AcceptorState {
+    private static final Logger LOG = LoggerFactory.getLogger(AcceptorState.class);
+
 
     /** One instance: highest promise, last accepted ballot and value, and the tombstone flag. */
     public record Slot(Ballot promised, Ballot acceptedBallot, PaxosValue accepted, boolean finished,
@@ -150,6 +154,9 @@ public final class AcceptorState {
         }
         if (request instanceof PaxosRequest.Prepare prepare) {
             Ballot b = prepare.ballot();
+            if (b.round() > Ballot.MAX_ROUND) {
+                return violation(Kind.PROMISE, gtrid, b, slot, "a round above " + Ballot.MAX_ROUND);
+            }
             if (b.round() == 0 || !b.isAtLeast(slot.promised())) {
                 return new Step(reply(Kind.PROMISE, gtrid, b, false, slot), null);
             }
@@ -165,7 +172,13 @@ public final class AcceptorState {
             if (!b.isAtLeast(slot.promised()) || b.round() == 0 && !isOwner(gtrid, b.nodeId())) {
                 return new Step(reply(Kind.ACCEPTED, gtrid, b, false, slot), null);
             }
+            if (b.round() > Ballot.MAX_ROUND) {
+                return violation(Kind.ACCEPTED, gtrid, b, slot, "a round above " + Ballot.MAX_ROUND);
+            }
             if (b.equals(slot.acceptedBallot())) {
+                if (!accept.value().equals(slot.accepted())) { // one proposer proposes one value per ballot
+                    return violation(Kind.ACCEPTED, gtrid, b, slot, "another value at the ballot it accepted");
+                }
                 return new Step(reply(Kind.ACCEPTED, gtrid, b, true, slot), null); // a duplicate
             }
             Slot next = slot.accept(b, accept.value());
@@ -320,6 +333,16 @@ public final class AcceptorState {
             return p.ballot();
         }
         return request instanceof PaxosRequest.Accept a ? a.ballot() : null;
+    }
+
+    /**
+     * Refuses a request no honest proposer sends (the transport has already bound its ballot to
+     * the member that sent it), logs it as a protocol violation, and changes nothing.
+     */
+    private static Step violation(Kind kind, String gtrid, Ballot ballot, Slot slot, String what) {
+        LOG.warn("Protocol violation refused for transaction {}: ballot {} carries {} (no honest proposer sends"
+                + " this; check the member that sent it)", gtrid, ballot, what);
+        return new Step(reply(kind, gtrid, ballot, false, slot), null);
     }
 
     private static PaxosReply reply(Kind kind, String gtrid, Ballot ballot, boolean ok, Slot slot) {

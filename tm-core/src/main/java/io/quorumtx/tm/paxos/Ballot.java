@@ -10,6 +10,13 @@ import java.util.Objects;
  */
 public record Ballot(long round, String nodeId) implements Comparable<Ballot> {
 
+    /**
+     * The highest round an acceptor takes part in (2^40). Honest proposers raise the round by one
+     * per takeover attempt and never come near it; a higher round can only come from a buggy or
+     * hostile member, and accepting it would let {@link #above} overflow and wedge the instance.
+     */
+    public static final long MAX_ROUND = 1L << 40;
+
     public Ballot {
         Objects.requireNonNull(nodeId, "nodeId");
         if (round < 0) {

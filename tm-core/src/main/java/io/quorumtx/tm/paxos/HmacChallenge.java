@@ -246,7 +246,12 @@ final class HmacChallenge implements ConnectionSecurity {
                     + MAX_HANDSHAKE_BYTES + ")");
         }
         byte[] body = new byte[length];
-        in.readFully(body);
+        try {
+            in.readFully(body);
+        } catch (EOFException e) {
+            throw new EOFException(peer + " closed the connection in the middle of a handshake message (" + length
+                    + " bytes announced)");
+        }
         return ByteBuffer.wrap(body);
     }
 
