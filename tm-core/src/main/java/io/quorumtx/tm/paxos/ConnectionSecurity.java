@@ -27,6 +27,18 @@ interface ConnectionSecurity {
     /** A server socket bound to {@code address} (reuse-address set), accepting this mode's connections. */
     ServerSocket openServerSocket(InetSocketAddress address) throws IOException;
 
+    /** Binds {@code socket} to {@code address} (address reuse on), closing it if the bind fails. */
+    static <S extends ServerSocket> S bind(S socket, InetSocketAddress address) throws IOException {
+        socket.setReuseAddress(true);
+        try {
+            socket.bind(address);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return socket;
+    }
+
     /** A socket connected to {@code address} within {@code timeout}, TCP_NODELAY set. */
     Socket connect(InetSocketAddress address, Duration timeout) throws IOException;
 

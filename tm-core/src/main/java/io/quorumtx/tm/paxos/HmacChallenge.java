@@ -86,15 +86,7 @@ final class HmacChallenge implements ConnectionSecurity {
 
     @Override
     public ServerSocket openServerSocket(InetSocketAddress address) throws IOException {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        try {
-            s.bind(address);
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-        return s;
+        return ConnectionSecurity.bind(new ServerSocket(), address);
     }
 
     @Override

@@ -117,14 +117,7 @@ final class TlsSecurity implements ConnectionSecurity {
         SSLParameters p = parameters();
         p.setNeedClientAuth(true);
         s.setSSLParameters(p);
-        s.setReuseAddress(true);
-        try {
-            s.bind(address);
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-        return s;
+        return ConnectionSecurity.bind(s, address);
     }
 
     /** A connected client socket that speaks only TLSv1.3 and presents this node's certificate. */
