@@ -28,8 +28,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.ExternalDatabases;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.lock.DatabaseLockService;
-import io.quorumtx.jdbc.lock.LockHandle;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockHandle;
 
 /**
  * Database locks across separate JVM processes, on H2 in server mode, PostgreSQL and MariaDB:

@@ -1,6 +1,6 @@
 package io.quorumtx.recovery.cli;
 
-import io.quorumtx.jdbc.lock.DatabaseLockService;
+import io.quorumtx.lock.DatabaseLockService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

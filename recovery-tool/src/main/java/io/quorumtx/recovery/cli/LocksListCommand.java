@@ -1,6 +1,6 @@
 package io.quorumtx.recovery.cli;
 
-import io.quorumtx.jdbc.lock.DatabaseLockService;
+import io.quorumtx.lock.DatabaseLockService;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
