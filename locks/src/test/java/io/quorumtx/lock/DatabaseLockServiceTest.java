@@ -173,7 +173,7 @@ class DatabaseLockServiceTest {
     void leasesAreMeasuredByTheDatabasesClock(LockBackend backend) throws Exception {
         DatabaseLockService s = service(backend, Duration.ofSeconds(60), false);
         try (LockHandle lock = s.acquire("clocked")) {
-            DatabaseLockService.LockInfo info = s.list().stream().filter(i -> i.name().equals("clocked")).findFirst()
+            LockInfo info = s.list().stream().filter(i -> i.name().equals("clocked")).findFirst()
                     .orElseThrow();
             assertThat(info.held()).isTrue();
             assertThat(info.owner().orElseThrow()).startsWith(s.ownerId());

@@ -30,6 +30,7 @@ import io.quorumtx.it.support.ExternalDatabases;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.lock.DatabaseLockService;
 import io.quorumtx.lock.LockHandle;
+import io.quorumtx.lock.LockInfo;
 
 /**
  * Database locks across separate JVM processes, on H2 in server mode, PostgreSQL and MariaDB:
@@ -185,7 +186,7 @@ class MultiProcessLockTest {
             // Renewed by the holder's watchdog: still held after more than one lease length.
             assertThat(parent.tryAcquire("shared", Duration.ofMillis(2500))).as("held while its holder lives")
                     .isEmpty();
-            DatabaseLockService.LockInfo info = parent.list().stream().filter(i -> i.name().equals("shared"))
+            LockInfo info = parent.list().stream().filter(i -> i.name().equals("shared"))
                     .findFirst().orElseThrow();
             assertThat(info.held()).isTrue();
             assertThat(Duration.between(info.databaseNow(), info.leaseUntil().orElseThrow()))
