@@ -6,8 +6,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 
-import io.quorumtx.it.support.ChildArgs;
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
