@@ -60,9 +60,7 @@ final class LockTable {
             if (create) {
                 s.execute(sql.createTable());
             }
-            try (ResultSet ignored = s.executeQuery(sql.probe())) {
-                // the columns exist
-            }
+            s.executeQuery(sql.probe()).close(); // it ran: the columns exist
         } catch (SQLException e) {
             throw new IllegalStateException("Lock table " + sql.table + " cannot be used: " + e.getMessage()
                     + ". It must have the columns name, owner, token and lease_until (see the README for each"
