@@ -27,8 +27,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.lock.DatabaseLockService;
-import io.quorumtx.jdbc.lock.LockHandle;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockHandle;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.SimpleLock;
 import net.javacrumbs.shedlock.provider.jdbc.JdbcLockProvider;

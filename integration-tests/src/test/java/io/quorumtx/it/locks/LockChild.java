@@ -6,15 +6,13 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 
-import io.quorumtx.it.support.ChildArgs;
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.lock.DatabaseLockService;
-import io.quorumtx.jdbc.lock.LockHandle;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockHandle;
 
 /**
  * A process using a database lock. Arguments {@code key=value}: url, user, dialect, table, lock,

@@ -1,7 +1,7 @@
 package io.quorumtx.recovery.cli;
 
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.lock.DatabaseLockService;
+import io.quorumtx.lock.DatabaseLockService;
 import io.quorumtx.recovery.config.DatabaseConfig;
 import io.quorumtx.recovery.config.ToolConfig;
 import java.nio.file.Path;

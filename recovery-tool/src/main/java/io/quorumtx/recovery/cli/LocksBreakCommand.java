@@ -1,6 +1,7 @@
 package io.quorumtx.recovery.cli;
 
-import io.quorumtx.jdbc.lock.DatabaseLockService;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ public final class LocksBreakCommand extends ToolCommand {
     @Override
     public Integer call() {
         try (DatabaseLockService service = where.open(context)) {
-            DatabaseLockService.LockInfo lock = service.list().stream().filter(l -> l.name().equals(name)).findFirst()
+            LockInfo lock = service.list().stream().filter(l -> l.name().equals(name)).findFirst()
                     .orElseThrow(() -> new ToolException(ExitCodes.BAD_INPUT, "No lock '" + name + "' in table "
                             + where.table + " of database " + where.database + ". Nothing was changed."));
             if (!yes) {

@@ -1,6 +1,7 @@
 package io.quorumtx.recovery.cli;
 
-import io.quorumtx.jdbc.lock.DatabaseLockService;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockInfo;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,7 @@ public final class LocksListCommand extends ToolCommand {
 
     @Override
     public Integer call() {
-        List<DatabaseLockService.LockInfo> locks;
+        List<LockInfo> locks;
         try (DatabaseLockService service = where.open(context)) {
             locks = service.list();
         } catch (IllegalStateException e) {
@@ -31,7 +32,7 @@ public final class LocksListCommand extends ToolCommand {
         if (!locks.isEmpty()) {
             out.printf("  %-32s %-8s %-40s %8s  %s%n", "NAME", "STATE", "HOLDER", "TOKEN", "LEASE ENDS (DATABASE CLOCK)");
         }
-        for (DatabaseLockService.LockInfo l : locks) {
+        for (LockInfo l : locks) {
             String lease = l.leaseUntil().map(u -> u + " (" + describe(Duration.between(l.databaseNow(), u)) + ")")
                     .orElse("-");
             out.printf("  %-32s %-8s %-40s %8d  %s%n", l.name(), l.held() ? "HELD" : l.owner().isPresent() ? "EXPIRED"

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.lock.DatabaseLockService;
-import io.quorumtx.jdbc.lock.LockHandle;
-import io.quorumtx.jdbc.lock.LockLostException;
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockHandle;
+import io.quorumtx.lock.LockLostException;
 import io.quorumtx.recovery.testing.CliRun.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

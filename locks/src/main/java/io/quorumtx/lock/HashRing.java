@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 /**
  * A held lock: its name and fencing token. {@link #close()} releases it (once per handle; a

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import java.lang.reflect.Method;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 /**
  * The lock is no longer held: its lease ended (by the database's clock) before it was renewed,

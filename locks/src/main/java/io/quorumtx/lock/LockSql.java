@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.lock;
+package io.quorumtx.lock;
 
 import io.quorumtx.jdbc.dialect.Dialect;
 import java.util.Locale;

@@ -1,0 +1,256 @@
+package io.quorumtx.lock;
+
+import io.quorumtx.jdbc.dialect.Dialect;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lock table of one database: every operation of the service on it, each one short
+ * statement (or two) on a connection taken from the DataSource for that moment, in auto-commit.
+ * The statements' text, per database, is {@link LockSql}'s; every decision about time — is a
+ * lease over, when does the new one end — is made by the database inside the statement, so two
+ * services whose clocks disagree still agree on who holds a lock.
+ *
+ * <p>On PostgreSQL a release (or a break) is also announced to waiters in every process
+ * ({@link PgNotifications}), and {@link #awaitRelease} wakes on it; elsewhere waiting is plain
+ * back-off. Thread-safe.
+ */
+final class LockTable {
+    private static final Logger LOG = LoggerFactory.getLogger(LockTable.class);
+
+    private final DataSource dataSource;
+    private final LockSql sql;
+    /** PostgreSQL only: waiters woken by LISTEN/NOTIFY when a lock is released; null elsewhere. */
+    private final PgNotifications notifications;
+    /** Lock names whose row is known to exist: no INSERT attempt for them. */
+    private final Set<String> rowsKnown = ConcurrentHashMap.newKeySet();
+
+    /** @throws IllegalArgumentException if the table name is not a plain identifier or the dialect unknown */
+    LockTable(DataSource dataSource, Dialect dialect, String table) {
+        this.dataSource = dataSource;
+        this.sql = LockSql.of(dialect, table);
+        this.notifications = dialect.name().equals("postgresql") ? new PgNotifications(dataSource, sql.table) : null;
+    }
+
+    /** The table's name as used in SQL (lower case). */
+    String name() {
+        return sql.table;
+    }
+
+    /** Creates the table if asked and it is missing, then checks that it has the lock columns. */
+    void prepare(boolean create) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            if (create) {
+                s.execute(sql.createTable());
+            }
+            s.executeQuery(sql.probe()).close(); // it ran: the columns exist
+        } catch (SQLException e) {
+            throw new IllegalStateException("Lock table " + sql.table + " cannot be used: " + e.getMessage()
+                    + ". It must have the columns name, owner, token and lease_until (see the README for each"
+                    + " database's DDL)" + (create ? "" : ", or let the service create it with createTable(true)"), e);
+        }
+    }
+
+    /**
+     * One attempt to take {@code name} for {@code owner}: the granting UPDATE (the database decides,
+     * by its clock, whether the lock is free or its lease has ended), then this grant's token. The
+     * row is inserted first only the first time this table meets the name.
+     *
+     * @return the grant's fencing token, or empty if another owner holds the lock
+     */
+    Optional<Long> grant(String name, String owner, Duration lease) {
+        try (Connection c = dataSource.getConnection()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            if (!rowsKnown.contains(name)) {
+                insertIfAbsent(c, name);
+                rowsKnown.add(name);
+            }
+            int granted;
+            try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
+                ps.setString(1, owner);
+                ps.setLong(2, lease.toMillis());
+                ps.setString(3, name);
+                granted = ps.executeUpdate();
+            }
+            if (granted != 1) {
+                return Optional.empty();
+            }
+            // Ours until the lease ends: nobody else can change the token before, so reading it now is exact.
+            try (PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
+                ps.setString(1, name);
+                ps.setString(2, owner);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                }
+            }
+        } catch (SQLException e) {
+            if (isConflict(e)) {
+                return Optional.empty(); // another contender's grant won the row at the same moment
+            }
+            throw failure("acquire lock '" + name + "'", e);
+        }
+    }
+
+    private void insertIfAbsent(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.insert())) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            if (!isDuplicateKey(e)) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Extends the grant's lease to the database's now plus {@code lease}.
+     *
+     * @return false if the grant no longer holds the lock: its lease had ended by the database's clock
+     */
+    boolean renew(String name, String owner, long token, Duration lease) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.renew())) {
+            ps.setLong(1, lease.toMillis());
+            ps.setString(2, owner);
+            ps.setLong(3, token);
+            ps.setString(4, name);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failure("renew lock '" + name + "'", e);
+        }
+    }
+
+    /**
+     * Frees the lock if this grant still holds it (even with an ended lease nobody else took) and
+     * announces the release to waiters.
+     *
+     * @return false if another grant or an operator's break had taken the lock from it
+     */
+    boolean release(String name, String owner, long token) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.release())) {
+            ps.setString(1, owner);
+            ps.setLong(2, token);
+            ps.setString(3, name);
+            boolean released = ps.executeUpdate() == 1;
+            if (released) {
+                announceRelease(c, name);
+            }
+            return released;
+        } catch (SQLException e) {
+            throw failure("release lock '" + name + "'", e);
+        }
+    }
+
+    /** Frees {@code name} whoever holds it (an operator's decision). Returns false if no such lock exists. */
+    boolean breakLock(String name) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.breakLock())) {
+            ps.setString(1, name);
+            boolean found = ps.executeUpdate() == 1;
+            announceRelease(c, name);
+            if (found) {
+                LOG.warn("Lock '{}' in table {} was broken by an operator: its holder no longer holds it", name,
+                        sql.table);
+            }
+            return found;
+        } catch (SQLException e) {
+            throw failure("break lock '" + name + "'", e);
+        }
+    }
+
+    /** True while the database shows this grant with a live lease. */
+    boolean holds(String name, String owner, long token) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
+            ps.setString(1, name);
+            ps.setString(2, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) == token;
+            }
+        } catch (SQLException e) {
+            throw failure("check lock '" + name + "'", e);
+        }
+    }
+
+    /** Every lock in the table as the database sees it now. */
+    List<LockInfo> list() {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql.list())) {
+            List<LockInfo> all = new ArrayList<>();
+            while (rs.next()) {
+                Timestamp until = rs.getTimestamp(4);
+                Timestamp now = rs.getTimestamp(5);
+                all.add(new LockInfo(rs.getString(1), Optional.ofNullable(rs.getString(2)), rs.getLong(3),
+                        Optional.ofNullable(until).map(Timestamp::toInstant), now.toInstant()));
+            }
+            return all;
+        } catch (SQLException e) {
+            throw failure("list the locks", e);
+        }
+    }
+
+    /**
+     * Waits {@code nanos}, or on PostgreSQL until a release of {@code name} is announced if that
+     * comes first (a release announced before the wait began is found by the next attempt).
+     */
+    void awaitRelease(String name, long nanos) throws InterruptedException {
+        if (notifications != null) {
+            notifications.await(name, TimeUnit.NANOSECONDS.toMillis(nanos));
+        } else {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        }
+    }
+
+    /** Stops listening for announced releases (PostgreSQL); the table stays usable for statements. */
+    void stopListening() {
+        if (notifications != null) {
+            notifications.close();
+        }
+    }
+
+    /** PostgreSQL: wakes the waiters of {@code name} in every process (the release is committed: autocommit). */
+    private void announceRelease(Connection c, String name) {
+        if (notifications == null) {
+            return;
+        }
+        try {
+            notifications.notifyReleased(c, name);
+        } catch (SQLException e) {
+            LOG.debug("Could not announce the release of lock '{}' ({}); waiters find it at their next try", name,
+                    e.getMessage());
+        }
+    }
+
+    private static boolean isDuplicateKey(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && state.startsWith("23");
+    }
+
+    /** Serialization failures and deadlocks between two grants of one row: the loser simply waits. */
+    private static boolean isConflict(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.equals("40001") || state.equals("40P01") || state.startsWith("23")
+                || state.equals("90131") || state.equals("HYT00"));
+    }
+
+    private IllegalStateException failure(String what, SQLException e) {
+        return new IllegalStateException("Could not " + what + " in lock table " + sql.table + ": " + e.getMessage()
+                + " (SQLState " + e.getSQLState() + ")", e);
+    }
+}
