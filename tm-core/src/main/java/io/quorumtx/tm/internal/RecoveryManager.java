@@ -65,6 +65,15 @@ public final class RecoveryManager implements AutoCloseable {
     private final CommitLog log;
     private final Duration safetyInterval;
     private final ScheduledExecutorService thread;
+
+    /** Which registered resources a pass scans (see the class comment). */
+    private enum Scope {
+        /** Every registered resource: periodic passes and {@link #runPass()}. */
+        EVERY_RESOURCE,
+        /** Only those no pass has recovered yet: the pass queued on registration and the enlistment gate's. */
+        NOT_YET_RECOVERED
+    }
+
     private final AtomicBoolean queued = new AtomicBoolean();
     /** The queued pass must scan every resource (else only those not yet recovered). */
     private final AtomicBoolean queuedFull = new AtomicBoolean();
@@ -125,7 +134,7 @@ public final class RecoveryManager implements AutoCloseable {
                     passLock.lock();
                     try {
                         if (queued.getAndSet(false) && !closed) { // else a runPass() in between did it
-                            pass(queuedFull.getAndSet(false));
+                            pass(queuedFull.getAndSet(false) ? Scope.EVERY_RESOURCE : Scope.NOT_YET_RECOVERED);
                         }
                     } finally {
                         passLock.unlock();
@@ -153,7 +162,7 @@ public final class RecoveryManager implements AutoCloseable {
             }
             queued.set(false);
             queuedFull.set(false);
-            return pass(true);
+            return pass(Scope.EVERY_RESOURCE);
         } finally {
             passLock.unlock();
         }
@@ -209,7 +218,7 @@ public final class RecoveryManager implements AutoCloseable {
             }
             ResolveReport report;
             try {
-                report = pass(false);
+                report = pass(Scope.NOT_YET_RECOVERED);
             } catch (RuntimeException e) {
                 SystemException failure = gateFailure(resourceName, "the recovery pass failed: " + e);
                 failure.initCause(e);
@@ -234,18 +243,18 @@ public final class RecoveryManager implements AutoCloseable {
                 + " nothing was enlisted");
     }
 
-    /** One pass, over every resource or only those not yet recovered; the caller holds passLock. */
-    private ResolveReport pass(boolean everyResource) {
+    /** One pass over the resources of {@code scope}; the caller holds passLock. */
+    private ResolveReport pass(Scope scope) {
         engine.settleUnconfirmed();
         List<RecoverableResource> resources = engine.resources();
-        if (!everyResource) {
+        if (scope == Scope.NOT_YET_RECOVERED) {
             resources = resources.stream().filter(r -> !recovered.contains(r.resourceName())).toList();
             if (resources.isEmpty()) {
                 return new ResolveReport(false, List.of(), List.of(), Map.of(), List.of(), List.of(), 0, 0);
             }
         }
         Recovery recovery = new Recovery(log, resources, liveness, safetyInterval).withMarkerTargets(engine.resources());
-        ResolveReport report = recovery.resolve(false);
+        ResolveReport report = recovery.resolve();
         // Only after resolve returned: every branch it finished is recorded, forced.
         for (RecoverableResource r : resources) {
             if (!report.unreachableResources().containsKey(r.resourceName())) {

@@ -87,11 +87,11 @@ final class BranchCompletion {
                         p, detail);
                 yield Result.DONE;
             }
-            case ROLLED_BACK -> commit ? heuristic(p, true, HeuristicOutcome.Kind.ROLLED_BACK, detail) : Result.DONE;
-            case HEURISTIC_COMMIT -> heuristic(p, commit, HeuristicOutcome.Kind.COMMITTED, detail);
-            case HEURISTIC_ROLLBACK -> heuristic(p, commit, HeuristicOutcome.Kind.ROLLED_BACK, detail);
-            case HEURISTIC_MIXED -> heuristic(p, commit, HeuristicOutcome.Kind.MIXED, detail);
-            case HEURISTIC_HAZARD -> heuristic(p, commit, HeuristicOutcome.Kind.HAZARD, detail);
+            // A rollback is as decided for a rollback, heuristic for a commit (XaOutcome says which).
+            case ROLLED_BACK, HEURISTIC_COMMIT, HEURISTIC_ROLLBACK, HEURISTIC_MIXED, HEURISTIC_HAZARD -> {
+                HeuristicOutcome.Kind kind = outcome.heuristic(call);
+                yield kind == null ? Result.DONE : heuristic(p, commit, kind, detail);
+            }
             case RETRY -> {
                 LOG.warn("{} of branch {} failed with {}; it will be retried", commit ? "Commit" : "Rollback", p, detail);
                 yield Result.RETRY;

@@ -255,15 +255,15 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
             case ROLLED_BACK -> throw withCause(new RollbackException("Transaction " + p.xid().gtrid() + " was rolled"
                     + " back: resource " + p.resourceName() + " rolled back its branch in one-phase commit (" + detail
                     + ")"), failure);
-            case HEURISTIC_COMMIT -> completion.record(p, true, HeuristicOutcome.Kind.COMMITTED, detail); // agrees
+            case HEURISTIC_COMMIT -> // agrees with the decision
+                    completion.record(p, true, outcome.heuristic(XaCall.ONE_PHASE_COMMIT), detail);
             case HEURISTIC_ROLLBACK -> {
-                completion.record(p, true, HeuristicOutcome.Kind.ROLLED_BACK, detail);
+                completion.record(p, true, outcome.heuristic(XaCall.ONE_PHASE_COMMIT), detail);
                 throw withCause(new HeuristicRollbackException("Transaction " + p.xid().gtrid()
                         + ": resource " + p.resourceName() + " rolled back heuristically"), failure);
             }
             case HEURISTIC_MIXED, HEURISTIC_HAZARD -> {
-                completion.record(p, true, outcome == XaOutcome.HEURISTIC_MIXED ? HeuristicOutcome.Kind.MIXED
-                        : HeuristicOutcome.Kind.HAZARD, detail);
+                completion.record(p, true, outcome.heuristic(XaCall.ONE_PHASE_COMMIT), detail);
                 throw withCause(new HeuristicMixedException("Transaction " + p.xid().gtrid()
                         + ": resource " + p.resourceName() + " reported " + detail), failure);
             }

@@ -1,5 +1,6 @@
 package io.quorumtx.tm.protocol;
 
+import io.quorumtx.tm.HeuristicOutcome;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 
@@ -107,6 +108,26 @@ public enum XaOutcome {
     public boolean mustForget() {
         return this == HEURISTIC_COMMIT || this == HEURISTIC_ROLLBACK || this == HEURISTIC_MIXED
                 || this == HEURISTIC_HAZARD;
+    }
+
+    /**
+     * The heuristic this outcome of {@code call} reports, or null if it reports none: an XA_HEUR*
+     * answer in any context ({@link #mustForget}), and {@link #ROLLED_BACK} of a commit of a
+     * prepared branch (the resource rolled back a branch that voted yes: a heuristic rollback).
+     * A rollback in one-phase commit is not one (nothing was prepared: the transaction rolled
+     * back), nor in prepare (a NO vote) or in a rollback context (what was asked for). The one
+     * place the commit path, the retrier and recovery read heuristics from.
+     */
+    public HeuristicOutcome.Kind heuristic(XaCall call) {
+        return switch (this) {
+            case HEURISTIC_COMMIT -> HeuristicOutcome.Kind.COMMITTED;
+            case HEURISTIC_ROLLBACK -> HeuristicOutcome.Kind.ROLLED_BACK;
+            case HEURISTIC_MIXED -> HeuristicOutcome.Kind.MIXED;
+            case HEURISTIC_HAZARD -> HeuristicOutcome.Kind.HAZARD;
+            case ROLLED_BACK -> call.commits() && call != XaCall.ONE_PHASE_COMMIT ? HeuristicOutcome.Kind.ROLLED_BACK
+                    : null;
+            default -> null;
+        };
     }
 
     /** The call returned normally; {@code value} is what it returned (prepare's vote; 0 for the others). */

@@ -60,13 +60,12 @@ final class BranchResolver {
         return switch (outcome) {
             case COMMITTED -> result(step, Outcome.COMMITTED, detail);
             case ALREADY_COMMITTED, ALREADY_ROLLED_BACK -> result(step, Outcome.ALREADY_DONE, detail);
-            // The resource rolled the branch back itself: as decided for a rollback, heuristic for a commit.
-            case ROLLED_BACK -> commit ? heuristic(step, true, HeuristicOutcome.Kind.ROLLED_BACK, detail, heuristics)
-                    : result(step, Outcome.ROLLED_BACK, detail);
-            case HEURISTIC_COMMIT -> heuristic(step, commit, HeuristicOutcome.Kind.COMMITTED, detail, heuristics);
-            case HEURISTIC_ROLLBACK -> heuristic(step, commit, HeuristicOutcome.Kind.ROLLED_BACK, detail, heuristics);
-            case HEURISTIC_MIXED -> heuristic(step, commit, HeuristicOutcome.Kind.MIXED, detail, heuristics);
-            case HEURISTIC_HAZARD -> heuristic(step, commit, HeuristicOutcome.Kind.HAZARD, detail, heuristics);
+            // A rollback by the resource is as decided for a rollback, heuristic for a commit (XaOutcome says which).
+            case ROLLED_BACK, HEURISTIC_COMMIT, HEURISTIC_ROLLBACK, HEURISTIC_MIXED, HEURISTIC_HAZARD -> {
+                HeuristicOutcome.Kind kind = outcome.heuristic(call);
+                yield kind == null ? result(step, Outcome.ROLLED_BACK, detail)
+                        : heuristic(step, commit, kind, detail, heuristics);
+            }
             case RETRY, UNCERTAIN, PREPARED, READ_ONLY -> failed(step, commit, detail);
         };
     }

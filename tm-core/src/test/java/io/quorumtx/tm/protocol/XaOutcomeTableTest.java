@@ -14,6 +14,7 @@ import static io.quorumtx.tm.protocol.XaOutcome.ROLLED_BACK;
 import static io.quorumtx.tm.protocol.XaOutcome.UNCERTAIN;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.tm.HeuristicOutcome.Kind;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -138,5 +139,37 @@ class XaOutcomeTableTest {
         for (XaOutcome o : XaOutcome.values()) {
             assertThat(o.mustForget()).as("%s", o).isEqualTo(o.name().startsWith("HEURISTIC_"));
         }
+    }
+
+    /**
+     * The heuristic each outcome reports, in every context: what the commit path, the retrier and
+     * recovery all record (they once each kept their own copy of this mapping). A resource's
+     * rollback is a heuristic only for a commit of a prepared branch: in one-phase commit it is the
+     * transaction's rollback, in prepare a NO vote, in a rollback context what was asked.
+     */
+    @Test
+    void eachPathReadsTheSameHeuristicFromAnOutcome() {
+        List<XaCall> preparedCommits = List.of(XaCall.PHASE2_COMMIT, XaCall.PHASE2_COMMIT_RETRY, XaCall.RECOVERY_COMMIT);
+        List<String> wrong = new ArrayList<>();
+        for (XaOutcome o : XaOutcome.values()) {
+            for (XaCall call : XaCall.values()) {
+                Kind expected = switch (o) {
+                    case HEURISTIC_COMMIT -> Kind.COMMITTED;
+                    case HEURISTIC_ROLLBACK -> Kind.ROLLED_BACK;
+                    case HEURISTIC_MIXED -> Kind.MIXED;
+                    case HEURISTIC_HAZARD -> Kind.HAZARD;
+                    case ROLLED_BACK -> preparedCommits.contains(call) ? Kind.ROLLED_BACK : null;
+                    default -> null;
+                };
+                if (o.heuristic(call) != expected) {
+                    wrong.add(o + " in " + call + ": " + o.heuristic(call) + ", expected " + expected);
+                }
+            }
+        }
+        assertThat(wrong).isEmpty();
+        assertThat(XaOutcome.threw(XaCall.PHASE2_COMMIT, XAException.XA_RBROLLBACK).heuristic(XaCall.PHASE2_COMMIT))
+                .as("a prepared branch rolled back under a COMMIT").isEqualTo(Kind.ROLLED_BACK);
+        assertThat(XaOutcome.threw(XaCall.ONE_PHASE_COMMIT, XAException.XAER_NOTA).heuristic(XaCall.ONE_PHASE_COMMIT))
+                .as("a one-phase branch thrown away: the transaction rolled back, no heuristic").isNull();
     }
 }
