@@ -198,8 +198,8 @@ public final class ReplicatedCommitLog implements CommitLog {
             }
         } catch (IOException | RuntimeException e) {
             acceptor.close();
-            throw new CommitLogException("Cannot start the replicated log of node " + cluster.self() + ": "
-                    + e.getMessage(), true, e);
+            throw CommitLogException.cannotOpen("Cannot start the replicated log of node " + cluster.self() + ": "
+                    + e.getMessage(), e);
         }
         LOG.info("Replicated commit log of node {} started: {} members {}, quorum {}", cluster.self(),
                 cluster.members().size(), cluster.members().keySet(), cluster.quorum());
@@ -280,20 +280,23 @@ public final class ReplicatedCommitLog implements CommitLog {
         try {
             value = attempt.run(commitTimeout);
         } catch (TimeoutException e) {
-            throw new CommitLogException("No majority of the replicated log's acceptors " + acceptors + " confirmed the"
+            throw CommitLogException.inDoubt("No majority of the replicated log's acceptors "
+                    + acceptors + " confirmed the"
                     + " COMMIT of " + gtrid + " within " + commitTimeout + " (" + attempt.describeFailures() + "); its"
-                    + " outcome is in doubt and recovery settles it through Paxos", false, null);
+                    + " outcome is in doubt and recovery settles it through Paxos");
         }
         remember(gtrid, value);
         if (!value.isCommit()) {
             finishEverywhere(gtrid, value);
             if (attempt.isExpired()) {
-                throw new CommitLogException("Transaction " + gtrid + " began longer ago than the replicated log's"
+                throw CommitLogException.notWritten("Transaction "
+                        + gtrid + " began longer ago than the replicated log's"
                         + " tombstone retention (the horizon): the acceptors no longer create its instance, so it cannot"
-                        + " commit and must roll back. Raise tombstoneRetention above the longest transaction", true, null);
+                        + " commit and must roll back. Raise tombstoneRetention above the longest transaction");
             }
-            throw new CommitLogException("Transaction " + gtrid + " was decided ABORT through Paxos by a takeover"
-                    + " (this coordinator was presumed dead); it must roll back", true, null);
+            throw CommitLogException.notWritten("Transaction "
+                    + gtrid + " was decided ABORT through Paxos by a takeover"
+                    + " (this coordinator was presumed dead); it must roll back");
         }
         unfinished.put(gtrid, value.commit());
     }
@@ -365,10 +368,9 @@ public final class ReplicatedCommitLog implements CommitLog {
             return true;
         }
         if (!learner.heardFromMajority()) {
-            throw new CommitLogException("Cannot tell whether branch " + branch + " of transaction " + gtrid
+            throw CommitLogException.inDoubt("Cannot tell whether branch " + branch + " of transaction " + gtrid
                     + " is finished: only " + learner.answered() + " of the acceptors " + acceptors + " answered within "
-                    + requestTimeout + " and a majority is needed; recovery leaves the branch for a later pass", false,
-                    null);
+                    + requestTimeout + " and a majority is needed; recovery leaves the branch for a later pass");
         }
         Set<BranchRecord> done = learner.doneBranches();
         if (!done.isEmpty() && unfinished.containsKey(gtrid)) {
@@ -419,9 +421,9 @@ public final class ReplicatedCommitLog implements CommitLog {
             try {
                 v = attempt.run(commitTimeout);
             } catch (TimeoutException e) {
-                throw new CommitLogException("Could not settle transaction " + gtrid + " through Paxos: no majority of "
-                        + acceptors + " answered within " + commitTimeout + " (" + attempt.describeFailures() + ")",
-                        false, null);
+                throw CommitLogException.inDoubt("Could not settle transaction "
+                        + gtrid + " through Paxos: no majority of "
+                        + acceptors + " answered within " + commitTimeout + " (" + attempt.describeFailures() + ")");
             }
             LOG.info("Takeover by {} decided transaction {}: {}", self, gtrid, attempt.isExpired()
                     ? "ABORT (past the horizon at a majority of acceptors: nothing can be chosen any more)"
@@ -746,7 +748,7 @@ public final class ReplicatedCommitLog implements CommitLog {
 
     private void checkOpen() {
         if (closed) {
-            throw new CommitLogException("The replicated commit log of node " + self + " is closed", true, null);
+            throw CommitLogException.notWritten("The replicated commit log of node " + self + " is closed");
         }
     }
 
@@ -765,11 +767,12 @@ public final class ReplicatedCommitLog implements CommitLog {
         try {
             done.get(commitTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            throw new CommitLogException("No majority of the acceptors " + acceptors + " confirmed " + what + " within "
-                    + commitTimeout, false, e);
+            throw CommitLogException.inDoubt("No majority of the acceptors "
+                    + acceptors + " confirmed " + what + " within "
+                    + commitTimeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CommitLogException("Interrupted while waiting for " + what, false, e);
+            throw CommitLogException.inDoubt("Interrupted while waiting for " + what, e);
         }
     }
 
