@@ -34,9 +34,8 @@ public final class NodeIdFile {
         try {
             String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (text.isEmpty()) {
-                throw CommitLogException.cannotOpen("The node id file "
-                        + file + " is empty; write the id of the node that"
-                        + " owns this commit log into it (one line)");
+                throw CommitLogException.cannotOpen("The node id file " + file + " is empty; write the id of the"
+                        + " node that owns this commit log into it (one line)");
             }
             return Optional.of(text);
         } catch (NoSuchFileException e) {

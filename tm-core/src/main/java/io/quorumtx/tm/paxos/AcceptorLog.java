@@ -169,7 +169,7 @@ public final class AcceptorLog implements AutoCloseable {
             return List.of();
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return scan(file, ch, false).records();
+            return scan(file, ch, Access.READ_ONLY).records();
         } catch (IOException e) {
             throw CommitLogException.cannotOpen("Cannot read Paxos acceptor file " + file + ": " + e, e);
         }
@@ -180,15 +180,14 @@ public final class AcceptorLog implements AutoCloseable {
             deleteTemporaryFiles(directory);
             Path file = newestFile(directory);
             if (file == null) {
-                throw CommitLogException.cannotOpen("The Paxos acceptor directory "
-                        + directory + " holds no acceptor file"
-                        + " (it was deleted while starting?); nothing was changed");
+                throw CommitLogException.cannotOpen("The Paxos acceptor directory " + directory + " holds no"
+                        + " acceptor file (it was deleted while starting?); nothing was changed");
             }
             long generation = generationOf(file);
             deleteOlderFiles(directory, generation);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
-                AcceptorRecords.Decoded decoded = scan(file, ch, true);
+                AcceptorRecords.Decoded decoded = scan(file, ch, Access.OPEN_FOR_WRITING);
                 String report = decoded.records().size() + " record(s) from " + file.getFileName();
                 if (decoded.end() < ch.size() && !allZeroTail(ch, decoded.end())) {
                     long dropped = ch.size() - decoded.end();
@@ -325,12 +324,14 @@ public final class AcceptorLog implements AutoCloseable {
         return n;
     }
 
-    private static AcceptorRecords.Decoded scan(Path file, FileChannel ch, boolean forWriting) throws IOException {
+    /** How a scan holds the file: only one opened for writing may get the header it never wrote. */
+    private enum Access { READ_ONLY, OPEN_FOR_WRITING }
+
+    private static AcceptorRecords.Decoded scan(Path file, FileChannel ch, Access access) throws IOException {
         long length = ch.size();
         if (length > Integer.MAX_VALUE) {
-            throw CommitLogException.cannotOpen("Paxos acceptor file "
-                    + file + " is larger than 2 GiB; it is not one this"
-                    + " version wrote");
+            throw CommitLogException.cannotOpen("Paxos acceptor file " + file + " is larger than 2 GiB; it is not"
+                    + " one this version wrote");
         }
         ByteBuffer data = ByteBuffer.allocate((int) length);
         while (data.hasRemaining() && ch.read(data, data.position()) > 0) {
@@ -338,16 +339,16 @@ public final class AcceptorLog implements AutoCloseable {
         }
         data.flip();
         if (length < HEADER_BYTES || data.getInt(0) != MAGIC || data.getInt(4) != VERSION) {
-            if (forWriting && length < HEADER_BYTES && allZero(data, 0, (int) length)) {
+            if (access == Access.OPEN_FOR_WRITING && length < HEADER_BYTES && allZero(data, 0, (int) length)) {
                 // created but its header never reached the disk: nothing was ever acknowledged from it
                 ch.truncate(0);
                 ch.write(header(generationOf(file)), 0);
                 ch.force(true);
                 return new AcceptorRecords.Decoded(List.of(), HEADER_BYTES);
             }
-            throw CommitLogException.cannotOpen("Paxos acceptor file "
-                    + file + " does not start with a QuorumTX acceptor"
-                    + " header (magic QTXA, version " + VERSION + "): it is not an acceptor file, or it is damaged."
+            throw CommitLogException.cannotOpen("Paxos acceptor file " + file + " does not start with a QuorumTX"
+                    + " acceptor header (magic QTXA, version " + VERSION + "): it is not an acceptor file, or it is"
+                    + " damaged."
                     + " Nothing was changed");
         }
         AcceptorRecords.Decoded decoded = AcceptorRecords.decode(data, HEADER_BYTES, (int) length);

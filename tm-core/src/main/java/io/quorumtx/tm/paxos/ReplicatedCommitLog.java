@@ -207,7 +207,8 @@ public final class ReplicatedCommitLog implements CommitLog {
             if (attempt.isExpired()) {
                 throw CommitLogException.notWritten("Transaction " + gtrid + " began longer ago than the"
                         + " replicated log's tombstone retention (the horizon): the acceptors no longer create its"
-                        + " instance, so it cannot commit and must roll back. Raise tombstoneRetention above the longest transaction");
+                        + " instance, so it cannot commit and must roll back. Raise tombstoneRetention above the"
+                        + " longest transaction");
             }
             throw CommitLogException.notWritten("Transaction " + gtrid + " was decided ABORT through Paxos by a"
                     + " takeover (this coordinator was presumed dead); it must roll back");

@@ -86,9 +86,8 @@ public final class DirectoryLock implements AutoCloseable {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw CommitLogException.cannotOpen("Cannot open the lock file "
-                    + file + " of commit log directory " + directory
-                    + ": " + e + ". Check that the directory is writable by this process.", e);
+            throw CommitLogException.cannotOpen("Cannot open the lock file " + file + " of commit log directory "
+                    + directory + ": " + e + ". Check that the directory is writable by this process.", e);
         }
         try {
             FileLock lock;
@@ -99,9 +98,8 @@ public final class DirectoryLock implements AutoCloseable {
                 throw alreadyOpenHere(directory, file, e);
             }
             if (lock == null) {
-                throw CommitLogException.cannotOpen("Commit log directory "
-                        + directory + " is in use by another QuorumTX"
-                        + " process (lock file " + file + holder(channel) + "). Stop that process, or give this"
+                throw CommitLogException.cannotOpen("Commit log directory " + directory + " is in use by another"
+                        + " QuorumTX process (lock file " + file + holder(channel) + "). Stop that process, or give this"
                         + " transaction manager its own log directory.");
             }
             channel.truncate(0);

@@ -330,9 +330,8 @@ public final class GroupCommitWriter {
             } else {
                 CommitLogException failed = failure;
                 request.fail(failed != null
-                        ? CommitLogException.notWritten("Commit log "
-                                + directory + " has failed and accepts no more commits"
-                        + " (cause: " + failed.getCause() + "); the record was not written", failed.getCause())
+                        ? CommitLogException.notWritten("Commit log " + directory + " has failed and accepts no more"
+                        + " commits (cause: " + failed.getCause() + "); the record was not written", failed.getCause())
                         : closed());
             }
         }

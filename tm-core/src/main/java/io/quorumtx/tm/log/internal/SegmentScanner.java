@@ -107,9 +107,8 @@ public final class SegmentScanner {
         int magic = data.getInt(0);
         int version = data.getInt(4);
         if (magic != FrameCodec.MAGIC) {
-            throw CommitLogException.cannotOpen("File "
-                    + segment.path + " is not a QuorumTX commit log segment (bad magic"
-                    + " number); move it out of the log directory");
+            throw CommitLogException.cannotOpen("File " + segment.path + " is not a QuorumTX commit log segment"
+                    + " (bad magic number); move it out of the log directory");
         }
         if (version != FrameCodec.VERSION) {
             throw CommitLogException.cannotOpen("Commit log segment " + segment.path + " has format version " + version
