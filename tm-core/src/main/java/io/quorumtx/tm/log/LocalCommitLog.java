@@ -60,9 +60,9 @@ import java.util.stream.Stream;
  * left, so the answer can no longer matter, and a reopened log would have forgotten it anyway.
  *
  * <p><b>Failures.</b> Fail-stop: after a failed write or force the commits of that batch get
- * {@code CommitLogException(definitelyNotWritten=false)} and every later commit gets
- * {@code definitelyNotWritten=true}, with a message naming the directory and the cause. A closed
- * log also refuses with {@code definitelyNotWritten=true}. {@link #logEnd} never throws for
+ * {@link CommitLogException#inDoubt} and every later commit gets
+ * {@link CommitLogException#notWritten}, with a message naming the directory and the cause. A closed
+ * log also refuses with {@code notWritten}. {@link #logEnd} never throws for
  * either: ENDs are advisory.
  *
  * <p>Thread-safe, and two logs on two directories in one JVM are independent. A second log on
@@ -98,7 +98,7 @@ public final class LocalCommitLog implements CommitLog {
      * Opens (creating if needed) the log in {@code directory}: locks it, reads every segment,
      * repairs damage (see the class comment) and starts the writer thread.
      *
-     * @throws CommitLogException (always {@code definitelyNotWritten}) if the directory is not a
+     * @throws CommitLogException ({@link CommitLogException#cannotOpen}) if the directory is not a
      *     writable directory, is locked by another log, holds a file that is not a segment of this
      *     format, or cannot be read.
      */
@@ -136,7 +136,7 @@ public final class LocalCommitLog implements CommitLog {
             return new LocalCommitLog(dir, lock, index, writer, report);
         } catch (IOException e) {
             release(lock);
-            throw new CommitLogException("Cannot open commit log " + dir + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot open commit log " + dir + ": " + e, e);
         } catch (RuntimeException | Error e) {
             release(lock);
             throw e;
@@ -155,17 +155,17 @@ public final class LocalCommitLog implements CommitLog {
 
     private static Path prepareDirectory(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new CommitLogException("Commit log directory " + dir + " exists but is not a directory;"
-                    + " point the log at a directory", true, null);
+            throw CommitLogException.cannotOpen("Commit log directory " + dir + " exists but is not a directory;"
+                    + " point the log at a directory");
         }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot create commit log directory " + dir + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot create commit log directory " + dir + ": " + e, e);
         }
         if (!Files.isWritable(dir)) {
-            throw new CommitLogException("Commit log directory " + dir + " is not writable by this process;"
-                    + " fix its permissions or choose another directory", true, null);
+            throw CommitLogException.cannotOpen("Commit log directory " + dir + " is not writable by this process;"
+                    + " fix its permissions or choose another directory");
         }
         return dir;
     }

@@ -118,8 +118,8 @@ public final class LogInspection {
         Objects.requireNonNull(directory, "directory");
         Path dir = directory.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
-            throw new CommitLogException("Commit log directory " + dir + (Files.exists(dir)
-                    ? " is not a directory" : " does not exist") + "; check the path", true, null);
+            throw CommitLogException.cannotOpen("Commit log directory " + dir + (Files.exists(dir)
+                    ? " is not a directory" : " does not exist") + "; check the path");
         }
         try {
             Optional<String> nodeId = NodeIdFile.read(dir);
@@ -140,7 +140,7 @@ public final class LogInspection {
             }
             return new LogInspection(dir, nodeId, running, segments, frames, problems, index);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot read commit log directory " + dir + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot read commit log directory " + dir + ": " + e, e);
         }
     }
 

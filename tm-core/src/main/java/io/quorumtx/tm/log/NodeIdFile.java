@@ -34,14 +34,14 @@ public final class NodeIdFile {
         try {
             String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (text.isEmpty()) {
-                throw new CommitLogException("The node id file " + file + " is empty; write the id of the node that"
-                        + " owns this commit log into it (one line)", true, null);
+                throw CommitLogException.cannotOpen("The node id file " + file + " is empty; write the id of the"
+                        + " node that owns this commit log into it (one line)");
             }
             return Optional.of(text);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new CommitLogException("Cannot read the node id file " + file + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot read the node id file " + file + ": " + e, e);
         }
     }
 
@@ -81,7 +81,7 @@ public final class NodeIdFile {
             }
             forceDirectory(logDirectory);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot record node id '" + nodeId + "' in " + file + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot record node id '" + nodeId + "' in " + file + ": " + e, e);
         }
     }
 

@@ -79,13 +79,13 @@ public final class AcceptorLog implements AutoCloseable {
      */
     public static AcceptorLog open(Path directory, String nodeId) {
         if (!Files.isDirectory(directory) || newestFileIfAny(directory) == null) {
-            throw new CommitLogException("The Paxos acceptor directory " + directory + " of node " + nodeId + " "
+            throw CommitLogException.cannotOpen("The Paxos acceptor directory " + directory + " of node " + nodeId + " "
                     + (Files.isDirectory(directory) ? "holds no acceptor file" : "does not exist") + ", so an ordinary"
                     + " start (StartMode.RESTART) is refused: an acceptor that forgot what it promised and accepted"
                     + " must not vote again. If this member is part of a new cluster, start it once with"
                     + " StartMode.BOOTSTRAP; if its disk was lost or replaced, start it with StartMode.REJOIN (it then"
                     + " leaves the transactions begun before it rejoined to the other members). If the directory was"
-                    + " moved, point dataDirectory at it", true, null);
+                    + " moved, point dataDirectory at it");
         }
         return openExisting(directory, nodeId);
     }
@@ -114,18 +114,19 @@ public final class AcceptorLog implements AutoCloseable {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot create the Paxos acceptor directory "
+                    + directory + ": " + e, e);
         }
         DirectoryLock lock = DirectoryLock.acquire(directory);
         try {
             deleteTemporaryFiles(directory);
             Path existing = newestFile(directory);
             if (existing != null) {
-                throw new CommitLogException("The Paxos acceptor directory " + directory + " already holds "
+                throw CommitLogException.cannotOpen("The Paxos acceptor directory " + directory + " already holds "
                         + existing.getFileName() + ", so StartMode." + mode + " is refused (" + (mode == StartMode.REJOIN
                         ? "rejoining would discard promises and accepted values this member answered for"
                         : "this member was bootstrapped already") + "). Start it with StartMode.RESTART; to replace a"
-                        + " lost disk, first make sure the directory is really empty", true, null);
+                        + " lost disk, first make sure the directory is really empty");
             }
             NodeIdFile.claim(directory, nodeId);
             Path temp = directory.resolve(fileName(1) + ".tmp");
@@ -139,7 +140,8 @@ public final class AcceptorLog implements AutoCloseable {
             return openLocked(directory, lock);
         } catch (IOException e) {
             closeQuietly(lock);
-            throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot create the Paxos acceptor directory "
+                    + directory + ": " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(lock);
             throw e;
@@ -167,9 +169,9 @@ public final class AcceptorLog implements AutoCloseable {
             return List.of();
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return scan(file, ch, false).records();
+            return scan(file, ch, Access.READ_ONLY).records();
         } catch (IOException e) {
-            throw new CommitLogException("Cannot read Paxos acceptor file " + file + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot read Paxos acceptor file " + file + ": " + e, e);
         }
     }
 
@@ -178,14 +180,14 @@ public final class AcceptorLog implements AutoCloseable {
             deleteTemporaryFiles(directory);
             Path file = newestFile(directory);
             if (file == null) {
-                throw new CommitLogException("The Paxos acceptor directory " + directory + " holds no acceptor file"
-                        + " (it was deleted while starting?); nothing was changed", true, null);
+                throw CommitLogException.cannotOpen("The Paxos acceptor directory " + directory + " holds no"
+                        + " acceptor file (it was deleted while starting?); nothing was changed");
             }
             long generation = generationOf(file);
             deleteOlderFiles(directory, generation);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
-                AcceptorRecords.Decoded decoded = scan(file, ch, true);
+                AcceptorRecords.Decoded decoded = scan(file, ch, Access.OPEN_FOR_WRITING);
                 String report = decoded.records().size() + " record(s) from " + file.getFileName();
                 if (decoded.end() < ch.size() && !allZeroTail(ch, decoded.end())) {
                     long dropped = ch.size() - decoded.end();
@@ -204,7 +206,7 @@ public final class AcceptorLog implements AutoCloseable {
                 throw e;
             }
         } catch (IOException e) {
-            throw new CommitLogException("Cannot open the Paxos acceptor directory " + directory + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot open the Paxos acceptor directory " + directory + ": " + e, e);
         }
     }
 
@@ -322,11 +324,14 @@ public final class AcceptorLog implements AutoCloseable {
         return n;
     }
 
-    private static AcceptorRecords.Decoded scan(Path file, FileChannel ch, boolean forWriting) throws IOException {
+    /** How a scan holds the file: only one opened for writing may get the header it never wrote. */
+    private enum Access { READ_ONLY, OPEN_FOR_WRITING }
+
+    private static AcceptorRecords.Decoded scan(Path file, FileChannel ch, Access access) throws IOException {
         long length = ch.size();
         if (length > Integer.MAX_VALUE) {
-            throw new CommitLogException("Paxos acceptor file " + file + " is larger than 2 GiB; it is not one this"
-                    + " version wrote", true, null);
+            throw CommitLogException.cannotOpen("Paxos acceptor file " + file + " is larger than 2 GiB; it is not"
+                    + " one this version wrote");
         }
         ByteBuffer data = ByteBuffer.allocate((int) length);
         while (data.hasRemaining() && ch.read(data, data.position()) > 0) {
@@ -334,28 +339,29 @@ public final class AcceptorLog implements AutoCloseable {
         }
         data.flip();
         if (length < HEADER_BYTES || data.getInt(0) != MAGIC || data.getInt(4) != VERSION) {
-            if (forWriting && length < HEADER_BYTES && allZero(data, 0, (int) length)) {
+            if (access == Access.OPEN_FOR_WRITING && length < HEADER_BYTES && allZero(data, 0, (int) length)) {
                 // created but its header never reached the disk: nothing was ever acknowledged from it
                 ch.truncate(0);
                 ch.write(header(generationOf(file)), 0);
                 ch.force(true);
                 return new AcceptorRecords.Decoded(List.of(), HEADER_BYTES);
             }
-            throw new CommitLogException("Paxos acceptor file " + file + " does not start with a QuorumTX acceptor"
-                    + " header (magic QTXA, version " + VERSION + "): it is not an acceptor file, or it is damaged."
-                    + " Nothing was changed", true, null);
+            throw CommitLogException.cannotOpen("Paxos acceptor file " + file + " does not start with a QuorumTX"
+                    + " acceptor header (magic QTXA, version " + VERSION + "): it is not an acceptor file, or it is"
+                    + " damaged."
+                    + " Nothing was changed");
         }
         AcceptorRecords.Decoded decoded = AcceptorRecords.decode(data, HEADER_BYTES, (int) length);
         int end = decoded.end();
         if (end < length && !allZero(data, end, (int) length)) {
             int intactAfter = firstIntactFrameAfter(data, end, (int) length);
             if (intactAfter >= 0) {
-                throw new CommitLogException("Paxos acceptor file " + file + " is corrupt at offset " + end
+                throw CommitLogException.cannotOpen("Paxos acceptor file " + file + " is corrupt at offset " + end
                         + " (an intact record follows at offset " + intactAfter + ", so this is not a torn last write)."
                         + " This acceptor may have lost a promise or an accepted value it answered for, so it refuses"
                         + " to start; nothing was changed. Restore the directory from a backup, or, if a majority of the"
                         + " other acceptors is intact, move it away and start this member with StartMode.REJOIN"
-                        + " (it then leaves every transaction begun before it rejoined to the other members)", true, null);
+                        + " (it then leaves every transaction begun before it rejoined to the other members)");
             }
         }
         return decoded;
@@ -434,9 +440,9 @@ public final class AcceptorLog implements AutoCloseable {
                 }
             }
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new CommitLogException("Paxos acceptor directory " + directory + " does not exist", true, e);
+            throw CommitLogException.cannotOpen("Paxos acceptor directory " + directory + " does not exist", e);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot list Paxos acceptor directory " + directory + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot list Paxos acceptor directory " + directory + ": " + e, e);
         }
         return newest;
     }

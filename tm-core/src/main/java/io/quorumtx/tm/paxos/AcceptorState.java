@@ -158,19 +158,19 @@ public final class AcceptorState {
                 return violation(Kind.PROMISE, gtrid, b, slot, "a round above " + Ballot.MAX_ROUND);
             }
             if (b.round() == 0 || !b.isAtLeast(slot.promised())) {
-                return new Step(reply(Kind.PROMISE, gtrid, b, false, slot), null);
+                return new Step(refused(Kind.PROMISE, gtrid, b, slot), null);
             }
             if (b.equals(slot.promised())) {
-                return new Step(reply(Kind.PROMISE, gtrid, b, true, slot), null); // a duplicate: same answer
+                return new Step(granted(Kind.PROMISE, gtrid, b, slot), null); // a duplicate: same answer
             }
             Slot next = slot.promise(b);
             slots.put(gtrid, next);
-            return new Step(reply(Kind.PROMISE, gtrid, b, true, next), new AcceptorRecord.Promised(gtrid, b));
+            return new Step(granted(Kind.PROMISE, gtrid, b, next), new AcceptorRecord.Promised(gtrid, b));
         }
         if (request instanceof PaxosRequest.Accept accept) {
             Ballot b = accept.ballot();
             if (!b.isAtLeast(slot.promised()) || b.round() == 0 && !isOwner(gtrid, b.nodeId())) {
-                return new Step(reply(Kind.ACCEPTED, gtrid, b, false, slot), null);
+                return new Step(refused(Kind.ACCEPTED, gtrid, b, slot), null);
             }
             if (b.round() > Ballot.MAX_ROUND) {
                 return violation(Kind.ACCEPTED, gtrid, b, slot, "a round above " + Ballot.MAX_ROUND);
@@ -179,11 +179,11 @@ public final class AcceptorState {
                 if (!accept.value().equals(slot.accepted())) { // one proposer proposes one value per ballot
                     return violation(Kind.ACCEPTED, gtrid, b, slot, "another value at the ballot it accepted");
                 }
-                return new Step(reply(Kind.ACCEPTED, gtrid, b, true, slot), null); // a duplicate
+                return new Step(granted(Kind.ACCEPTED, gtrid, b, slot), null); // a duplicate
             }
             Slot next = slot.accept(b, accept.value());
             slots.put(gtrid, next);
-            return new Step(reply(Kind.ACCEPTED, gtrid, b, true, next),
+            return new Step(granted(Kind.ACCEPTED, gtrid, b, next),
                     new AcceptorRecord.Accepted(gtrid, b, accept.value()));
         }
         if (request instanceof PaxosRequest.Finish finish) {
@@ -192,7 +192,7 @@ public final class AcceptorState {
             return new Step(finished(gtrid, null, next), new AcceptorRecord.Finished(gtrid, finish.value(), nowMillis),
                     finish.forced());
         }
-        return new Step(reply(Kind.STATE, gtrid, null, true, slot), null);
+        return new Step(granted(Kind.STATE, gtrid, null, slot), null);
     }
 
     /**
@@ -342,7 +342,17 @@ public final class AcceptorState {
     private static Step violation(Kind kind, String gtrid, Ballot ballot, Slot slot, String what) {
         LOG.warn("Protocol violation refused for transaction {}: ballot {} carries {} (no honest proposer sends"
                 + " this; check the member that sent it)", gtrid, ballot, what);
-        return new Step(reply(kind, gtrid, ballot, false, slot), null);
+        return new Step(refused(kind, gtrid, ballot, slot), null);
+    }
+
+    /** The request is granted (or, for a read, answered): ok, with what this acceptor holds. */
+    private static PaxosReply granted(Kind kind, String gtrid, Ballot ballot, Slot slot) {
+        return reply(kind, gtrid, ballot, true, slot);
+    }
+
+    /** The request is refused (a higher promise, a round-0 accept by another, a violation), with what it holds. */
+    private static PaxosReply refused(Kind kind, String gtrid, Ballot ballot, Slot slot) {
+        return reply(kind, gtrid, ballot, false, slot);
     }
 
     private static PaxosReply reply(Kind kind, String gtrid, Ballot ballot, boolean ok, Slot slot) {
@@ -357,6 +367,6 @@ public final class AcceptorState {
 
     /** A recorded BRANCH_DONE: granted, live instance or tombstone (which then answers FINISHED, as always). */
     private static PaxosReply branchDoneReply(String gtrid, Slot slot) {
-        return slot.finished() ? finished(gtrid, null, slot) : reply(Kind.BRANCH_DONE, gtrid, null, true, slot);
+        return slot.finished() ? finished(gtrid, null, slot) : granted(Kind.BRANCH_DONE, gtrid, null, slot);
     }
 }

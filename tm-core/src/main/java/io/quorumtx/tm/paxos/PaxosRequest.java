@@ -35,6 +35,16 @@ public sealed interface PaxosRequest {
             Objects.requireNonNull(gtrid, "gtrid");
             Objects.requireNonNull(value, "value");
         }
+
+        /** A FINISH written but not forced on its own (the commit path's END, a decided ABORT). */
+        public static Finish lazy(String gtrid, PaxosValue value) {
+            return new Finish(gtrid, value, false);
+        }
+
+        /** A FINISH durable before it is answered (recovery's END). */
+        public static Finish forced(String gtrid, PaxosValue value) {
+            return new Finish(gtrid, value, true);
+        }
     }
 
     /**

@@ -79,14 +79,20 @@ public final class Phase2Retrier implements AutoCloseable {
         this.maxAttempts = schedule.maxAttempts();
     }
 
-    /**
-     * Queues {@code branches} of {@code gtrid} for retry towards {@code commit} (true) or rollback.
-     * {@code writeEnd}: write END for the gtrid once all are finished (committed transactions).
-     */
-    void submit(String gtrid, boolean commit, List<Participant> branches, boolean writeEnd) {
+    /** Queues {@code branches} of the logged COMMIT of {@code gtrid} for retry; END follows once all committed. */
+    void retryCommit(String gtrid, List<Participant> branches) {
+        submit(gtrid, true, branches);
+    }
+
+    /** Queues {@code branches} of {@code gtrid} for a retried rollback (presumed abort: no END to write). */
+    void retryRollback(String gtrid, List<Participant> branches) {
+        submit(gtrid, false, branches);
+    }
+
+    private void submit(String gtrid, boolean commit, List<Participant> branches) {
         pending.incrementAndGet();
         retrying.add(gtrid); // before the transaction completes, so recovery never sees a gap (see holds)
-        schedule(new Task(gtrid, commit, new ArrayList<>(branches), writeEnd), initialDelayNanos);
+        schedule(new Task(gtrid, commit, new ArrayList<>(branches)), initialDelayNanos);
     }
 
     /** Transactions that still have branches waiting for a retry. */
@@ -123,20 +129,19 @@ public final class Phase2Retrier implements AutoCloseable {
 
     private final class Task implements Runnable {
         final String gtrid;
+        /** Towards commit (END is written once every branch is committed), or rollback (presumed abort: no END). */
         final boolean commit;
         final List<Participant> remaining;
-        final boolean writeEnd;
         final long startNanos = System.nanoTime();
         /** A branch was finished through a recovery connection: the END must then be forced. */
         boolean viaRecovery;
         int attempt;
         long delayNanos = initialDelayNanos;
 
-        Task(String gtrid, boolean commit, List<Participant> remaining, boolean writeEnd) {
+        Task(String gtrid, boolean commit, List<Participant> remaining) {
             this.gtrid = gtrid;
             this.commit = commit;
             this.remaining = remaining;
-            this.writeEnd = writeEnd;
         }
 
         @Override
@@ -150,7 +155,7 @@ public final class Phase2Retrier implements AutoCloseable {
                         logFailure);
             }
             if (remaining.isEmpty()) {
-                if (writeEnd) {
+                if (commit) {
                     try {
                         if (viaRecovery) {
                             log.logEndForced(gtrid); // see throughRecoveryConnection
@@ -198,7 +203,7 @@ public final class Phase2Retrier implements AutoCloseable {
          * {@code Recovery}); the END that follows is forced for the same reason.
          */
         private void branchDone(Participant p) {
-            if (!commit || !writeEnd) {
+            if (!commit) {
                 return; // a rollback: no COMMIT to guard
             }
             viaRecovery = true;

@@ -187,11 +187,11 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
     public final void rollback(String gtrid, List<Participant> branches, Progress progress)
             throws HeuristicMixedException, HeuristicCommitException {
         progress.reached(Status.STATUS_ROLLING_BACK);
-        int[] tally = rollBackAll(gtrid, branches);
-        if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
-            String what = "Transaction " + gtrid + " was rolled back, but " + (tally[CONTRARY] + tally[MIXED])
+        RollbackTally tally = rollBackAll(gtrid, branches);
+        if (tally.anyAgainstDecision()) {
+            String what = "Transaction " + gtrid + " was rolled back, but " + tally.againstDecision()
                     + " branch(es) committed or may have committed on their own (heuristic); see heuristicOutcomes()";
-            if (tally[MIXED] == 0 && tally[AS_DECIDED] == 0) {
+            if (tally.mixed() == 0 && tally.asDecided() == 0) {
                 throw new HeuristicCommitException(what);
             }
             throw new HeuristicMixedException(what);
@@ -289,11 +289,11 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
             toRollBack.add(branches.get(failed));
         }
         toRollBack.addAll(branches.subList(failed + 1, branches.size()));
-        int[] tally = rollBackAll(gtrid, toRollBack);
+        RollbackTally tally = rollBackAll(gtrid, toRollBack);
         Participant p = branches.get(failed);
         String why = "resource " + p.resourceName() + (failedAlreadyRolledBack ? " voted no in prepare ("
                 : " failed in prepare (") + XaCodes.describe(cause) + ")";
-        if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
+        if (tally.anyAgainstDecision()) {
             throw withCause(new HeuristicMixedException("Transaction " + gtrid + " was rolled back because " + why
                     + ", but some branches committed on their own (heuristic); see heuristicOutcomes()"), cause);
         }
@@ -311,10 +311,10 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
         } catch (CommitLogException e) {
             if (e.definitelyNotWritten()) {
                 progress.reached(Status.STATUS_ROLLING_BACK);
-                int[] tally = rollBackAll(gtrid, Arrays.asList(yes).subList(0, yesCount));
+                RollbackTally tally = rollBackAll(gtrid, Arrays.asList(yes).subList(0, yesCount));
                 String why = "Transaction " + gtrid + " was rolled back: its commit record could not be written ("
                         + e.getMessage() + ")";
-                if (tally[CONTRARY] > 0 || tally[MIXED] > 0) {
+                if (tally.anyAgainstDecision()) {
                     throw withCause(new HeuristicMixedException(why + ", and some branches committed on their own"
                             + " (heuristic); see heuristicOutcomes()"), e);
                 }
@@ -374,7 +374,7 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
         } else {
             LOG.warn("Transaction {} committed, but branches {} could not be committed yet; retrying in the "
                     + "background", gtrid, retry);
-            retrier.submit(gtrid, true, retry, true);
+            retrier.retryCommit(gtrid, retry);
         }
         if (mixed > 0 || (rolledBack > 0 && committed > 0)) {
             throw new HeuristicMixedException("Transaction " + gtrid + " was decided COMMIT, but " + (mixed + rolledBack)
@@ -386,21 +386,35 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
         }
     }
 
-    private static final int AS_DECIDED = 0;
-    private static final int CONTRARY = 1;
-    private static final int MIXED = 2;
+    /**
+     * How the branches of one rollback ended: rolled back as decided (or left to the retrier or
+     * recovery, which presumed abort rolls back), committed on their own ({@code contrary}), or
+     * partly committed ({@code mixed}), the last two heuristically.
+     */
+    protected record RollbackTally(int asDecided, int contrary, int mixed) {
+        /** Some branch committed, or may have, against the decision. */
+        boolean anyAgainstDecision() {
+            return contrary > 0 || mixed > 0;
+        }
 
-    /** Rolls back each branch; returns counts indexed by AS_DECIDED, CONTRARY, MIXED. */
-    protected final int[] rollBackAll(String gtrid, List<Participant> branches) {
-        int[] tally = new int[3];
+        int againstDecision() {
+            return contrary + mixed;
+        }
+    }
+
+    /** Rolls back each branch and counts how they ended. */
+    protected final RollbackTally rollBackAll(String gtrid, List<Participant> branches) {
+        int asDecided = 0;
+        int contrary = 0;
+        int mixed = 0;
         List<Participant> retry = null;
         for (Participant p : branches) {
             switch (completion.complete(p.resource(), p, XaCall.ROLLBACK)) {
-                case DONE, HEURISTIC_ROLLBACK -> tally[AS_DECIDED]++;
-                case HEURISTIC_COMMIT -> tally[CONTRARY]++;
-                case HEURISTIC_MIXED -> tally[MIXED]++;
+                case DONE, HEURISTIC_ROLLBACK -> asDecided++;
+                case HEURISTIC_COMMIT -> contrary++;
+                case HEURISTIC_MIXED -> mixed++;
                 case RETRY, UNCERTAIN -> {
-                    tally[AS_DECIDED]++; // presumed abort: the retrier or recovery rolls it back
+                    asDecided++; // presumed abort: the retrier or recovery rolls it back
                     if (retry == null) {
                         retry = new ArrayList<>(2);
                     }
@@ -409,9 +423,9 @@ public abstract class PresumedAbortCommit implements CommitProtocol {
             }
         }
         if (retry != null) {
-            retrier.submit(gtrid, false, retry, false);
+            retrier.retryRollback(gtrid, retry);
         }
-        return tally;
+        return new RollbackTally(asDecided, contrary, mixed);
     }
 
     protected static <T extends Exception> T withCause(T e, Throwable cause) {

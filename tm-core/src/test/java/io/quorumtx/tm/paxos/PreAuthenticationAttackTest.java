@@ -182,9 +182,7 @@ class PreAuthenticationAttackTest {
         }
     }
 
-    private static PaxosTransport transportOf(ReplicatedCommitLog log) throws ReflectiveOperationException {
-        java.lang.reflect.Field f = ReplicatedCommitLog.class.getDeclaredField("transport");
-        f.setAccessible(true);
-        return (PaxosTransport) f.get(log);
+    private static PaxosTransport transportOf(ReplicatedCommitLog log) {
+        return log.transport();
     }
 }

@@ -35,7 +35,7 @@ public final class InMemoryCommitLog implements CommitLog {
     public synchronized void logCommit(CommitRecord record) {
         logCommitCalls++;
         if (closed) {
-            throw new CommitLogException("commit log is closed", true, null);
+            throw CommitLogException.notWritten("commit log is closed");
         }
         Boolean failure = nextFailureDefinitelyNotWritten;
         nextFailureDefinitelyNotWritten = null;
@@ -43,7 +43,8 @@ public final class InMemoryCommitLog implements CommitLog {
             if (!failure) {
                 commits.put(record.gtrid(), record); // it may well have reached the disk
             }
-            throw new CommitLogException("scripted log failure", failure, null);
+            throw failure ? CommitLogException.notWritten("scripted log failure")
+                    : CommitLogException.inDoubt("scripted log failure");
         }
         commits.put(record.gtrid(), record);
     }

@@ -70,14 +70,14 @@ public final class DirectoryLock implements AutoCloseable {
         try {
             return directory.toRealPath();
         } catch (IOException e) {
-            throw new CommitLogException("Cannot resolve commit log directory " + directory + ": " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot resolve commit log directory " + directory + ": " + e, e);
         }
     }
 
     private static CommitLogException alreadyOpenHere(Path directory, Path file, Throwable cause) {
-        return new CommitLogException("Commit log directory " + directory + " is already open in this JVM"
+        return CommitLogException.cannotOpen("Commit log directory " + directory + " is already open in this JVM"
                 + " (lock file " + file + "). Close the other log first, or give this transaction manager"
-                + " its own log directory.", true, cause);
+                + " its own log directory.", cause);
     }
 
     private static DirectoryLock lock(Path directory, Path file, Path key) {
@@ -86,8 +86,8 @@ public final class DirectoryLock implements AutoCloseable {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new CommitLogException("Cannot open the lock file " + file + " of commit log directory " + directory
-                    + ": " + e + ". Check that the directory is writable by this process.", true, e);
+            throw CommitLogException.cannotOpen("Cannot open the lock file " + file + " of commit log directory "
+                    + directory + ": " + e + ". Check that the directory is writable by this process.", e);
         }
         try {
             FileLock lock;
@@ -98,9 +98,9 @@ public final class DirectoryLock implements AutoCloseable {
                 throw alreadyOpenHere(directory, file, e);
             }
             if (lock == null) {
-                throw new CommitLogException("Commit log directory " + directory + " is in use by another QuorumTX"
-                        + " process (lock file " + file + holder(channel) + "). Stop that process, or give this"
-                        + " transaction manager its own log directory.", true, null);
+                throw CommitLogException.cannotOpen("Commit log directory " + directory + " is in use by another"
+                        + " QuorumTX process (lock file " + file + holder(channel) + "). Stop that process, or give this"
+                        + " transaction manager its own log directory.");
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
@@ -108,8 +108,8 @@ public final class DirectoryLock implements AutoCloseable {
             return new DirectoryLock(key, channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new CommitLogException("Cannot lock commit log directory " + directory + " (lock file " + file
-                    + "): " + e, true, e);
+            throw CommitLogException.cannotOpen("Cannot lock commit log directory " + directory + " (lock file " + file
+                    + "): " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;

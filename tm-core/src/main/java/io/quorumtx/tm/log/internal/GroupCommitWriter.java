@@ -93,8 +93,8 @@ public final class GroupCommitWriter {
         try {
             request = LogRequest.commit(record);
         } catch (IllegalArgumentException tooLarge) {
-            throw new CommitLogException(tooLarge.getMessage() + "; the record was not written to commit log "
-                    + directory, true, tooLarge);
+            throw CommitLogException.notWritten(tooLarge.getMessage() + "; the record was not written to commit log "
+                    + directory, tooLarge);
         }
         enqueue(request);
         request.await();
@@ -168,9 +168,9 @@ public final class GroupCommitWriter {
     private void checkAccepting() {
         CommitLogException failed = failure;
         if (failed != null) {
-            throw new CommitLogException("Commit log " + directory + " has failed and accepts no more commits"
+            throw CommitLogException.notWritten("Commit log " + directory + " has failed and accepts no more commits"
                     + " (cause: " + failed.getCause() + "); restart the transaction manager so the log is reopened"
-                    + " from disk and recovery finishes in-doubt transactions", true, failed.getCause());
+                    + " from disk and recovery finishes in-doubt transactions", failed.getCause());
         }
         if (stopped) {
             throw closed();
@@ -178,7 +178,7 @@ public final class GroupCommitWriter {
     }
 
     private CommitLogException closed() {
-        return new CommitLogException("Commit log " + directory + " is closed", true, null);
+        return CommitLogException.notWritten("Commit log " + directory + " is closed");
     }
 
     private void enqueue(LogRequest request) {
@@ -191,8 +191,8 @@ public final class GroupCommitWriter {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CommitLogException("Interrupted while waiting for room in the queue of commit log "
-                        + directory + "; the record was not written", true, e);
+                throw CommitLogException.notWritten("Interrupted while waiting for room in the queue of commit log "
+                        + directory + "; the record was not written", e);
             }
         }
         // The writer sets 'stopped' before its last drain, so a request put after that drain is
@@ -220,7 +220,7 @@ public final class GroupCommitWriter {
             }
         } catch (Throwable t) {
             // Not an I/O error (those are handled per batch): a bug or an Error. Fail-stop all the same.
-            failure = new CommitLogException("Commit log writer for " + directory + " died: " + t, false, t);
+            failure = CommitLogException.inDoubt("Commit log writer for " + directory + " died: " + t, t);
             log.error("Commit log writer for {} died; the log accepts no more commits", directory, t);
             for (LogRequest request : batch) {
                 request.fail(failure);
@@ -268,9 +268,9 @@ public final class GroupCommitWriter {
                 force();
             }
         } catch (IOException | RuntimeException e) {
-            failure = new CommitLogException("Commit log " + directory + " could not write or force a batch of "
+            failure = CommitLogException.inDoubt("Commit log " + directory + " could not write or force a batch of "
                     + commits + " commit record(s) (" + e + "). Their transactions are in doubt and will be finished"
-                    + " by recovery; the log accepts no more commits.", false, e);
+                    + " by recovery; the log accepts no more commits.", e);
             log.error("Commit log {} failed; {} commit(s) in doubt, no more commits accepted", directory, commits, e);
             for (LogRequest request : batch) {
                 if (request.type != LogRequest.CLOSE) {
@@ -301,8 +301,8 @@ public final class GroupCommitWriter {
                     rollSegment();
                 }
             } catch (IOException | RuntimeException e) {
-                failure = new CommitLogException("Commit log " + directory + " could not start a new segment ("
-                        + e + "); the log accepts no more commits.", true, e);
+                failure = CommitLogException.notWritten("Commit log " + directory + " could not start a new segment ("
+                        + e + "); the log accepts no more commits.", e);
                 log.error("Commit log {} failed to roll its segment; no more commits accepted", directory, e);
                 return false;
             }
@@ -330,8 +330,8 @@ public final class GroupCommitWriter {
             } else {
                 CommitLogException failed = failure;
                 request.fail(failed != null
-                        ? new CommitLogException("Commit log " + directory + " has failed and accepts no more commits"
-                        + " (cause: " + failed.getCause() + "); the record was not written", true, failed.getCause())
+                        ? CommitLogException.notWritten("Commit log " + directory + " has failed and accepts no more"
+                        + " commits (cause: " + failed.getCause() + "); the record was not written", failed.getCause())
                         : closed());
             }
         }
@@ -348,8 +348,8 @@ public final class GroupCommitWriter {
             force();
         } catch (IOException | RuntimeException e) {
             // Only ENDs were unforced, but a failed force means the disk cannot be trusted: fail-stop.
-            failure = new CommitLogException("Commit log " + directory + " could not force its segment (" + e
-                    + "); the log accepts no more commits.", true, e);
+            failure = CommitLogException.notWritten("Commit log " + directory + " could not force its segment (" + e
+                    + "); the log accepts no more commits.", e);
             log.error("Commit log {} failed to force; no more commits accepted", directory, e);
         }
     }

@@ -109,7 +109,7 @@ public final class LogRequest {
         }
         if (state == FAILED) {
             // A fresh exception so the caller's stack trace shows where it was waiting.
-            throw new CommitLogException(failure.getMessage(), failure.definitelyNotWritten(), failure.getCause());
+            throw failure.rethrownHere();
         }
     }
 }

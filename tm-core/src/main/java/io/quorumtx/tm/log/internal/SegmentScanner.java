@@ -35,8 +35,8 @@ public final class SegmentScanner {
     public long scan(Segment segment, Consumer<LogEntry> sink, List<Damage> damages) throws IOException {
         long size = Files.size(segment.path);
         if (size > Integer.MAX_VALUE - 64) {
-            throw new CommitLogException("Commit log segment " + segment.path + " is " + size
-                    + " bytes, larger than any segment this log writes; move it out of the log directory", true, null);
+            throw CommitLogException.cannotOpen("Commit log segment " + segment.path + " is " + size
+                    + " bytes, larger than any segment this log writes; move it out of the log directory");
         }
         if (size < FrameCodec.HEADER_BYTES) {
             Files.delete(segment.path);
@@ -107,18 +107,18 @@ public final class SegmentScanner {
         int magic = data.getInt(0);
         int version = data.getInt(4);
         if (magic != FrameCodec.MAGIC) {
-            throw new CommitLogException("File " + segment.path + " is not a QuorumTX commit log segment (bad magic"
-                    + " number); move it out of the log directory", true, null);
+            throw CommitLogException.cannotOpen("File " + segment.path + " is not a QuorumTX commit log segment"
+                    + " (bad magic number); move it out of the log directory");
         }
         if (version != FrameCodec.VERSION) {
-            throw new CommitLogException("Commit log segment " + segment.path + " has format version " + version
+            throw CommitLogException.cannotOpen("Commit log segment " + segment.path + " has format version " + version
                     + " but this QuorumTX reads version " + FrameCodec.VERSION
-                    + "; open it with the QuorumTX version that wrote it", true, null);
+                    + "; open it with the QuorumTX version that wrote it");
         }
         long id = data.getLong(8);
         if (id != segment.id) {
-            throw new CommitLogException("Commit log segment " + segment.path + " calls itself segment " + id
-                    + "; it was renamed or copied from elsewhere. Move it out of the log directory", true, null);
+            throw CommitLogException.cannotOpen("Commit log segment " + segment.path + " calls itself segment " + id
+                    + "; it was renamed or copied from elsewhere. Move it out of the log directory");
         }
     }
 
