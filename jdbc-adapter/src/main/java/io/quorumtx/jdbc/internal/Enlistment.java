@@ -51,7 +51,7 @@ public final class Enlistment implements Synchronization, ConnectionBoundResourc
     }
 
     public EnlistedConnection newHandle() {
-        return new EnlistedConnection(this);
+        return new ForwardingEnlistedConnection(this);
     }
 
     /** For an enlistment that never joined the transaction: give the connection back now (or when its branch ends). */

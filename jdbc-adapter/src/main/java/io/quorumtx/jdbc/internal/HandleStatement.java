@@ -18,18 +18,21 @@ import java.sql.Statement;
  * {@code setAutoCommit(true)}, and one branch could commit outside two-phase commit. HikariCP's
  * {@code ProxyStatement} answers with its proxy connection for the same reason.
  *
- * <p>One small object per statement (and per result set), written out rather than built with
+ * <p>One small object per statement (and per result set), a class rather than a
  * {@link java.lang.reflect.Proxy}, for the reason {@link DelegatingConnection} gives: statements
- * are on every transaction's hot path. Only {@code getConnection}, the calls that return result
- * sets (whose {@code getStatement()} must lead back here) and unwrapping differ from the driver's
- * statement; the forwarders below them were generated once from {@code java.sql.Statement}.
+ * are on every transaction's hot path. Only {@code getConnection}, the calls that take SQL text,
+ * the calls that return result sets (whose {@code getStatement()} must lead back here) and
+ * unwrapping differ from the driver's statement; they are written here, and every other call is
+ * forwarded to the driver's statement by {@code ForwardingHandleStatement} (and its prepared and
+ * callable siblings), generated at build time ({@link GenerateForwarders}).
  *
  * <p>Every method that takes SQL text (execute, executeUpdate, executeLargeUpdate, executeQuery,
  * addBatch) first asks the handle whether it may run it: SQL that would end, begin or nest the
  * transaction, or commit it implicitly, is refused before it reaches the driver
  * ({@link TransactionControlSql}).
  */
-class HandleStatement implements Statement {
+@GenerateForwarders
+abstract class HandleStatement implements Statement {
 
     private final EnlistedConnection handle;
     private final Statement statement;
@@ -44,12 +47,17 @@ class HandleStatement implements Statement {
     /** The right wrapper for a statement the driver made on its own, such as a metadata result set's. */
     static Statement of(EnlistedConnection handle, Statement statement) {
         if (statement instanceof CallableStatement callable) {
-            return new HandleCallableStatement(handle, callable);
+            return new ForwardingHandleCallableStatement(handle, callable);
         }
         if (statement instanceof PreparedStatement prepared) {
-            return new HandlePreparedStatement(handle, prepared);
+            return new ForwardingHandlePreparedStatement(handle, prepared);
         }
-        return new HandleStatement(handle, statement);
+        return new ForwardingHandleStatement(handle, statement);
+    }
+
+    /** The driver's statement, which the generated forwarders call. */
+    Statement delegate() {
+        return statement;
     }
 
     @Override
@@ -67,16 +75,17 @@ class HandleStatement implements Statement {
     }
 
     final ResultSet results(ResultSet resultSet) {
-        return resultSet == null ? null : new HandleResultSet(this, resultSet);
+        return resultSet == null ? null : new ForwardingHandleResultSet(this, resultSet);
     }
 
     /** The same result set answers the same wrapper, as JDBC code calling this twice expects. */
+
     @Override
     public final ResultSet getResultSet() throws SQLException {
         ResultSet current = statement.getResultSet();
         if (current != lastResultSet) {
             lastResultSet = current;
-            lastHandedOut = current == null ? null : new HandleResultSet(this, current);
+            lastHandedOut = current == null ? null : new ForwardingHandleResultSet(this, current);
         }
         return lastHandedOut;
     }
@@ -102,73 +111,80 @@ class HandleStatement implements Statement {
         return "HandleStatement[" + statement + "]";
     }
 
-    // Forwarded unchanged; generated from java.sql.Statement.
+    // Calls that take SQL text (checked first) or return result sets (wrapped); the rest is generated.
 
-    @Override public void addBatch(String sql) throws SQLException { statement.addBatch(checked(sql)); }
-    @Override public void cancel() throws SQLException { statement.cancel(); }
-    @Override public void clearBatch() throws SQLException { statement.clearBatch(); }
-    @Override public void clearWarnings() throws SQLException { statement.clearWarnings(); }
-    @Override public void close() throws SQLException { statement.close(); }
-    @Override public void closeOnCompletion() throws SQLException { statement.closeOnCompletion(); }
     @Override
-    public String enquoteIdentifier(String value, boolean alwaysQuote) throws SQLException {
-        return statement.enquoteIdentifier(value, alwaysQuote);
+    public void addBatch(String sql) throws SQLException {
+        statement.addBatch(checked(sql));
     }
-    @Override public String enquoteLiteral(String value) throws SQLException { return statement.enquoteLiteral(value); }
-    @Override public String enquoteNCharLiteral(String value) throws SQLException { return statement.enquoteNCharLiteral(value); }
-    @Override public boolean execute(String sql) throws SQLException { return statement.execute(checked(sql)); }
-    @Override public boolean execute(String sql, int[] columnIndexes) throws SQLException { return statement.execute(checked(sql), columnIndexes); }
-    @Override public boolean execute(String sql, String[] columnNames) throws SQLException { return statement.execute(checked(sql), columnNames); }
-    @Override public boolean execute(String sql, int autoGeneratedKeys) throws SQLException { return statement.execute(checked(sql), autoGeneratedKeys); }
-    @Override public int[] executeBatch() throws SQLException { return statement.executeBatch(); }
-    @Override public long[] executeLargeBatch() throws SQLException { return statement.executeLargeBatch(); }
-    @Override public long executeLargeUpdate(String sql) throws SQLException { return statement.executeLargeUpdate(checked(sql)); }
+
+    @Override
+    public boolean execute(String sql) throws SQLException {
+        return statement.execute(checked(sql));
+    }
+
+    @Override
+    public boolean execute(String sql, int[] columnIndexes) throws SQLException {
+        return statement.execute(checked(sql), columnIndexes);
+    }
+
+    @Override
+    public boolean execute(String sql, String[] columnNames) throws SQLException {
+        return statement.execute(checked(sql), columnNames);
+    }
+
+    @Override
+    public boolean execute(String sql, int autoGeneratedKeys) throws SQLException {
+        return statement.execute(checked(sql), autoGeneratedKeys);
+    }
+
+    @Override
+    public long executeLargeUpdate(String sql) throws SQLException {
+        return statement.executeLargeUpdate(checked(sql));
+    }
+
     @Override
     public long executeLargeUpdate(String sql, int[] columnIndexes) throws SQLException {
         return statement.executeLargeUpdate(checked(sql), columnIndexes);
     }
+
     @Override
     public long executeLargeUpdate(String sql, String[] columnNames) throws SQLException {
         return statement.executeLargeUpdate(checked(sql), columnNames);
     }
+
     @Override
     public long executeLargeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
         return statement.executeLargeUpdate(checked(sql), autoGeneratedKeys);
     }
-    @Override public ResultSet executeQuery(String sql) throws SQLException { return results(statement.executeQuery(checked(sql))); }
-    @Override public int executeUpdate(String sql) throws SQLException { return statement.executeUpdate(checked(sql)); }
-    @Override public int executeUpdate(String sql, int[] columnIndexes) throws SQLException { return statement.executeUpdate(checked(sql), columnIndexes); }
-    @Override public int executeUpdate(String sql, String[] columnNames) throws SQLException { return statement.executeUpdate(checked(sql), columnNames); }
+
+    @Override
+    public ResultSet executeQuery(String sql) throws SQLException {
+        return results(statement.executeQuery(checked(sql)));
+    }
+
+    @Override
+    public int executeUpdate(String sql) throws SQLException {
+        return statement.executeUpdate(checked(sql));
+    }
+
+    @Override
+    public int executeUpdate(String sql, int[] columnIndexes) throws SQLException {
+        return statement.executeUpdate(checked(sql), columnIndexes);
+    }
+
+    @Override
+    public int executeUpdate(String sql, String[] columnNames) throws SQLException {
+        return statement.executeUpdate(checked(sql), columnNames);
+    }
+
     @Override
     public int executeUpdate(String sql, int autoGeneratedKeys) throws SQLException {
         return statement.executeUpdate(checked(sql), autoGeneratedKeys);
     }
-    @Override public int getFetchDirection() throws SQLException { return statement.getFetchDirection(); }
-    @Override public int getFetchSize() throws SQLException { return statement.getFetchSize(); }
-    @Override public ResultSet getGeneratedKeys() throws SQLException { return results(statement.getGeneratedKeys()); }
-    @Override public long getLargeMaxRows() throws SQLException { return statement.getLargeMaxRows(); }
-    @Override public long getLargeUpdateCount() throws SQLException { return statement.getLargeUpdateCount(); }
-    @Override public int getMaxFieldSize() throws SQLException { return statement.getMaxFieldSize(); }
-    @Override public int getMaxRows() throws SQLException { return statement.getMaxRows(); }
-    @Override public boolean getMoreResults() throws SQLException { return statement.getMoreResults(); }
-    @Override public boolean getMoreResults(int current) throws SQLException { return statement.getMoreResults(current); }
-    @Override public int getQueryTimeout() throws SQLException { return statement.getQueryTimeout(); }
-    @Override public int getResultSetConcurrency() throws SQLException { return statement.getResultSetConcurrency(); }
-    @Override public int getResultSetHoldability() throws SQLException { return statement.getResultSetHoldability(); }
-    @Override public int getResultSetType() throws SQLException { return statement.getResultSetType(); }
-    @Override public int getUpdateCount() throws SQLException { return statement.getUpdateCount(); }
-    @Override public SQLWarning getWarnings() throws SQLException { return statement.getWarnings(); }
-    @Override public boolean isCloseOnCompletion() throws SQLException { return statement.isCloseOnCompletion(); }
-    @Override public boolean isClosed() throws SQLException { return statement.isClosed(); }
-    @Override public boolean isPoolable() throws SQLException { return statement.isPoolable(); }
-    @Override public boolean isSimpleIdentifier(String identifier) throws SQLException { return statement.isSimpleIdentifier(identifier); }
-    @Override public void setCursorName(String name) throws SQLException { statement.setCursorName(name); }
-    @Override public void setEscapeProcessing(boolean value) throws SQLException { statement.setEscapeProcessing(value); }
-    @Override public void setFetchDirection(int value) throws SQLException { statement.setFetchDirection(value); }
-    @Override public void setFetchSize(int value) throws SQLException { statement.setFetchSize(value); }
-    @Override public void setLargeMaxRows(long value) throws SQLException { statement.setLargeMaxRows(value); }
-    @Override public void setMaxFieldSize(int value) throws SQLException { statement.setMaxFieldSize(value); }
-    @Override public void setMaxRows(int value) throws SQLException { statement.setMaxRows(value); }
-    @Override public void setPoolable(boolean value) throws SQLException { statement.setPoolable(value); }
-    @Override public void setQueryTimeout(int value) throws SQLException { statement.setQueryTimeout(value); }
+
+    @Override
+    public ResultSet getGeneratedKeys() throws SQLException {
+        return results(statement.getGeneratedKeys());
+    }
 }

@@ -38,7 +38,7 @@ public final class XaConnectionSource implements DataSource {
             Connection logical = xa.getConnection();
             NamedXaResource resource = new NamedXaResource(resourceName, xa.getXAResource(), Redaction.url(logical));
             boolean h2 = "H2".equalsIgnoreCase(logical.getMetaData().getDatabaseProductName());
-            return new XaPhysicalConnection(xa, logical, resource, h2);
+            return new ForwardingXaPhysicalConnection(xa, logical, resource, h2);
         } catch (SQLException | RuntimeException e) {
             try {
                 xa.close();

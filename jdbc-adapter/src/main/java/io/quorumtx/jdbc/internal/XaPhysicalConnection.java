@@ -15,8 +15,12 @@ import org.slf4j.LoggerFactory;
  * <p>HikariCP pools {@link Connection}s, not XAConnections; this is the smallest bridge. The
  * XAConnection lives exactly as long as the pooled entry, so the XAResource the transaction
  * manager enlists is always the one of the physical connection the application is using.
+ *
+ * <p>This class holds the calls that do more than forward to the logical connection; the rest is
+ * forwarded by {@code ForwardingXaPhysicalConnection}, generated at build time ({@link GenerateForwarders}).
  */
-public final class XaPhysicalConnection extends DelegatingConnection {
+@GenerateForwarders
+public abstract class XaPhysicalConnection extends DelegatingConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaPhysicalConnection.class);
 
@@ -38,7 +42,7 @@ public final class XaPhysicalConnection extends DelegatingConnection {
     }
 
     @Override
-    protected Connection delegate() {
+    final Connection delegate() {
         return logical;
     }
 
@@ -67,31 +71,6 @@ public final class XaPhysicalConnection extends DelegatingConnection {
             return true;
         }
         return false;
-    }
-
-    @Override
-    public boolean isClosed() throws SQLException {
-        return logical.isClosed();
-    }
-
-    @Override
-    public void commit() throws SQLException {
-        logical.commit();
-    }
-
-    @Override
-    public void rollback() throws SQLException {
-        logical.rollback();
-    }
-
-    @Override
-    public void setAutoCommit(boolean autoCommit) throws SQLException {
-        logical.setAutoCommit(autoCommit);
-    }
-
-    @Override
-    public boolean getAutoCommit() throws SQLException {
-        return logical.getAutoCommit();
     }
 
     @Override
