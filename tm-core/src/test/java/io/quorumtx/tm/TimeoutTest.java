@@ -97,7 +97,11 @@ class TimeoutTest {
         ScriptedXAResource a = new ScriptedXAResource("a");
         ScriptedXAResource b = new ScriptedXAResource("b");
         CountDownLatch inBeforeCompletion = new CountDownLatch(1);
+        // The commit must start before the timeout: 5 s of set-up time, not the default's 1 s,
+        // which a loaded machine has been seen to use up before commit() was called.
+        tm.setTransactionTimeout(5);
         tm.begin();
+        tm.setTransactionTimeout(0);
         Transaction tx = tm.getTransaction();
         tx.enlistResource(a);
         tx.enlistResource(b);

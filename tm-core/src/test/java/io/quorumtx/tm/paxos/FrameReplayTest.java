@@ -2,8 +2,8 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.testsupport.Poll;
+import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,11 +3,11 @@ package io.quorumtx.tm.paxos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
