@@ -15,8 +15,8 @@ import org.awaitility.core.ConditionFactory;
  *       state bound to the test's thread (the transaction associated with it).</li>
  *   <li>It is checked at once, then every {@value #INTERVAL_MILLIS} ms until the deadline.</li>
  *   <li>Uncaught exceptions of other threads are left alone: crash tests kill threads on purpose.</li>
- *   <li>An exception the condition throws fails the wait at once, unless the caller asks for
- *       {@code within(...).ignoreExceptions()}.</li>
+ *   <li>An exception the condition throws fails the wait at once, unless the caller uses
+ *       {@link #ignoringExceptions}.</li>
  * </ul>
  *
  * <p>Pick deadlines a loaded 2-core machine keeps (seconds, not hundreds of milliseconds): a wait
@@ -41,5 +41,15 @@ public final class Poll {
     /** Polls {@code condition} until it holds; fails naming {@code what} once {@code atMost} has passed. */
     public static void until(String what, Duration atMost, Callable<Boolean> condition) {
         within(atMost, what).until(condition);
+    }
+
+    /**
+     * As {@link #until}, for a condition that may throw while the system settles (a server
+     * restarting, a child process not yet up): an {@link Exception} counts as "not yet" and the
+     * last one becomes the cause of the timeout; an {@link Error} (a failed assertion) fails the
+     * wait at once.
+     */
+    public static void ignoringExceptions(String what, Duration atMost, Callable<Boolean> condition) {
+        within(atMost, what).ignoreExceptionsInstanceOf(Exception.class).until(condition);
     }
 }
