@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import io.quorumtx.it.support.BankCluster;
-import io.quorumtx.it.support.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.TransactionManager;

@@ -1,11 +1,12 @@
 package io.quorumtx.it;
 
-import static io.quorumtx.it.support.H2Bank.CREDIT;
-import static io.quorumtx.it.support.H2Bank.DEBIT;
-import static io.quorumtx.it.support.H2Bank.INITIAL_BALANCE;
+import static io.quorumtx.testsupport.H2Bank.CREDIT;
+import static io.quorumtx.testsupport.H2Bank.DEBIT;
+import static io.quorumtx.testsupport.H2Bank.INITIAL_BALANCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.BankCluster;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
@@ -75,7 +75,7 @@ class FailingBranchTest {
             assertThat(c.faults(1).commitsFailed()).as("the phase-2 failure happened").isEqualTo(1);
             assertThat(finalStatus.get()).isEqualTo(Status.STATUS_COMMITTED);
             assertThat(c.bank(0).balance(2)).isEqualTo(INITIAL_BALANCE - 25);
-            Await.until(Duration.ofSeconds(30), "the retried branch is committed in " + c.bank(1),
+            Poll.ignoringExceptions("the retried branch is committed in " + c.bank(1), Duration.ofSeconds(30),
                     () -> c.bank(1).balance(3) == INITIAL_BALANCE + 25 && c.bank(1).inDoubt() == 0);
             assertThat(c.total()).isEqualTo(c.initialTotal());
 
@@ -104,7 +104,7 @@ class FailingBranchTest {
 
             assertThat(c.faults(1).commitsFailed()).as("the phase-2 failure happened").isEqualTo(1);
             assertThat(c.bank(0).balance(5)).isEqualTo(INITIAL_BALANCE - 9);
-            Await.until(Duration.ofSeconds(15), "the retried branch is committed in " + c.bank(1),
+            Poll.ignoringExceptions("the retried branch is committed in " + c.bank(1), Duration.ofSeconds(15),
                     () -> c.bank(1).balance(5) == INITIAL_BALANCE + 9 && c.bank(1).inDoubt() == 0);
         }
     }

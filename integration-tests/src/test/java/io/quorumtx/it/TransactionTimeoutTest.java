@@ -1,11 +1,12 @@
 package io.quorumtx.it;
 
-import static io.quorumtx.it.support.H2Bank.CREDIT;
-import static io.quorumtx.it.support.H2Bank.DEBIT;
-import static io.quorumtx.it.support.H2Bank.INITIAL_BALANCE;
+import static io.quorumtx.testsupport.H2Bank.CREDIT;
+import static io.quorumtx.testsupport.H2Bank.DEBIT;
+import static io.quorumtx.testsupport.H2Bank.INITIAL_BALANCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.BankCluster;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
@@ -40,7 +40,7 @@ class TransactionTimeoutTest {
 
             // The reaper rolls back branches that have not prepared: their row locks go away
             // while the application still holds the transaction.
-            Await.until(Duration.ofSeconds(15), "the reaper has rolled back the overdue transaction",
+            Poll.ignoringExceptions("the reaper has rolled back the overdue transaction", Duration.ofSeconds(15),
                     () -> tm.getStatus() != Status.STATUS_ACTIVE
                             && c.bank(0).rowIsUnlocked(5) && c.bank(1).rowIsUnlocked(5));
             assertThat(tm.getStatus()).isIn(Status.STATUS_MARKED_ROLLBACK, Status.STATUS_ROLLEDBACK,

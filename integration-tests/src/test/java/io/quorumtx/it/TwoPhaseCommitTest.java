@@ -1,8 +1,8 @@
 package io.quorumtx.it;
 
-import static io.quorumtx.it.support.H2Bank.CREDIT;
-import static io.quorumtx.it.support.H2Bank.DEBIT;
-import static io.quorumtx.it.support.H2Bank.INITIAL_BALANCE;
+import static io.quorumtx.testsupport.H2Bank.CREDIT;
+import static io.quorumtx.testsupport.H2Bank.DEBIT;
+import static io.quorumtx.testsupport.H2Bank.INITIAL_BALANCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,12 +1,12 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
-import static io.quorumtx.jdbc.testing.H2Bank.balance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.nio.file.Path;
 import java.sql.Connection;

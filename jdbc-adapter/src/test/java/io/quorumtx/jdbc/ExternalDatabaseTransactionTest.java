@@ -1,15 +1,15 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.H2Bank;
-import io.quorumtx.jdbc.testing.TestDatabases;
 import io.quorumtx.jdbc.testing.Wrapped;
+import io.quorumtx.testsupport.ExternalDatabases;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,7 +50,7 @@ class ExternalDatabaseTransactionTest {
     private QuorumTransactionManager tm;
     private String h2Url;
     private Wrapped h2;
-    private TestDatabases.Server server;
+    private ExternalDatabases.Server server;
     private TransactionalDataSource external;
     private HikariDataSource externalPool;
     private final String table = "acct_" + UUID.randomUUID().toString().substring(0, 8);
@@ -81,7 +81,7 @@ class ExternalDatabaseTransactionTest {
     }
 
     private void connect(Case c) throws SQLException {
-        server = c.postgresql() ? TestDatabases.postgresql() : TestDatabases.mariadb();
+        server = c.postgresql() ? ExternalDatabases.Server.POSTGRESQL.require() : ExternalDatabases.mariadb();
         try (Connection conn = server.open(); Statement s = conn.createStatement()) {
             s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, balance INT NOT NULL)");
             s.execute("INSERT INTO " + table + " VALUES (1, 100)");
@@ -135,7 +135,7 @@ class ExternalDatabaseTransactionTest {
     @EnumSource(Case.class)
     void aTransferWithAnExternalDatabaseIsAtomicOrRefusedWithWhatToSet(Case c) throws Exception {
         connect(c);
-        if (c.postgresql() && TestDatabases.maxPreparedTransactions(server) == 0) {
+        if (c.postgresql() && server.maxPreparedTransactions() == 0) {
             tm.begin();
             assertThatThrownBy(external::getConnection).isInstanceOf(SQLException.class)
                     .hasMessageContaining("PostgreSQL at jdbc:postgresql://127.0.0.1:5432/quorumtx")

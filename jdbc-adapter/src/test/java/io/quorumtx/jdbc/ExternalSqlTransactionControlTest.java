@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.TestDatabases;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
+import io.quorumtx.testsupport.ExternalDatabases;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,8 +39,8 @@ class ExternalSqlTransactionControlTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private final String table = "sqlguard_" + UUID.randomUUID().toString().substring(0, 8);
-    private TestDatabases.Server pg;
-    private TestDatabases.Server maria;
+    private ExternalDatabases.Server pg;
+    private ExternalDatabases.Server maria;
 
     @AfterEach
     void stop() throws Exception {
@@ -89,10 +89,9 @@ class ExternalSqlTransactionControlTest {
     }
 
     private QuorumTransactionManager start() throws SQLException {
-        pg = TestDatabases.postgresql();
-        TestDatabases.requirePreparedTransactions(pg);
-        maria = TestDatabases.mariadb();
-        for (TestDatabases.Server server : List.of(pg, maria)) {
+        pg = ExternalDatabases.postgresql();
+        maria = ExternalDatabases.mariadb();
+        for (ExternalDatabases.Server server : List.of(pg, maria)) {
             execute(server, "CREATE TABLE " + table + " (id INT PRIMARY KEY, balance INT NOT NULL)",
                     "INSERT INTO " + table + " VALUES (1, 100)");
             open.add(() -> execute(server, "DROP TABLE IF EXISTS " + table, "DROP TABLE IF EXISTS " + table + "_x"));
@@ -104,7 +103,7 @@ class ExternalSqlTransactionControlTest {
     }
 
     private TransactionalDataSource wrap(Style style, QuorumTransactionManager tm, String name,
-            TestDatabases.Server server, Dialect dialect) throws SQLException {
+            ExternalDatabases.Server server, Dialect dialect) throws SQLException {
         TransactionalDataSource.Builder builder = TransactionalDataSource.builder(tm).name(name);
         TransactionalDataSource ds;
         if (style == Style.XA) {
@@ -128,7 +127,7 @@ class ExternalSqlTransactionControlTest {
         return xa;
     }
 
-    private int balance(TestDatabases.Server server) throws SQLException {
+    private int balance(ExternalDatabases.Server server) throws SQLException {
         try (Connection c = server.open(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT balance FROM " + table + " WHERE id = 1")) {
             rs.next();
@@ -136,7 +135,7 @@ class ExternalSqlTransactionControlTest {
         }
     }
 
-    private static void execute(TestDatabases.Server server, String... sql) throws SQLException {
+    private static void execute(ExternalDatabases.Server server, String... sql) throws SQLException {
         try (Connection c = server.open(); Statement s = c.createStatement()) {
             for (String q : sql) {
                 s.execute(q);

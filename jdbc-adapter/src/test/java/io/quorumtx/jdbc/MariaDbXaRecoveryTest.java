@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.jdbc.dialect.BranchXid;
-import io.quorumtx.jdbc.testing.Await;
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.RecoverableResource;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class MariaDbXaRecoveryTest {
 
     @Test
     void aPreparedBranchHeldByAnotherSessionIsReportedUnreachableAndFinishedOnceReleased() throws Exception {
-        TestDatabases.Server server = TestDatabases.mariadb();
+        ExternalDatabases.Server server = ExternalDatabases.mariadb();
         String table = "held_" + UUID.randomUUID().toString().substring(0, 8);
         Xid xid = new BranchXid(0x51545854, ("held-" + table).getBytes(US_ASCII), "mariadb".getBytes(US_ASCII));
         org.mariadb.jdbc.MariaDbDataSource xaSource = new org.mariadb.jdbc.MariaDbDataSource(server.url());
@@ -63,7 +63,7 @@ class MariaDbXaRecoveryTest {
             }
 
             holder.close();
-            Await.until("the released branch is committed through a recovery connection", Duration.ofSeconds(10), () -> {
+            Poll.until("the released branch is committed through a recovery connection", Duration.ofSeconds(10), () -> {
                 try (RecoverableResource.RecoveryConnection recovery = resource.openRecoveryConnection()) {
                     recovery.xaResource().commit(xid, false);
                     return true;

@@ -1,16 +1,16 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
-import static io.quorumtx.jdbc.testing.H2Bank.balance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.Await;
-import io.quorumtx.jdbc.testing.H2Bank;
 import io.quorumtx.jdbc.testing.Phase2Faults;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
+import io.quorumtx.testsupport.H2Bank;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,8 +75,8 @@ class Phase2RetryTest {
         }
         tm.commit(); // decided: the failed branch is retried, not reported as a failed commit
 
-        Await.until("the retry commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
-        Await.until("bank-b's connection is back in the pool", Duration.ofSeconds(10),
+        Poll.until("the retry commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
+        Poll.until("bank-b's connection is back in the pool", Duration.ofSeconds(10),
                 () -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
         assertThat(balance(urlA, 1)).isEqualTo(70);
         assertThat(inDoubt(urlB)).isZero();
@@ -109,11 +109,11 @@ class Phase2RetryTest {
         }
         tm.commit();
 
-        Await.until("a retry commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
-        Await.until("nothing left in doubt", Duration.ofSeconds(10), () -> inDoubt(urlB) == 0);
+        Poll.until("a retry commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
+        Poll.until("nothing left in doubt", Duration.ofSeconds(10), () -> inDoubt(urlB) == 0);
         assertThat(balance(urlA, 1)).isEqualTo(70);
         // The retrier returns its recovery connection only after it has forced the branch's records.
-        Await.until("the recovery connection is back in the pool", Duration.ofSeconds(10),
+        Poll.until("the recovery connection is back in the pool", Duration.ofSeconds(10),
                 () -> poolB.getHikariPoolMXBean().getActiveConnections() == 0);
     }
 
@@ -137,8 +137,8 @@ class Phase2RetryTest {
         }
         tm.commit();
 
-        Await.until("recovery commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
-        Await.until("nothing left in doubt", Duration.ofSeconds(10), () -> inDoubt(urlB) == 0);
+        Poll.until("recovery commits bank-b's branch", Duration.ofSeconds(10), () -> balance(urlB, 1) == 130);
+        Poll.until("nothing left in doubt", Duration.ofSeconds(10), () -> inDoubt(urlB) == 0);
         assertThat(balance(urlA, 1)).isEqualTo(70);
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.jdbc.dialect.BranchXid;
 import io.quorumtx.jdbc.dialect.DialectXAResource;
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.jdbc.testing.Wrapped;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
 import io.quorumtx.tm.NamedResource;

@@ -1,11 +1,11 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
-import static io.quorumtx.jdbc.testing.H2Bank.balance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.jdbc.testing.Wrapped;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
 import io.quorumtx.tm.CommitProtocolType;
@@ -107,7 +107,7 @@ class ThreePhaseCommitTest {
         tm.commit();
 
         assertThat(seen.get("AFTER_ALL_MARKERS markers")).isEqualTo(List.of(List.of(gtrid), List.of(gtrid)));
-        assertThat(seen.get("AFTER_ALL_MARKERS balance b")).as("no branch committed yet").isEqualTo(100);
+        assertThat(seen.get("AFTER_ALL_MARKERS balance b")).as("no branch committed yet").isEqualTo(100L);
         assertThat(seen.get("BETWEEN_PHASE2_COMMITS markers")).isEqualTo(List.of(List.of(gtrid), List.of(gtrid)));
         assertThat(balance(urlA, 1)).isEqualTo(70);
         assertThat(balance(urlB, 1)).isEqualTo(130);

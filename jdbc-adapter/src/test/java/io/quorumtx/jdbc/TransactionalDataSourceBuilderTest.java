@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
-import static io.quorumtx.jdbc.testing.H2Bank.balance;
-import static io.quorumtx.jdbc.testing.H2Bank.readBalance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.balance;
+import static io.quorumtx.testsupport.H2Bank.readBalance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.jdbc.testing.Wrapped;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
 import io.quorumtx.tm.QuorumTransactionManager;

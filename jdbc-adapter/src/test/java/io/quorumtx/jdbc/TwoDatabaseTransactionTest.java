@@ -1,11 +1,11 @@
 package io.quorumtx.jdbc;
 
-import static io.quorumtx.jdbc.testing.H2Bank.addToBalance;
-import static io.quorumtx.jdbc.testing.H2Bank.balance;
+import static io.quorumtx.testsupport.H2Bank.addToBalance;
+import static io.quorumtx.testsupport.H2Bank.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.jdbc.testing.Wrapped;
 import io.quorumtx.jdbc.testing.Wrapped.Style;
 import io.quorumtx.tm.QuorumTransactionManager;
@@ -135,8 +135,8 @@ class TwoDatabaseTransactionTest {
             }
         }
 
-        int balanceA = balance(urlA, 1);
-        int balanceB = balance(urlB, 1);
+        long balanceA = balance(urlA, 1);
+        long balanceB = balance(urlB, 1);
         assertThat(balanceA + balanceB).isEqualTo(200);
         assertThat(balanceA).isEqualTo(100 - (16 * 3 - 16 * 2));
         assertThat(bankA.activeConnections() + bankB.activeConnections()).isZero();

@@ -3,7 +3,7 @@ package io.quorumtx.lock;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -26,7 +26,7 @@ enum LockBackend {
     POSTGRESQL {
         @Override
         String url(Path dir) {
-            return TestDatabases.postgresql().url();
+            return ExternalDatabases.Server.POSTGRESQL.require().url();
         }
 
         @Override
@@ -37,7 +37,7 @@ enum LockBackend {
     MARIADB {
         @Override
         String url(Path dir) {
-            return TestDatabases.mariadb().url();
+            return ExternalDatabases.mariadb().url();
         }
 
         @Override

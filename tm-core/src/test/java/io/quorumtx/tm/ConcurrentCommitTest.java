@@ -2,7 +2,7 @@ package io.quorumtx.tm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -63,7 +63,7 @@ class ConcurrentCommitTest {
             assertThat(log.ends()).isEqualTo(committedGtrids);
             assertThat(outcomes.stream().filter(o -> !o.committed()).count())
                     .as("every 10th transaction waits for the reaper").isGreaterThanOrEqualTo(THREADS * PER_THREAD / 10);
-            Conditions.await("no live transactions", Duration.ofSeconds(10), () -> tm.activeTransactions() == 0);
+            Poll.until("no live transactions", Duration.ofSeconds(10), () -> tm.activeTransactions() == 0);
         }
     }
 
@@ -141,7 +141,7 @@ class ConcurrentCommitTest {
                             tm.getTransaction().enlistResource(a);
                             tm.getTransaction().enlistResource(b);
                             if (raceTheReaper && i % 10 == 0) {
-                                Conditions.await("reaper acted", Duration.ofSeconds(10),
+                                Poll.until("reaper acted", Duration.ofSeconds(10),
                                         () -> tm.getStatus() != Status.STATUS_ACTIVE);
                             }
                             if (rollbackOnly.test(i)) {

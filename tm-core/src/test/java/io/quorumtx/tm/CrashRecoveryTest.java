@@ -3,11 +3,11 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.log.OpenReport;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -103,7 +103,7 @@ class CrashRecoveryTest {
                 .build()) {
             restarted.registerResource(new ScriptedRecoverableResource("db-a", a));
             restarted.registerResource(new ScriptedRecoverableResource("db-b", b));
-            Conditions.await("the restarted manager's own passes finish every branch", WITHIN,
+            Poll.until("the restarted manager's own passes finish every branch", WITHIN,
                     () -> a.prepared().isEmpty() && b.prepared().isEmpty());
             assertThat(restarted.recover().nothingInDoubt()).isTrue();
         }
@@ -173,7 +173,7 @@ class CrashRecoveryTest {
                 .recoveryInterval(Duration.ZERO).build()) {
             restarted.registerResource(new ScriptedRecoverableResource("db-a", a));
             restarted.registerResource(new ScriptedRecoverableResource("db-b", b));
-            Conditions.await("every branch finished", WITHIN, () -> a.prepared().isEmpty() && b.prepared().isEmpty());
+            Poll.until("every branch finished", WITHIN, () -> a.prepared().isEmpty() && b.prepared().isEmpty());
         }
         assertThat(a.committed()).extracting(x -> ((QuorumXid) x).gtrid()).containsExactlyInAnyOrder(gtrids.get(0),
                 gtrids.get(2));

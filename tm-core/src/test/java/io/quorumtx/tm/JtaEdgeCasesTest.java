@@ -3,7 +3,7 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.RecordingSynchronization;
 import io.quorumtx.tm.testing.ScriptedXAResource;
@@ -243,7 +243,7 @@ class JtaEdgeCasesTest {
                 .commitLog(new InMemoryCommitLog()).defaultTimeout(Duration.ofMillis(20))
                 .reaperInterval(Duration.ofMillis(5)).build()) {
             fast.begin();
-            Conditions.await("timed out", Duration.ofSeconds(10), () -> fast.getStatus() == Status.STATUS_ROLLEDBACK);
+            Poll.until("timed out", Duration.ofSeconds(10), () -> fast.getStatus() == Status.STATUS_ROLLEDBACK);
             assertThatThrownBy(fast::begin).isInstanceOf(NotSupportedException.class);
             fast.rollback();
         }

@@ -3,12 +3,12 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.log.LocalCommitLog;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.testing.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ class LocalLogIntegrationTest {
             assertThat(log.unfinished().get(0).branches())
                     .containsExactly(new BranchRecord("db-a", "db-a"), new BranchRecord("db-b", "db-b"));
             b.reachable.set(true);
-            Conditions.await("END written once db-b committed", WITHIN, () -> log.unfinished().isEmpty());
+            Poll.until("END written once db-b committed", WITHIN, () -> log.unfinished().isEmpty());
             assertThat(b.committed()).hasSize(1);
             assertThat(log.decision(gtrid)).isEqualTo(Decision.UNKNOWN);
         }

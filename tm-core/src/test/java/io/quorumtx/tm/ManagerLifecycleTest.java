@@ -3,6 +3,7 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
@@ -64,7 +65,7 @@ class ManagerLifecycleTest {
         tm.close();
         assertThat(log.isClosed()).isTrue();
         assertThatThrownBy(tm::begin).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-        io.quorumtx.tm.testing.Conditions.await("manager threads gone", Duration.ofSeconds(10),
+        Poll.until("manager threads gone", Duration.ofSeconds(10),
                 () -> threadsNamed("quorumtx-closing-") == 0);
     }
 

@@ -9,7 +9,7 @@ import io.quorumtx.tm.log.NodeIdFile;
 import io.quorumtx.tm.recovery.RecoveryAction;
 import io.quorumtx.tm.recovery.ResolveReport;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
@@ -115,7 +115,7 @@ class RecoveryManagerTest {
             tm.getTransaction().enlistResource(c);
             tm.getTransaction().enlistResource(b);
             assertThatThrownBy(tm::commit).hasMessageContaining("stopped before the decision");
-            Conditions.await("rolled back by a pass", WITHIN, () -> {
+            Poll.until("rolled back by a pass", WITHIN, () -> {
                 tm.recover();
                 return c.prepared().isEmpty();
             });
@@ -153,7 +153,7 @@ class RecoveryManagerTest {
         try (QuorumTransactionManager tm = builder().build()) {
             tm.registerResource(new ScriptedRecoverableResource("db-a", a));
             tm.registerResource(new ScriptedRecoverableResource("db-b", b));
-            Conditions.await("both branches finished and END written", WITHIN, () -> log.ends().contains(old));
+            Poll.until("both branches finished and END written", WITHIN, () -> log.ends().contains(old));
             assertThat(a.committed()).containsExactly(new QuorumXid(old, "db-a"));
             assertThat(tm.heuristicOutcomes()).singleElement().satisfies(h -> {
                 assertThat(h.gtrid()).isEqualTo(old);
@@ -182,7 +182,7 @@ class RecoveryManagerTest {
             assertThat(a.committed()).containsExactly(new QuorumXid(old, "db-a"));
             assertThat(log.ends()).doesNotContain(old);
             tm.registerResource(new ScriptedRecoverableResource("db-b", b));
-            Conditions.await("db-b's pass finishes the commit and writes END", WITHIN, () -> log.ends().contains(old));
+            Poll.until("db-b's pass finishes the commit and writes END", WITHIN, () -> log.ends().contains(old));
             assertThat(b.committed()).containsExactly(new QuorumXid(old, "db-b"));
         }
     }
@@ -223,7 +223,7 @@ class RecoveryManagerTest {
         a.addPrepared(new QuorumXid(old, "db-a"));
         try (QuorumTransactionManager tm = builder().build()) {
             tm.registerResource(new ScriptedRecoverableResource("db-a", a));
-            Conditions.await("the earlier incarnation's undecided branch rolled back without recover()", WITHIN,
+            Poll.until("the earlier incarnation's undecided branch rolled back without recover()", WITHIN,
                     () -> a.rolledBack().contains(new QuorumXid(old, "db-a")));
         }
     }
@@ -232,7 +232,7 @@ class RecoveryManagerTest {
     void aSecondManagerRunningUnderTheSameNodeIdDoesNotHaveItsUndecidedBranchesRolledBackAtOnce() throws Exception {
         try (QuorumTransactionManager first = builder().build()) {
             long started = System.currentTimeMillis();
-            Conditions.await("the clock moved past the first manager's start", WITHIN,
+            Poll.until("the clock moved past the first manager's start", WITHIN,
                     () -> System.currentTimeMillis() > started);
             CrashInjector stopBeforeDecision = (point, gtrid) -> {
                 if (point == CrashPoint.AFTER_ALL_PREPARED) {
@@ -262,7 +262,7 @@ class RecoveryManagerTest {
             tm.recover(); // the registration's pass is over: what follows can only be found by a periodic one
             String old = QuorumXid.formatGtrid("n1", "oldepoch", 1, System.currentTimeMillis() - 3_600_000);
             a.addPrepared(new QuorumXid(old, "db-a"));
-            Conditions.await("a periodic pass rolled back the branch found after registration", WITHIN,
+            Poll.until("a periodic pass rolled back the branch found after registration", WITHIN,
                     () -> a.rolledBack().contains(new QuorumXid(old, "db-a")));
         }
     }

@@ -3,7 +3,7 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.RecordingSynchronization;
 import io.quorumtx.tm.testing.ScriptedXAResource;
@@ -45,9 +45,9 @@ class TimeoutTest {
         tx.enlistResource(a);
         tx.enlistResource(b);
         tx.registerSynchronization(new RecordingSynchronization("s", journal));
-        Conditions.await("reaper rolled back both branches", WITHIN,
+        Poll.until("reaper rolled back both branches", WITHIN,
                 () -> a.rolledBack().size() == 1 && b.rolledBack().size() == 1);
-        Conditions.await("afterCompletion ran", WITHIN, () -> journal.size() == 1);
+        Poll.until("afterCompletion ran", WITHIN, () -> journal.size() == 1);
         assertThat(journal).containsExactly("s.after(" + Status.STATUS_ROLLEDBACK + ")");
         assertThat(tm.getStatus()).isEqualTo(Status.STATUS_ROLLEDBACK); // still associated until commit/rollback
         assertThatThrownBy(() -> tx.enlistResource(new ScriptedXAResource("c")))
@@ -65,7 +65,7 @@ class TimeoutTest {
         ScriptedXAResource a = new ScriptedXAResource("a");
         tm.begin();
         tm.getTransaction().enlistResource(a);
-        Conditions.await("reaper rolled back", WITHIN, () -> a.rolledBack().size() == 1);
+        Poll.until("reaper rolled back", WITHIN, () -> a.rolledBack().size() == 1);
         tm.rollback();
         assertThat(tm.getStatus()).isEqualTo(Status.STATUS_NO_TRANSACTION);
         tm.begin(); // the thread is usable again
@@ -83,7 +83,7 @@ class TimeoutTest {
         ScriptedXAResource b = new ScriptedXAResource("b");
         tm.begin();
         tm.getTransaction().enlistResource(b);
-        Conditions.await("short default timeout rolled back the second transaction", WITHIN,
+        Poll.until("short default timeout rolled back the second transaction", WITHIN,
                 () -> b.rolledBack().size() == 1);
         tm.rollback();
         assertThat(longLived.getStatus()).isEqualTo(Status.STATUS_ACTIVE); // 60 s: still running
@@ -97,7 +97,11 @@ class TimeoutTest {
         ScriptedXAResource a = new ScriptedXAResource("a");
         ScriptedXAResource b = new ScriptedXAResource("b");
         CountDownLatch inBeforeCompletion = new CountDownLatch(1);
+        // The commit must start before the timeout: 5 s of set-up time, not the default's 1 s,
+        // which a loaded machine has been seen to use up before commit() was called.
+        tm.setTransactionTimeout(5);
         tm.begin();
+        tm.setTransactionTimeout(0);
         Transaction tx = tm.getTransaction();
         tx.enlistResource(a);
         tx.enlistResource(b);
@@ -106,7 +110,7 @@ class TimeoutTest {
             public void beforeCompletion() {
                 inBeforeCompletion.countDown();
                 // Stay here until the reaper has seen the overdue transaction.
-                Conditions.await("transaction marked rollback-only by the reaper", WITHIN,
+                Poll.until("transaction marked rollback-only by the reaper", WITHIN,
                         () -> tm.getTransactionSynchronizationRegistry().getTransactionStatus()
                                 == Status.STATUS_MARKED_ROLLBACK);
             }

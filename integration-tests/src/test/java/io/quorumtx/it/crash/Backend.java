@@ -3,6 +3,7 @@ package io.quorumtx.it.crash;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.testsupport.ExternalDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,7 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import javax.sql.XADataSource;
 import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The database product behind one bank database. H2 is an embedded file in the test's directory;
@@ -193,30 +193,10 @@ enum Backend {
 
     /** Skips the test when the server is absent, or fails it when QUORUMTX_REQUIRE_DATABASES=1. */
     void assumeAvailable() {
-        if (this == H2) {
-            return;
-        }
-        String admin = this == POSTGRESQL ? "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres&connectTimeout=3"
-                : "jdbc:mariadb://127.0.0.1:3306/?user=root&connectTimeout=3000";
-        String problem = null;
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
-            if (this == POSTGRESQL) {
-                try (ResultSet rs = s.executeQuery("SHOW max_prepared_transactions")) {
-                    rs.next();
-                    if (Integer.parseInt(rs.getString(1)) == 0) {
-                        problem = "PostgreSQL has max_prepared_transactions = 0; ALTER SYSTEM SET"
-                                + " max_prepared_transactions = 128 and restart it (.ci/run does)";
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            problem = name() + " is not reachable at " + admin + " (" + e.getMessage() + "); start it to run this test";
-        }
-        if (problem != null) {
-            if ("1".equals(System.getenv("QUORUMTX_REQUIRE_DATABASES"))) {
-                throw new AssertionError(problem + " (QUORUMTX_REQUIRE_DATABASES=1 requires it)");
-            }
-            Assumptions.assumeTrue(false, problem);
+        if (this == POSTGRESQL) {
+            ExternalDatabases.postgresql(); // also needs max_prepared_transactions above 0
+        } else if (this == MARIADB) {
+            ExternalDatabases.mariadb();
         }
     }
 

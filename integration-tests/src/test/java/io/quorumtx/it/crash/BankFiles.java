@@ -1,15 +1,18 @@
 package io.quorumtx.it.crash;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The on-disk bank of a crash test: up to three H2 file databases and one commit log in a directory.
@@ -119,19 +122,22 @@ final class BankFiles {
         if (backend != Backend.H2) {
             return DriverManager.getConnection(backend.url(dir, name));
         }
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                return DriverManager.getConnection(url(dir, name), "sa", "");
-            } catch (SQLException e) {
-                boolean closing = e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN
-                        || e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_CLOSED;
-                if (!closing || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
-            }
-        }
+        AtomicReference<Connection> opened = new AtomicReference<>();
+        Poll.within(Duration.ofSeconds(10), "H2 to finish closing bank " + name + " so it can be opened again")
+                .until(() -> {
+                    try {
+                        opened.set(DriverManager.getConnection(url(dir, name), "sa", ""));
+                        return true;
+                    } catch (SQLException e) {
+                        boolean closing = e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN
+                                || e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_IS_CLOSED;
+                        if (!closing) {
+                            throw e;
+                        }
+                        return false;
+                    }
+                });
+        return opened.get();
     }
 
 }

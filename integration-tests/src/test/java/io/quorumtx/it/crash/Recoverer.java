@@ -2,6 +2,7 @@ package io.quorumtx.it.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.recovery.ResolveReport;
@@ -39,7 +40,7 @@ enum Recoverer {
             Restarted restarted = restartedManager(dir, Duration.ofMillis(200), log);
             QuorumTransactionManager tm = restarted.tm();
             try (AutoCloseable peers = restarted.logPeers(); WrappedBanks banks = wrap(tm, dir, backends, wrappings); tm) {
-                Deadline.await("the recovery manager's periodic pass to clear every in-doubt branch",
+                Poll.until("the recovery manager's periodic pass to clear every in-doubt branch",
                         Duration.ofSeconds(30), () -> BankFiles.inDoubt(dir, backends) == 0);
                 // IN_DOUBT empties when H2 has applied a rollback in memory, before the statement
                 // has returned. recover() waits for the running pass, so close() below does not

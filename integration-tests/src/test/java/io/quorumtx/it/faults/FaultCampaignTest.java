@@ -2,6 +2,7 @@ package io.quorumtx.it.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 import io.quorumtx.it.realdb.Bank;
 import io.quorumtx.it.realdb.Topology;
-import io.quorumtx.it.support.Await;
 
 /**
  * The fault campaign: three QuorumTX members, each its own JVM with the Paxos-replicated log over
@@ -112,7 +112,7 @@ class FaultCampaignTest {
             n.start("idle");
         }
         try {
-            Await.until(RECOVERY_DEADLINE, "recovery finishes every branch of the campaign's members",
+            Poll.ignoringExceptions("recovery finishes every branch of the campaign's members", RECOVERY_DEADLINE,
                     () -> prepared(banks, ids).isEmpty());
         } catch (AssertionError timedOut) {
             // Not the end: the verdict names every branch still prepared, along with what else it finds.

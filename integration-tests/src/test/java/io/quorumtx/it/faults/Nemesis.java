@@ -1,5 +1,6 @@
 package io.quorumtx.it.faults;
 
+import io.quorumtx.testsupport.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Runs the campaign's {@link Schedule} against the members' processes and links: one fault after
@@ -197,15 +199,19 @@ final class Nemesis {
 
     /** Waits until none of {@code branches} is prepared, at most {@code within}; returns those still prepared. */
     private Set<String> preparedOf(Set<String> branches, Duration within) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (true) {
-            Set<String> now = cluster.prepared();
-            now.retainAll(branches);
-            if (now.isEmpty() || System.nanoTime() > deadline) {
-                return now;
-            }
-            hold(200);
+        try {
+            Poll.within(within, "none of " + branches + " prepared any more").pollInterval(Duration.ofMillis(200))
+                    .until(() -> stillPrepared(branches).isEmpty());
+        } catch (ConditionTimeoutException e) {
+            // the caller decides what to do with what is left
         }
+        return stillPrepared(branches);
+    }
+
+    private Set<String> stillPrepared(Set<String> branches) throws Exception {
+        Set<String> now = cluster.prepared();
+        now.retainAll(branches);
+        return now;
     }
 
     void healAll() throws Exception {
@@ -239,9 +245,11 @@ final class Nemesis {
      * others cannot see it (no majority among them), the fault simply ends then.
      */
     private void awaitLapse(NodeProcess x, long before) {
-        long deadline = System.nanoTime() + cluster.lease().multipliedBy(4).plusSeconds(10).toNanos();
-        while (lapsesSeen(x) <= before && System.nanoTime() < deadline) {
-            hold(100);
+        try {
+            Poll.within(cluster.lease().multipliedBy(4).plusSeconds(10), "another member logs that "
+                    + x.id() + "'s lease lapsed").pollInterval(Duration.ofMillis(100)).until(() -> lapsesSeen(x) > before);
+        } catch (ConditionTimeoutException e) {
+            // the others cannot see it (no majority among them): the fault simply ends now
         }
     }
 

@@ -1,5 +1,6 @@
 package io.quorumtx.it.faults;
 
+import io.quorumtx.testsupport.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.util.stream.Stream;
 
 import io.quorumtx.it.crash.Jvm;
 import io.quorumtx.it.realdb.PaxosNodeChild;
-import io.quorumtx.it.support.Await;
 
 /**
  * One member of the campaign's cluster across its incarnations: each start is a new
@@ -113,7 +113,7 @@ final class NodeProcess {
         paused = false;
         outputs.add(out);
         logs.add(log);
-        Await.until(READY_WITHIN, id + " reports READY (see " + log + ")",
+        Poll.ignoringExceptions(id + " reports READY (see " + log + ")", READY_WITHIN,
                 () -> Files.readString(out).startsWith("READY") || !process.isAlive());
         if (!process.isAlive()) {
             throw new IllegalStateException(id + " died while starting, exit " + process.exitValue() + ":\n"

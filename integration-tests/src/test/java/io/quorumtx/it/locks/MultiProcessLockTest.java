@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
-import io.quorumtx.it.support.Await;
-import io.quorumtx.it.support.ExternalDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.lock.DatabaseLockService;
 import io.quorumtx.lock.LockHandle;
@@ -164,7 +164,7 @@ class MultiProcessLockTest {
                 outs.add(out);
                 child(out, "mode=counter", "increments=40", "go=" + go, "-Dlocktest.withoutLock=" + Boolean.getBoolean("locktest.withoutLock"));
             }
-            Await.until(Duration.ofSeconds(60), "all three processes are ready",
+            Poll.ignoringExceptions("all three processes are ready", Duration.ofSeconds(60),
                     () -> outs.stream().allMatch(o -> output(o).contains("READY")));
             Files.createFile(go); // all three start incrementing together
             for (int i = 0; i < 3; i++) {
@@ -189,12 +189,12 @@ class MultiProcessLockTest {
         Duration lease = Duration.ofSeconds(6);
         try (DatabaseLockService parent = parentService()) {
             Process holder = child(out, "-Duser.timezone=Pacific/Kiritimati", "mode=hold", "lease=" + lease.toMillis());
-            Await.until(Duration.ofSeconds(60), "the holder holds the lock", () -> output(out).contains("HELD "));
+            Poll.ignoringExceptions("the holder holds the lock", Duration.ofSeconds(60), () -> output(out).contains("HELD "));
             long token = Long.parseLong(output(out).lines().filter(l -> l.startsWith("HELD ")).findFirst().orElseThrow()
                     .substring(5).trim());
             // Renewed by the holder's watchdog: still held after more than one lease length, by the database's clock.
             Instant firstEnd = lock(parent, "shared").leaseUntil().orElseThrow();
-            Await.until(Duration.ofSeconds(60), "a lease length passes by the database's clock",
+            Poll.ignoringExceptions("a lease length passes by the database's clock", Duration.ofSeconds(60),
                     () -> lock(parent, "shared").databaseNow().isAfter(firstEnd));
             LockInfo info = lock(parent, "shared");
             assertThat(info.held()).as("held while its holder lives").isTrue();

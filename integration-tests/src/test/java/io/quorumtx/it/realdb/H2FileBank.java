@@ -13,7 +13,7 @@ import javax.sql.XADataSource;
 
 import org.h2.jdbcx.JdbcDataSource;
 
-import io.quorumtx.it.support.H2Bank;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.jdbc.dialect.Dialect;
 
 /**

@@ -2,6 +2,7 @@ package io.quorumtx.it.realdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -21,7 +22,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashPoint;
 
@@ -94,7 +94,7 @@ class PaxosFailoverTest {
         builder.environment().put(PaxosNodeChild.SECRET_VARIABLE, SECRET);
         Node node = new Node(id, builder.start(), out);
         nodes.put(id + "#" + nodes.size(), node);
-        Await.until(Duration.ofSeconds(60), id + " is ready", () -> node.has("READY") || !node.process.isAlive());
+        Poll.ignoringExceptions(id + " is ready", Duration.ofSeconds(60), () -> node.has("READY") || !node.process.isAlive());
         assertThat(node.process.isAlive()).as("%s started%s", id, node).isTrue();
         return node;
     }
@@ -116,17 +116,17 @@ class PaxosFailoverTest {
                 + " over)%s", p1).isZero();
 
         Duration deadline = Duration.ofMillis(LEASE_MILLIS).plusSeconds(10);
-        Await.until(deadline, "p2 or p3 finish every branch p1 left prepared", () -> prepared("p1").isEmpty());
+        Poll.ignoringExceptions("p2 or p3 finish every branch p1 left prepared", deadline, () -> prepared("p1").isEmpty());
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt);
         System.out.printf("Paxos failover (%s): p1's branches finished %d ms after it died (lease %d ms)%n", point,
                 tookMillis, LEASE_MILLIS);
 
         int okBefore = p2.ok() + p3.ok();
-        Await.until(Duration.ofSeconds(30), "p2 and p3 keep committing", () -> p2.ok() + p3.ok() >= okBefore + 5);
+        Poll.ignoringExceptions("p2 and p3 keep committing", Duration.ofSeconds(30), () -> p2.ok() + p3.ok() >= okBefore + 5);
         p2.stop();
         p3.stop();
-        Await.until(Duration.ofSeconds(30), "p2 and p3 stop", () -> p2.has("STOPPED") && p3.has("STOPPED"));
-        Await.until(Duration.ofSeconds(30), "nothing is in doubt", () -> preparedAll().isEmpty());
+        Poll.ignoringExceptions("p2 and p3 stop", Duration.ofSeconds(30), () -> p2.has("STOPPED") && p3.has("STOPPED"));
+        Poll.ignoringExceptions("nothing is in doubt", Duration.ofSeconds(30), () -> preparedAll().isEmpty());
 
         long committed = p1.ok() + p2.ok() + p3.ok() + (point == CrashPoint.AFTER_COMMIT_RECORD ? 1 : 0);
         assertThat(p2.inDoubt() + p3.inDoubt()).as("in-doubt outcomes on the surviving nodes").isZero();
@@ -144,11 +144,11 @@ class PaxosFailoverTest {
         assertThat(p1.process.waitFor(60, TimeUnit.SECONDS)).as("p1 halts at %s%s", point, p1).isTrue();
         assertThat(p1.has("CRASH " + point)).as("%s", p1).isTrue();
         assertThat(prepared("p1")).as("p1's 3PC branches left prepared by its death").isNotEmpty();
-        Await.until(Duration.ofMillis(LEASE_MILLIS).plusSeconds(10), "p2 or p3 finish p1's 3PC transaction",
+        Poll.ignoringExceptions("p2 or p3 finish p1's 3PC transaction", Duration.ofMillis(LEASE_MILLIS).plusSeconds(10),
                 () -> prepared("p1").isEmpty());
         p2.stop();
-        Await.until(Duration.ofSeconds(30), "p2 stops", () -> p2.has("STOPPED"));
-        Await.until(Duration.ofSeconds(30), "nothing is in doubt", () -> preparedAll().isEmpty());
+        Poll.ignoringExceptions("p2 stops", Duration.ofSeconds(30), () -> p2.has("STOPPED"));
+        Poll.ignoringExceptions("nothing is in doubt", Duration.ofSeconds(30), () -> preparedAll().isEmpty());
         long committed = p1.ok() + p2.ok() + 1; // p1's halted transfer was decided COMMIT
         verify(committed, committed);
     }
@@ -187,7 +187,7 @@ class PaxosFailoverTest {
         RealDbCrashRecoveryTest.ToolRun scan = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "scan", "--config",
                 config.toString());
         assertThat(scan.output()).as(scan.output()).contains("CANNOT BE READ").contains("Pre-commit markers");
-        Await.until(Duration.ofSeconds(60), "resolve --assume-log-lost leaves nothing in doubt", () -> {
+        Poll.ignoringExceptions("resolve --assume-log-lost leaves nothing in doubt", Duration.ofSeconds(60), () -> {
             RealDbCrashRecoveryTest.ToolRun run = RealDbCrashRecoveryTest.ToolRun.of(dir, environment, "resolve",
                     "--config", config.toString(), "--yes", "--assume-log-lost=p1,p2,p3"); // every member's replica is gone
             if (run.exit() != 0) {
@@ -207,14 +207,14 @@ class PaxosFailoverTest {
         Node p1 = start("p1", "transfer", null);
         Node p2 = start("p2", "transfer", null);
         Node p3 = start("p3", "idle", null);
-        Await.until(Duration.ofSeconds(30), "p1 and p2 commit", () -> p1.ok() >= 20 && p2.ok() >= 5);
+        Poll.ignoringExceptions("p1 and p2 commit", Duration.ofSeconds(30), () -> p1.ok() >= 20 && p2.ok() >= 5);
         p1.process.destroyForcibly(); // kill -9, wherever p1 is in its commit
         assertThat(p1.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        Await.until(Duration.ofMillis(LEASE_MILLIS).plusSeconds(10), "p2 or p3 finish whatever p1 left prepared",
+        Poll.ignoringExceptions("p2 or p3 finish whatever p1 left prepared", Duration.ofMillis(LEASE_MILLIS).plusSeconds(10),
                 () -> prepared("p1").isEmpty());
         p2.stop();
-        Await.until(Duration.ofSeconds(30), "p2 stops", () -> p2.has("STOPPED"));
-        Await.until(Duration.ofSeconds(30), "nothing is in doubt", () -> preparedAll().isEmpty());
+        Poll.ignoringExceptions("p2 stops", Duration.ofSeconds(30), () -> p2.has("STOPPED"));
+        Poll.ignoringExceptions("nothing is in doubt", Duration.ofSeconds(30), () -> preparedAll().isEmpty());
         assertThat(p3.process.isAlive()).isTrue();
         // p1's last transfer, caught by the kill, may have committed or not; all else is exact.
         verify(p1.ok() + p2.ok(), p1.ok() + p2.ok() + 1);
@@ -226,28 +226,28 @@ class PaxosFailoverTest {
         Node p1 = start("p1", "transfer", null);
         start("p2", "idle", null);
         Node p3 = start("p3", "idle", null);
-        Await.until(Duration.ofSeconds(30), "p1 commits", () -> p1.ok() >= 5);
+        Poll.ignoringExceptions("p1 commits", Duration.ofSeconds(30), () -> p1.ok() >= 5);
 
         p3.process.destroyForcibly(); // kill -9
         assertThat(p3.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
         int afterOneKilled = p1.ok();
-        Await.until(Duration.ofSeconds(30), "commits go on with one acceptor dead", () -> p1.ok() >= afterOneKilled + 10);
+        Poll.ignoringExceptions("commits go on with one acceptor dead", Duration.ofSeconds(30), () -> p1.ok() >= afterOneKilled + 10);
 
         Node p2 = nodes.values().stream().filter(n -> n.id.equals("p2")).findFirst().orElseThrow();
         p2.process.destroyForcibly();
         assertThat(p2.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
         int afterMajorityGone = p1.ok();
         int failedBefore = p1.inDoubt();
-        Await.until(Duration.ofSeconds(30), "a commit without a majority ends in doubt", () -> p1.inDoubt() > failedBefore);
+        Poll.ignoringExceptions("a commit without a majority ends in doubt", Duration.ofSeconds(30), () -> p1.inDoubt() > failedBefore);
         assertThat(p1.ok()).as("commits acknowledged without a majority (at most the one in flight at the kill)")
                 .isLessThanOrEqualTo(afterMajorityGone + 1);
         int blocked = p1.ok();
 
         start("p2", "idle", null); // same data directory and port: the acceptor comes back with its state
-        Await.until(Duration.ofSeconds(60), "commits resume once a majority is back", () -> p1.ok() >= blocked + 5);
+        Poll.ignoringExceptions("commits resume once a majority is back", Duration.ofSeconds(60), () -> p1.ok() >= blocked + 5);
         p1.stop();
-        Await.until(Duration.ofSeconds(30), "p1 stops", () -> p1.has("STOPPED"));
-        Await.until(Duration.ofSeconds(30), "p1 settles its in-doubt transactions and nothing stays prepared",
+        Poll.ignoringExceptions("p1 stops", Duration.ofSeconds(30), () -> p1.has("STOPPED"));
+        Poll.ignoringExceptions("p1 settles its in-doubt transactions and nothing stays prepared", Duration.ofSeconds(30),
                 () -> preparedAll().isEmpty());
         verify(p1.ok(), p1.ok() + p1.inDoubt());
     }

@@ -8,6 +8,7 @@ import static io.quorumtx.tm.CrashPoint.AFTER_SOME_PREPARED;
 import static io.quorumtx.tm.CrashPoint.BETWEEN_PHASE2_COMMITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashPoint;
 
@@ -115,7 +115,7 @@ class RealDbCrashRecoveryTest {
                         .recoverySafetyInterval(Duration.ofMillis(1)))) {
             // A dead session's prepared MariaDB branch is released once the server notices the
             // disconnect; until then recovery reports it unreachable and a later pass finishes it.
-            Await.until(Duration.ofSeconds(30), "recovery finishes every branch of the crashed node",
+            Poll.ignoringExceptions("recovery finishes every branch of the crashed node", Duration.ofSeconds(30),
                     () -> restarted.tm().recover().nothingInDoubt() && restarted.preparedBranches().isEmpty());
             assertThat(restarted.tm().heuristicOutcomes()).as("heuristic outcomes").isEmpty();
         }
@@ -132,7 +132,7 @@ class RealDbCrashRecoveryTest {
         Files.writeString(file, toolConfig(dir, banks, style, environment));
         // Exit 0: nothing in doubt. A MariaDB branch of the dead session may still be held for a
         // moment (exit 1 or 2, the branch reported left or unreachable): the operator runs it again.
-        Await.until(Duration.ofSeconds(60), "quorumtx resolve exits 0 (nothing in doubt)", () -> {
+        Poll.ignoringExceptions("quorumtx resolve exits 0 (nothing in doubt)", Duration.ofSeconds(60), () -> {
             ToolRun run = ToolRun.of(dir, environment, "resolve", "--config", file.toString(), "--yes");
             if (run.exit() != 0) {
                 throw new IllegalStateException("quorumtx resolve exited " + run.exit() + ":\n" + run.output());

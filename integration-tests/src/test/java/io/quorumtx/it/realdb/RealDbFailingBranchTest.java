@@ -4,6 +4,7 @@ import static io.quorumtx.it.realdb.Bank.INITIAL_BALANCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
@@ -84,10 +84,10 @@ class RealDbFailingBranchTest {
                 assertThat(c.faults(i).commitsFailed()).as("the phase-2 failure happened in " + c.bank(i)).isEqualTo(1);
                 Bank bank = c.bank(i);
                 long expected = INITIAL_BALANCE + 50 / (c.size() - 1);
-                Await.until(Duration.ofSeconds(30), "the retried branch is committed in " + bank,
+                Poll.ignoringExceptions("the retried branch is committed in " + bank, Duration.ofSeconds(30),
                         () -> bank.balance(3) == expected);
             }
-            Await.until(Duration.ofSeconds(10), "no branch left prepared", () -> c.preparedBranches().isEmpty());
+            Poll.ignoringExceptions("no branch left prepared", Duration.ofSeconds(10), () -> c.preparedBranches().isEmpty());
             assertThat(c.total()).isEqualTo(c.initialTotal());
 
             // The wrapped DataSources still work after losing a connection.
@@ -117,7 +117,7 @@ class RealDbFailingBranchTest {
 
             assertThat(c.faults(1).commitsFailed()).as("the phase-2 failure happened").isEqualTo(1);
             assertThat(c.bank(0).balance(5)).isEqualTo(INITIAL_BALANCE - 9);
-            Await.until(Duration.ofSeconds(15), "the retried branch is committed in " + c.bank(1),
+            Poll.ignoringExceptions("the retried branch is committed in " + c.bank(1), Duration.ofSeconds(15),
                     () -> c.bank(1).balance(5) == INITIAL_BALANCE + 9 && c.preparedBranches().isEmpty());
         }
     }

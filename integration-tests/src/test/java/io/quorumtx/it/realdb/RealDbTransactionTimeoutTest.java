@@ -4,6 +4,7 @@ import static io.quorumtx.it.realdb.Bank.INITIAL_BALANCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
@@ -40,7 +40,7 @@ class RealDbTransactionTimeoutTest {
                 assertThat(c.bank(i).rowIsUnlocked(5)).as("the open branch holds its row in " + c.bank(i)).isFalse();
             }
 
-            Await.until(Duration.ofSeconds(15), "the reaper has rolled back the overdue transaction",
+            Poll.ignoringExceptions("the reaper has rolled back the overdue transaction", Duration.ofSeconds(15),
                     () -> tm.getStatus() != Status.STATUS_ACTIVE && allUnlocked(c, 5));
             assertThat(tm.getStatus()).isIn(Status.STATUS_MARKED_ROLLBACK, Status.STATUS_ROLLEDBACK,
                     Status.STATUS_ROLLING_BACK);

@@ -21,8 +21,8 @@ import org.mariadb.jdbc.MariaDbDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.postgresql.xa.PGXADataSource;
 
-import io.quorumtx.it.support.ExternalDatabases.Account;
-import io.quorumtx.it.support.ExternalDatabases.Server;
+import io.quorumtx.testsupport.ExternalDatabases.Account;
+import io.quorumtx.testsupport.ExternalDatabases.Server;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.tm.xid.QuorumXid;
 

@@ -11,9 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.realdb.RealDbCrashRecoveryTest.Child;
 import io.quorumtx.it.realdb.RealDbCrashRecoveryTest.ToolRun;
-import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.it.threephase.FileLedger;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.CrashPoint;
 import io.quorumtx.tm.ThreePhaseResource;
 import java.nio.file.Files;
@@ -139,7 +139,7 @@ class ThreePhaseCrashRecoveryTest {
             restarted.tm().registerResource(new ThreePhaseResource(ledger));
             Object[] last = new Object[1];
             try {
-                Await.until(Duration.ofSeconds(30), "recovery finishes every branch of the crashed node", () -> {
+                Poll.ignoringExceptions("recovery finishes every branch of the crashed node", Duration.ofSeconds(30), () -> {
                     var report = restarted.tm().recover();
                     last[0] = report.steps().stream().map(r -> r.step().branch() + " " + r.step().action() + " "
                             + r.outcome() + " " + r.detail() + " (" + r.step().reason() + ")").toList();
@@ -173,7 +173,7 @@ class ThreePhaseCrashRecoveryTest {
         if (!proven) {
             // Without the operator's word, nothing unproven is touched.
             // (Until MariaDB releases the dead session's branch, resolve stops earlier: database unreachable.)
-            Await.until(Duration.ofSeconds(60), "resolve without --assume-log-lost explains why it needs it", () -> {
+            Poll.ignoringExceptions("resolve without --assume-log-lost explains why it needs it", Duration.ofSeconds(60), () -> {
                 ToolRun refused = ToolRun.of(dir, environment, "resolve", "--config", config.toString(), "--yes");
                 assertThat(refused.exit()).as(refused.output()).isEqualTo(2);
                 assertThat(inDoubt(banks, ledger, nodeId)).as("branches left without --assume-log-lost")
@@ -186,7 +186,7 @@ class ThreePhaseCrashRecoveryTest {
             args.add("--assume-log-lost=" + nodeId); // the crashed node's log is the one deleted
         }
         // A MariaDB branch of the dead session may be held for a moment: the operator runs it again.
-        Await.until(Duration.ofSeconds(60), "quorumtx resolve exits 0 (nothing in doubt)", () -> {
+        Poll.ignoringExceptions("quorumtx resolve exits 0 (nothing in doubt)", Duration.ofSeconds(60), () -> {
             ToolRun run = ToolRun.of(dir, environment, args.toArray(String[]::new));
             if (run.exit() != 0) {
                 throw new IllegalStateException("quorumtx resolve exited " + run.exit() + ":\n" + run.output());

@@ -1,14 +1,14 @@
 package io.quorumtx.it.realdb;
 
-import static io.quorumtx.it.support.ExternalDatabases.DATABASE_A;
-import static io.quorumtx.it.support.ExternalDatabases.DATABASE_B;
+import static io.quorumtx.testsupport.ExternalDatabases.DATABASE_A;
+import static io.quorumtx.testsupport.ExternalDatabases.DATABASE_B;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
 
-import io.quorumtx.it.support.ExternalDatabases;
-import io.quorumtx.it.support.ExternalDatabases.Server;
+import io.quorumtx.testsupport.ExternalDatabases;
+import io.quorumtx.testsupport.ExternalDatabases.Server;
 
 /**
  * Which databases one transaction spans: two databases on one PostgreSQL server, two on one

@@ -1,5 +1,6 @@
 package io.quorumtx.it.support;
 
+import io.quorumtx.testsupport.H2Bank;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package io.quorumtx.it.support;
 
+import io.quorumtx.testsupport.H2Bank;
 import java.util.List;
 
 import com.zaxxer.hikari.HikariConfig;

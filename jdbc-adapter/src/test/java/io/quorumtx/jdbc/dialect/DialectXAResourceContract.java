@@ -4,10 +4,12 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,23 +122,23 @@ abstract class DialectXAResourceContract {
      * MariaDB may still hold the branch for the closing session (reported as XAER_RMFAIL), so this
      * retries until a deadline instead of sleeping a fixed time.
      */
-    protected static void finishEventually(XAResource recovery, Xid xid, boolean commit) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                if (commit) {
-                    recovery.commit(xid, false);
-                } else {
-                    recovery.rollback(xid);
-                }
-                return;
-            } catch (XAException e) {
-                if (e.errorCode != XAException.XAER_RMFAIL || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        }
+    protected static void finishEventually(XAResource recovery, Xid xid, boolean commit) {
+        Poll.within(Duration.ofSeconds(10), (commit ? "committing " : "rolling back ") + xid
+                + " from a recovery connection once MariaDB lets go of it").until(() -> {
+                    try {
+                        if (commit) {
+                            recovery.commit(xid, false);
+                        } else {
+                            recovery.rollback(xid);
+                        }
+                        return true;
+                    } catch (XAException e) {
+                        if (e.errorCode != XAException.XAER_RMFAIL) {
+                            throw e;
+                        }
+                        return false; // the closing session still holds the branch
+                    }
+                });
     }
 
     protected static void execute(Connection c, String sql) throws SQLException {

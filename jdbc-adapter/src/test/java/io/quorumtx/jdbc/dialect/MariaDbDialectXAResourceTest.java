@@ -3,7 +3,7 @@ package io.quorumtx.jdbc.dialect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 
 class MariaDbDialectXAResourceTest extends DialectXAResourceContract {
 
-    private static TestDatabases.Server server;
+    private static ExternalDatabases.Server server;
     private final String foreignGtrid = "foreign-" + UUID.randomUUID();
 
     @BeforeAll
     static void findServer() {
-        server = TestDatabases.mariadb();
+        server = ExternalDatabases.mariadb();
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.quorumtx.jdbc.dialect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -16,17 +16,17 @@ import org.junit.jupiter.api.Test;
 
 class PostgreSqlDialectXAResourceTest extends DialectXAResourceContract {
 
-    private static TestDatabases.Server server;
+    private static ExternalDatabases.Server server;
     private final String foreignGid = "foreign '" + UUID.randomUUID() + "' branch";
 
     @BeforeAll
     static void findServer() {
-        server = TestDatabases.postgresql();
+        server = ExternalDatabases.Server.POSTGRESQL.require();
     }
 
     @BeforeEach
     void needsPreparedTransactions() throws SQLException {
-        TestDatabases.requirePreparedTransactions(server);
+        server.requirePreparedTransactions();
     }
 
     @Override

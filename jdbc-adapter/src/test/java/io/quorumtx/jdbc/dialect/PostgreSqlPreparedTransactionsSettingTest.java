@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.UUID;
@@ -21,8 +21,8 @@ class PostgreSqlPreparedTransactionsSettingTest {
 
     @Test
     void prepareFailsWithWhatToSetWhenPreparedTransactionsAreDisabledAndWorksOtherwise() throws Exception {
-        TestDatabases.Server server = TestDatabases.postgresql();
-        int max = TestDatabases.maxPreparedTransactions(server);
+        ExternalDatabases.Server server = ExternalDatabases.Server.POSTGRESQL.require();
+        int max = server.maxPreparedTransactions();
         Xid xid = new BranchXid(0x51545854, ("setting-" + UUID.randomUUID()).getBytes(US_ASCII), "res".getBytes(US_ASCII));
         try (Connection c = server.open()) {
             DialectXAResource resource = new DialectXAResource(c, Dialect.postgresql(), "res");

@@ -3,7 +3,7 @@ package io.quorumtx.jdbc.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.jdbc.testing.TestDatabases;
+import io.quorumtx.testsupport.ExternalDatabases;
 import io.quorumtx.tm.PreCommitMarker;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,15 +53,15 @@ class PreCommitMarkerTableTest {
                 yield h2;
             }
             case "postgresql" -> {
-                TestDatabases.postgresql();
+                ExternalDatabases.Server.POSTGRESQL.require();
                 org.postgresql.ds.PGSimpleDataSource pg = new org.postgresql.ds.PGSimpleDataSource();
-                pg.setURL("jdbc:postgresql://127.0.0.1:5432/" + TestDatabases.DATABASE + "?user=postgres");
+                pg.setURL("jdbc:postgresql://127.0.0.1:5432/" + ExternalDatabases.DATABASE + "?user=postgres");
                 yield pg;
             }
             default -> {
-                TestDatabases.mariadb();
+                ExternalDatabases.mariadb();
                 org.mariadb.jdbc.MariaDbDataSource maria = new org.mariadb.jdbc.MariaDbDataSource(
-                        "jdbc:mariadb://127.0.0.1:3306/" + TestDatabases.DATABASE + "?user=root");
+                        "jdbc:mariadb://127.0.0.1:3306/" + ExternalDatabases.DATABASE + "?user=root");
                 yield maria;
             }
         };

@@ -8,9 +8,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.testing.H2Bank;
-import io.quorumtx.jdbc.testing.TestDatabases;
 import io.quorumtx.jdbc.testing.Wrapped;
+import io.quorumtx.testsupport.ExternalDatabases;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.transactional.TransactionalProxies;
 import jakarta.transaction.Transactional;
@@ -111,10 +111,9 @@ class JdbiTransactionTest {
                 ds[i] = w.dataSource();
             }
         } else {
-            TestDatabases.Server pg = TestDatabases.postgresql();
-            TestDatabases.requirePreparedTransactions(pg);
-            TestDatabases.Server maria = TestDatabases.mariadb();
-            TestDatabases.Server[] servers = {pg, maria};
+            ExternalDatabases.Server pg = ExternalDatabases.postgresql();
+            ExternalDatabases.Server maria = ExternalDatabases.mariadb();
+            ExternalDatabases.Server[] servers = {pg, maria};
             for (int i = 0; i < 2; i++) {
                 urls[i] = servers[i].url();
                 tables[i] = "acct_" + UUID.randomUUID().toString().substring(0, 8);

@@ -3,6 +3,7 @@ package io.quorumtx.jdbc.testing;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.sql.SQLException;
 import java.util.function.UnaryOperator;

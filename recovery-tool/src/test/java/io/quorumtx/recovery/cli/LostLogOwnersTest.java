@@ -4,7 +4,8 @@ import static io.quorumtx.recovery.testing.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.recovery.testing.CliRun.Result;
-import io.quorumtx.recovery.testing.H2Banks;
+import io.quorumtx.recovery.testing.CrashedBranches;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.xid.QuorumXid;
 import io.quorumtx.tm.xid.XidFactory;
 import java.nio.file.Files;
@@ -37,18 +38,18 @@ class LostLogOwnersTest {
 
     @BeforeEach
     void deadN1AndLiveN2() throws Exception {
-        urlA = H2Banks.url(dir, "bank-a");
-        urlB = H2Banks.url(dir, "bank-b");
-        H2Banks.create(urlA, "sa", "");
-        H2Banks.create(urlB, "sa", "");
+        urlA = H2Bank.url(dir, "bank-a");
+        urlB = H2Bank.url(dir, "bank-b");
+        H2Bank.createAccounts(urlA, "sa", "", 100, 100, 100);
+        H2Bank.createAccounts(urlB, "sa", "", 100, 100, 100);
         keepOpen.add(DriverManager.getConnection(urlA, "sa", ""));
         keepOpen.add(DriverManager.getConnection(urlB, "sa", ""));
         ofN1 = new XidFactory("n1").newGtrid();
         ofN2 = new XidFactory("n2").newGtrid();
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(ofN1, "bank-a", true), 1, -25);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(ofN1, "bank-b", true), 1, 25);
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(ofN2, "bank-a", true), 2, -10);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(ofN2, "bank-b", true), 2, 10);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(ofN1, "bank-a", true), 1, -25);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(ofN1, "bank-b", true), 1, 25);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(ofN2, "bank-a", true), 2, -10);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(ofN2, "bank-b", true), 2, 10);
     }
 
     @AfterEach
@@ -67,7 +68,7 @@ class LostLogOwnersTest {
     }
 
     private long inDoubt() throws Exception {
-        return H2Banks.inDoubt(urlA, "sa", "") + H2Banks.inDoubt(urlB, "sa", "");
+        return H2Bank.inDoubt(urlA) + H2Bank.inDoubt(urlB);
     }
 
     @Test
@@ -75,8 +76,8 @@ class LostLogOwnersTest {
         Result r = cli().run("resolve", "--config", config().toString(), "--yes", "--assume-log-lost=n1");
 
         assertThat(inDoubt()).as("n2's two branches are left to n2%s", r).isEqualTo(2);
-        assertThat(H2Banks.balance(urlA, "sa", "", 1)).as("n1's transfer rolled back").isEqualTo(100);
-        assertThat(H2Banks.balance(urlB, "sa", "", 1)).isEqualTo(100);
+        assertThat(H2Bank.balance(urlA, 1)).as("n1's transfer rolled back").isEqualTo(100);
+        assertThat(H2Bank.balance(urlB, 1)).isEqualTo(100);
         assertThat(r.exit()).as("n2's branches stay in doubt").isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.out()).containsPattern(ofN1.replace(".", "\\.") + ".*ROLLED_BACK")
                 .containsPattern(ofN2.replace(".", "\\.") + ".*LEFT.*node n2.*not declared lost");

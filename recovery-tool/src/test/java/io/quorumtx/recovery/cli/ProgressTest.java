@@ -2,10 +2,12 @@ package io.quorumtx.recovery.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.RecoverableResource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import javax.transaction.xa.XAException;
 import org.junit.jupiter.api.Test;
@@ -26,11 +28,9 @@ class ProgressTest {
 
             @Override
             public RecoveryConnection openRecoveryConnection() throws XAException {
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                while (!err.toString(StandardCharsets.UTF_8).contains("scanning " + name)
-                        && System.nanoTime() < deadline) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
-                }
+                // Answers only once the tool has said which database it waits for.
+                Poll.until("the tool reporting that it is scanning " + name, Duration.ofSeconds(10),
+                        () -> err.toString(StandardCharsets.UTF_8).contains("scanning " + name));
                 throw new XAException(XAException.XAER_RMFAIL);
             }
         };

@@ -4,7 +4,9 @@ import static io.quorumtx.recovery.testing.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.recovery.testing.CliRun.Result;
-import io.quorumtx.recovery.testing.H2Banks;
+import io.quorumtx.recovery.testing.CrashedBranches;
+import io.quorumtx.testsupport.H2Bank;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
@@ -21,6 +23,7 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  * resolve finishes both the way Paxos decides.
  */
 class ReplicatedLogToolTest {
+    /**
+     * The members' lease (and the tool's): long enough that a live member renewing every third of
+     * it is not seen lapsed because its threads waited for a CPU on a loaded machine.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(2);
+
     private static final String SECRET = "tool-test-cluster-secret-42";
 
     @TempDir
@@ -54,19 +63,19 @@ class ReplicatedLogToolTest {
                 members.add("n" + i + "=127.0.0.1:" + s.getLocalPort());
             }
         }
-        urlA = H2Banks.url(dir, "bank-a");
-        urlB = H2Banks.url(dir, "bank-b");
-        H2Banks.create(urlA, "sa", "");
-        H2Banks.create(urlB, "sa", "");
+        urlA = H2Bank.url(dir, "bank-a");
+        urlB = H2Bank.url(dir, "bank-b");
+        H2Bank.createAccounts(urlA, "sa", "", 100, 100, 100);
+        H2Bank.createAccounts(urlB, "sa", "", 100, 100, 100);
         keepOpen.add(DriverManager.getConnection(urlA, "sa", ""));
         keepOpen.add(DriverManager.getConnection(urlB, "sa", ""));
         XidFactory n1 = new XidFactory("n1");
         committed = n1.newGtrid();
         undecided = n1.newGtrid();
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(committed, "bank-a"), 1, -25);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(committed, "bank-b"), 1, 25);
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(undecided, "bank-a"), 2, -25);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(undecided, "bank-b"), 2, 25);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(committed, "bank-a"), 1, -25);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(committed, "bank-b"), 1, 25);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(undecided, "bank-a"), 2, -25);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(undecided, "bank-b"), 2, 25);
         for (int i = 1; i <= 3; i++) {
             running.add(ReplicatedCommitLog.open(config("n" + i)));
         }
@@ -76,11 +85,7 @@ class ReplicatedLogToolTest {
         // n2 and n3 hold the COMMIT at one ballot (n1 asked a bare majority, so n3 may learn it
         // only when n2 and n3 take over n1's instances after its lease): any majority the tool
         // reads then shows it chosen.
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!sameAcceptedBallot() && System.nanoTime() < until) {
-            Thread.sleep(10); // polling a condition with a deadline
-        }
-        assertThat(sameAcceptedBallot()).as("n2 and n3 accepted the COMMIT at one ballot").isTrue();
+        Poll.until("n2 and n3 accepted the COMMIT at one ballot", Duration.ofSeconds(30), this::sameAcceptedBallot);
     }
 
     private boolean sameAcceptedBallot() {
@@ -91,7 +96,7 @@ class ReplicatedLogToolTest {
 
     private ReplicatedLogConfig config(String id) {
         return ReplicatedLogConfig.builder().nodeId(id).dataDirectory(dir.resolve(id)).members(members)
-                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).lease(Duration.ofMillis(500))
+                .secret(SECRET.getBytes(StandardCharsets.UTF_8)).lease(LEASE)
                 .startMode(io.quorumtx.tm.paxos.StartMode.BOOTSTRAP).build();
     }
 
@@ -104,7 +109,7 @@ class ReplicatedLogToolTest {
     }
 
     private Path toolConfig(String... paxos) throws IOException {
-        List<String> lines = new ArrayList<>(List.of("paxos.members=" + String.join(",", members), "paxos.lease=500ms",
+        List<String> lines = new ArrayList<>(List.of("paxos.members=" + String.join(",", members), "paxos.lease=" + LEASE.toMillis() + "ms",
                 "database.bank-a.url=" + urlA, "database.bank-a.user=sa", "database.bank-a.dialect=h2",
                 "database.bank-b.url=" + urlB, "database.bank-b.user=sa", "database.bank-b.dialect=h2"));
         lines.addAll(List.of(paxos));
@@ -114,7 +119,7 @@ class ReplicatedLogToolTest {
     }
 
     private long inDoubt() throws Exception {
-        return H2Banks.inDoubt(urlA, "sa", "") + H2Banks.inDoubt(urlB, "sa", "");
+        return H2Bank.inDoubt(urlA) + H2Bank.inDoubt(urlB);
     }
 
     @Test
@@ -124,14 +129,14 @@ class ReplicatedLogToolTest {
         Result early = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config", config.toString());
         assertThat(early.out()).as(early.toString()).contains("n2 answered", "n3 answered")
                 .contains("n1 did not answer");
-        Result scan = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            scan = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config", config.toString());
-            if (!scan.out().contains("LEAVE") && !scan.out().contains("UNKNOWN  COMMIT")) {
-                break; // the acceptors saw n1's lease lapse, and n2's and n3's own takeovers are done
-            }
-        }
+        AtomicReference<Result> lastScan = new AtomicReference<>();
+        Poll.until("the acceptors see n1's lease lapse, and n2's and n3's own takeovers are done",
+                Duration.ofSeconds(30), () -> {
+                    Result r = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config", config.toString());
+                    lastScan.set(r);
+                    return !r.out().contains("LEAVE") && !r.out().contains("UNKNOWN  COMMIT");
+                });
+        Result scan = lastScan.get();
         assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.IN_DOUBT);
         assertThat(scan.out()).containsPattern(committed.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+COMMIT\\s+COMMIT")
                 .containsPattern(undecided.replace(".", "\\.") + "\\s+bank-a\\s+n1\\s+\\S+\\s+UNKNOWN\\s+ROLLBACK")
@@ -141,9 +146,9 @@ class ReplicatedLogToolTest {
         Result resolve = cli().env("CLUSTER_SECRET", SECRET).run("resolve", "--config", config.toString(), "--yes");
         assertThat(resolve.exit()).as(resolve.toString()).isEqualTo(ExitCodes.OK);
         assertThat(inDoubt()).isZero();
-        assertThat(H2Banks.balance(urlA, "sa", "", 1)).as("committed").isEqualTo(75);
-        assertThat(H2Banks.balance(urlB, "sa", "", 1)).as("committed").isEqualTo(125);
-        assertThat(H2Banks.balance(urlA, "sa", "", 2)).as("rolled back").isEqualTo(100);
+        assertThat(H2Bank.balance(urlA, 1)).as("committed").isEqualTo(75);
+        assertThat(H2Bank.balance(urlB, 1)).as("committed").isEqualTo(125);
+        assertThat(H2Bank.balance(urlA, 2)).as("rolled back").isEqualTo(100);
         assertThat(running.get(0).decision(undecided)).as("the takeover's ABORT, seen by n2").isEqualTo(
                 io.quorumtx.tm.log.Decision.ABORT);
     }
@@ -168,8 +173,8 @@ class ReplicatedLogToolTest {
         Result resolve = cli().run("resolve", "--config", config.toString(), "--yes");
         assertThat(resolve.exit()).as(resolve.toString()).isEqualTo(ExitCodes.OK);
         assertThat(inDoubt()).isZero();
-        assertThat(H2Banks.balance(urlB, "sa", "", 1)).isEqualTo(125);
-        assertThat(H2Banks.balance(urlB, "sa", "", 2)).isEqualTo(100);
+        assertThat(H2Bank.balance(urlB, 1)).isEqualTo(125);
+        assertThat(H2Bank.balance(urlB, 2)).isEqualTo(100);
     }
 
     @Test
@@ -182,7 +187,7 @@ class ReplicatedLogToolTest {
         }
         ReplicatedCommitLog n2 = ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId("n2")
                 .dataDirectory(dir.resolve("n2")).members(members).secret(SECRET.getBytes(StandardCharsets.UTF_8))
-                .lease(Duration.ofMillis(500)).startMode(io.quorumtx.tm.paxos.StartMode.REJOIN).build());
+                .lease(LEASE).startMode(io.quorumtx.tm.paxos.StartMode.REJOIN).build());
         running.add(n2);
         String fence = java.time.Instant.ofEpochMilli(n2.acceptor().rejoined().fenceMillis()).toString();
 
@@ -214,12 +219,12 @@ class ReplicatedLogToolTest {
         XidFactory n1 = new XidFactory("n1");
         String marked = n1.newGtrid();
         String unmarked = n1.newGtrid();
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(marked, "bank-a", true), 3, -10);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(marked, "bank-b", true), 3, 10);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(marked, "bank-a", true), 3, -10);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(marked, "bank-b", true), 3, 10);
         try (Connection c = DriverManager.getConnection(urlA, "sa", ""); var s = c.createStatement()) {
-            s.execute("INSERT INTO account VALUES (4, 100)"); // a row no other prepared branch holds
+            s.execute("INSERT INTO account(id, balance) VALUES (4, 100)"); // a row no other prepared branch holds
         }
-        H2Banks.prepare(urlA, "sa", "", new QuorumXid(unmarked, "bank-a", true), 4, -1);
+        CrashedBranches.prepare(urlA, "sa", "", new QuorumXid(unmarked, "bank-a", true), 4, -1);
         try (Connection c = DriverManager.getConnection(urlB, "sa", ""); var s = c.createStatement()) {
             s.execute(io.quorumtx.jdbc.internal.PreCommitMarkerTable.ddl("quorumtx_precommit"));
         }
@@ -243,8 +248,8 @@ class ReplicatedLogToolTest {
 
         Result fromMarkers = cli().run("resolve", "--config", config.toString(), "--yes");
         assertThat(fromMarkers.exit()).as(fromMarkers.toString()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(H2Banks.balance(urlA, "sa", "", 3)).as("the marker in bank-b proves COMMIT%s", fromMarkers).isEqualTo(90);
-        assertThat(H2Banks.balance(urlB, "sa", "", 3)).isEqualTo(110);
+        assertThat(H2Bank.balance(urlA, 3)).as("the marker in bank-b proves COMMIT%s", fromMarkers).isEqualTo(90);
+        assertThat(H2Bank.balance(urlB, 3)).isEqualTo(110);
         assertThat(fromMarkers.err()).contains("--assume-log-lost").contains("two-phase-commit branch needs its commit log");
         assertThat(inDoubt()).as("the four 2PC branches and the unmarked 3PC one are left").isEqualTo(5);
 

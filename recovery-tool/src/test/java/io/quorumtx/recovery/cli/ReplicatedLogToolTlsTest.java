@@ -4,7 +4,8 @@ import static io.quorumtx.recovery.testing.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.recovery.testing.CliRun.Result;
-import io.quorumtx.recovery.testing.H2Banks;
+import io.quorumtx.recovery.testing.CrashedBranches;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.paxos.ClusterConfig;
@@ -60,11 +61,11 @@ class ReplicatedLogToolTlsTest {
                 members.add("n" + i + "=127.0.0.1:" + s.getLocalPort());
             }
         }
-        url = H2Banks.url(dir, "bank-a");
-        H2Banks.create(url, "sa", "");
+        url = H2Bank.url(dir, "bank-a");
+        H2Bank.createAccounts(url, "sa", "", 100, 100, 100);
         keepOpen = java.sql.DriverManager.getConnection(url, "sa", "");
         committed = new XidFactory("n1").newGtrid();
-        H2Banks.prepare(url, "sa", "", new QuorumXid(committed, "bank-a"), 1, -25);
+        CrashedBranches.prepare(url, "sa", "", new QuorumXid(committed, "bank-a"), 1, -25);
         List<ReplicatedLogConfig> configs = new ArrayList<>(); // certificates first: keytool is slow
         for (int i = 1; i <= 3; i++) {
             String id = "n" + i;
@@ -109,7 +110,7 @@ class ReplicatedLogToolTlsTest {
                         "--yes");
         assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(scan.err()).contains("names 'n2'; the tool needs its own certificate").containsIgnoringCase("nothing was changed");
-        assertThat(H2Banks.inDoubt(url, "sa", "")).isEqualTo(1);
+        assertThat(H2Bank.inDoubt(url)).isEqualTo(1);
     }
 
     @Test
@@ -118,6 +119,6 @@ class ReplicatedLogToolTlsTest {
                 .run("resolve", "--config", toolConfig(certs.issue("Other CA", TOOL), "Other CA").toString(), "--yes");
         assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(scan.err()).contains("Only 0 of 3 replicas");
-        assertThat(H2Banks.inDoubt(url, "sa", "")).isEqualTo(1);
+        assertThat(H2Bank.inDoubt(url)).isEqualTo(1);
     }
 }

@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quorumtx.recovery.testing.CliRun.Result;
-import io.quorumtx.recovery.testing.H2Banks;
+import io.quorumtx.recovery.testing.CrashedBranches;
 import io.quorumtx.recovery.testing.LogFiles;
+import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.LocalCommitLog;
@@ -55,21 +56,21 @@ class ScanResolveTest {
     @BeforeEach
     void crashedNode() throws Exception {
         logDir = Files.createDirectory(dir.resolve("txlog"));
-        urlA = H2Banks.url(dir, "bank-a");
-        urlB = H2Banks.url(dir, "bank-b");
-        H2Banks.create(urlA, "sa", SECRET);
-        H2Banks.create(urlB, "sa", "");
+        urlA = H2Bank.url(dir, "bank-a");
+        urlB = H2Bank.url(dir, "bank-b");
+        H2Bank.createAccounts(urlA, "sa", SECRET, 100, 100, 100);
+        H2Bank.createAccounts(urlB, "sa", "", 100, 100, 100);
         keepOpen.add(java.sql.DriverManager.getConnection(urlA, "sa", SECRET));
         keepOpen.add(java.sql.DriverManager.getConnection(urlB, "sa", ""));
         XidFactory n1 = new XidFactory("n1");
         committed = n1.newGtrid();
         undecided = n1.newGtrid();
         foreign = new XidFactory("n2").newGtrid();
-        H2Banks.prepare(urlA, "sa", SECRET, new QuorumXid(committed, "bank-a"), 1, -25);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(committed, "bank-b"), 1, 25);
-        H2Banks.prepare(urlA, "sa", SECRET, new QuorumXid(undecided, "bank-a"), 2, -25);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(undecided, "bank-b"), 2, 25);
-        H2Banks.prepare(urlA, "sa", SECRET, new QuorumXid(foreign, "bank-a"), 3, -10);
+        CrashedBranches.prepare(urlA, "sa", SECRET, new QuorumXid(committed, "bank-a"), 1, -25);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(committed, "bank-b"), 1, 25);
+        CrashedBranches.prepare(urlA, "sa", SECRET, new QuorumXid(undecided, "bank-a"), 2, -25);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(undecided, "bank-b"), 2, 25);
+        CrashedBranches.prepare(urlA, "sa", SECRET, new QuorumXid(foreign, "bank-a"), 3, -10);
         try (LocalCommitLog log = LocalCommitLog.open(logDir)) {
             log.logCommit(new CommitRecord(committed, List.of(new BranchRecord("bank-a", "bank-a"),
                     new BranchRecord("bank-b", "bank-b")), System.currentTimeMillis()));
@@ -98,7 +99,7 @@ class ScanResolveTest {
     }
 
     private long balanceA(int id) throws Exception {
-        return H2Banks.balance(urlA, "sa", SECRET, id);
+        return H2Bank.balance(urlA, "sa", SECRET, id);
     }
 
     private long balanceB() throws Exception {
@@ -106,15 +107,15 @@ class ScanResolveTest {
     }
 
     private long balanceB(int id) throws Exception {
-        return H2Banks.balance(urlB, "sa", "", id);
+        return H2Bank.balance(urlB, id);
     }
 
     private long inDoubtA() throws Exception {
-        return H2Banks.inDoubt(urlA, "sa", SECRET);
+        return H2Bank.inDoubt(urlA, "sa", SECRET);
     }
 
     private long inDoubtB() throws Exception {
-        return H2Banks.inDoubt(urlB, "sa", "");
+        return H2Bank.inDoubt(urlB);
     }
 
     @Test
@@ -385,7 +386,7 @@ class ScanResolveTest {
     @Test
     void aTransactionOfTheStoppedNodeBegunAfterTheCheckIsLeftAlone() throws Exception {
         String later = QuorumXid.formatGtrid("n1", "zz", 1, System.currentTimeMillis() + 3_600_000);
-        H2Banks.prepare(urlB, "sa", "", new QuorumXid(later, "bank-b"), 3, 5);
+        CrashedBranches.prepare(urlB, "sa", "", new QuorumXid(later, "bank-b"), 3, 5);
 
         Result r = run("resolve", "--config", config().toString());
 

@@ -1,5 +1,7 @@
 package io.quorumtx.tm.log;
 
+import io.quorumtx.testsupport.Poll;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.quorumtx.tm.log.LogFixtures.await;
 import static io.quorumtx.tm.log.LogFixtures.commit;
 import static io.quorumtx.tm.log.LogFixtures.gtrids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +50,7 @@ class LocalCommitLogCloseTest {
                     }
                 }));
             }
-            await("commits are flowing", () -> acknowledged.size() > 100);
+            Poll.until("commits are flowing", Duration.ofSeconds(10), () -> acknowledged.size() > 100);
             log.close();
             for (Future<?> future : futures) {
                 future.get(30, TimeUnit.SECONDS);

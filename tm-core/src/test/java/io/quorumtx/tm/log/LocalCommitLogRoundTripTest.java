@@ -1,5 +1,6 @@
 package io.quorumtx.tm.log;
 
+import io.quorumtx.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import static io.quorumtx.tm.log.LogFixtures.await;
 import static io.quorumtx.tm.log.LogFixtures.commit;
 import static io.quorumtx.tm.log.LogFixtures.gtrids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +50,7 @@ class LocalCommitLogRoundTripTest {
             }
             log.logEnd("d");
             log.logEnd("unknown-gtrid");
-            await("the END is applied", () -> log.decision("d") == Decision.UNKNOWN);
+            Poll.until("the END is applied", Duration.ofSeconds(10), () -> log.decision("d") == Decision.UNKNOWN);
             assertThat(gtrids(log.unfinished())).containsExactly("c", "a", "b");
         }
         try (LocalCommitLog log = LocalCommitLog.open(dir)) {
@@ -65,7 +65,7 @@ class LocalCommitLogRoundTripTest {
         log.logCommit(commit("tx-1"));
         long forcesAfterCommit = log.stats().forces();
         log.logEnd("tx-1");
-        await("the END is written", () -> log.stats().recordsWritten() == 2);
+        Poll.until("the END is written", Duration.ofSeconds(10), () -> log.stats().recordsWritten() == 2);
         assertThat(log.stats().forces()).isEqualTo(forcesAfterCommit);
         log.close();
         assertThat(log.stats().forces()).isEqualTo(forcesAfterCommit + 1);

@@ -4,13 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.fail;
 
 /** Small builders and file helpers shared by the log tests. */
 final class LogFixtures {
@@ -64,16 +61,5 @@ final class LogFixtures {
             offset += 8 + data.getInt(offset);
         }
         return offsets;
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("Timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
     }
 }

@@ -2,10 +2,10 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +74,7 @@ class AcceptorFootprintTest {
                 figures.append(String.format(Locale.ROOT, "; %s: %d instances, file %d bytes", id, f.instances(),
                         f.fileBytes()));
             }
-            Conditions.await("every acceptor to forget every instance past the horizon", RETENTION.plus(MARGIN)
+            Poll.until("every acceptor to forget every instance past the horizon", RETENTION.plus(MARGIN)
                     .multipliedBy(3).plusSeconds(20), () -> c.ids.stream()
                     .allMatch(id -> c.log(id).acceptor().footprint().instances() == 0));
             System.out.println(figures + "; all forgotten afterwards");

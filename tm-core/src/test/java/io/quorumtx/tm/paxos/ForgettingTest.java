@@ -2,10 +2,10 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +55,7 @@ class ForgettingTest {
             c.network.isolate("n3");
             c.log("n1").logCommit(t); // chosen COMMIT by {n1, n2}
             c.log("n1").logEnd(t.gtrid()); // its FINISH never reaches n3
-            Conditions.await("the tombstones at n1 and n2", Duration.ofSeconds(5),
+            Poll.until("the tombstones at n1 and n2", Duration.ofSeconds(5),
                     () -> c.log("n1").acceptor().slot(t.gtrid()).finished()
                             && c.log("n2").acceptor().slot(t.gtrid()).finished());
             c.network.heal("n3");
@@ -64,7 +64,7 @@ class ForgettingTest {
                     Ballot.coordinator("n1"), PaxosValue.commit(t))));
             c.log("n3").acceptor().handle("n1", late).join();
 
-            Conditions.await("the tombstones at n1 and n2 to expire", Duration.ofSeconds(20),
+            Poll.until("the tombstones at n1 and n2 to expire", Duration.ofSeconds(20),
                     () -> c.log("n1").acceptor().slot(t.gtrid()) == null
                             && c.log("n2").acceptor().slot(t.gtrid()) == null);
             c.network.isolate("n3"); // the takeover's promise quorum is {n1, n2}
@@ -86,7 +86,7 @@ class ForgettingTest {
             c.network.isolate("n1"); // its owner is gone before it logged anything
             assertThat(c.log("n2").settle(gtrid)).isEqualTo(io.quorumtx.tm.log.Decision.ABORT);
             c.network.heal("n1");
-            Conditions.await("every acceptor to forget the aborted instance " + gtrid, Duration.ofSeconds(20),
+            Poll.until("every acceptor to forget the aborted instance " + gtrid, Duration.ofSeconds(20),
                     () -> c.ids.stream().allMatch(id -> c.log(id).acceptor().slot(gtrid) == null));
         }
     }

@@ -2,8 +2,8 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -90,7 +90,7 @@ class FrameReplayTest {
         assertThat(replies).containsExactly("Replies", "Replies", "Replies", "Replies", "Replies", "Ack",
                 "LeaseReport", "AcceptedList");
         RecordingProxy.Pipe pipe = proxy.latest();
-        Conditions.await("the recording of 8 requests and 8 replies", Duration.ofSeconds(5),
+        Poll.until("the recording of 8 requests and 8 replies", Duration.ofSeconds(5),
                 () -> pipe.toServer.size() == CLIENT_HANDSHAKE_MESSAGES + 8
                         && pipe.toClient.size() == SERVER_HANDSHAKE_MESSAGES + 8);
         return pipe;
@@ -114,7 +114,7 @@ class FrameReplayTest {
     }
 
     private void awaitLeaseAgeAbove(long millis) {
-        Conditions.await("n1's lease at n2 older than " + millis + " ms", Duration.ofSeconds(10), () -> {
+        Poll.until("n1's lease at n2 older than " + millis + " ms", Duration.ofSeconds(10), () -> {
             try {
                 return leaseAgeOfN1() > millis;
             } catch (Exception e) {
@@ -129,7 +129,7 @@ class FrameReplayTest {
         long leaseAge = leaseAgeOfN1();
         Snapshot before = snapshot(g);
         pipe.injectToServer(frame);
-        Conditions.await("n2 closing the connection after " + what, Duration.ofSeconds(5), () -> pipe.serverClosed);
+        Poll.until("n2 closing the connection after " + what, Duration.ofSeconds(5), () -> pipe.serverClosed);
         assertThat(snapshot(g)).as("n2's acceptor after " + what).isEqualTo(before);
         assertThat(leaseAgeOfN1()).as("ms since n1's renewal at n2 after " + what).isGreaterThanOrEqualTo(leaseAge);
     }
@@ -196,7 +196,7 @@ class FrameReplayTest {
             replies = List.copyOf(pipe.frames(pipe.toClient, SERVER_HANDSHAKE_MESSAGES));
             // later on the same connection: the first reply again
             pipe.injectToClient(replies.get(0));
-            Conditions.await("n1 closing its connection after a replayed reply", Duration.ofSeconds(5),
+            Poll.until("n1 closing its connection after a replayed reply", Duration.ofSeconds(5),
                     () -> pipe.clientClosed);
         }
         for (int kind = 0; kind < replies.size(); kind++) {
@@ -205,7 +205,7 @@ class FrameReplayTest {
                 RecordingProxy.Pipe other = proxy.latest();
                 other.injectToClient(replies.get(kind));
                 int k = kind;
-                Conditions.await("n1 closing its connection after reply frame " + k + " of another connection",
+                Poll.until("n1 closing its connection after reply frame " + k + " of another connection",
                         Duration.ofSeconds(5), () -> other.clientClosed);
             }
         }

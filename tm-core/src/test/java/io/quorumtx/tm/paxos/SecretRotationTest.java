@@ -2,10 +2,10 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ class SecretRotationTest {
             for (Map.Entry<String, ReplicatedCommitLog> other : logs.entrySet()) {
                 // a reader's first request to a member that just restarted may meet the old, dead
                 // connection: the read is retried, the commit itself never failed
-                Conditions.await(other.getKey() + " reading COMMIT for " + owner + "'s commit " + seq,
+                Poll.until(other.getKey() + " reading COMMIT for " + owner + "'s commit " + seq,
                         Duration.ofSeconds(10), () -> other.getValue().decision(g) == Decision.COMMIT);
             }
         }

@@ -2,9 +2,9 @@ package io.quorumtx.tm.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -104,7 +104,7 @@ class TransportSecurityTest {
         out.write(mac.doFinal(envelope));
         out.write(envelope);
 
-        Conditions.await("n1's lease at n2 older than 300 ms", Duration.ofSeconds(10),
+        Poll.until("n1's lease at n2 older than 300 ms", Duration.ofSeconds(10),
                 () -> uncheckedMillisSince("n1", "n2") > 300);
         long before = millisSinceRenewalOf("n1", "n2");
         InetSocketAddress n2 = address("n2");

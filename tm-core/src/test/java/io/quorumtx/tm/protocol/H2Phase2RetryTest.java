@@ -3,11 +3,11 @@ package io.quorumtx.tm.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.NamedResource;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.RecoverableResource;
 import io.quorumtx.tm.log.LocalCommitLog;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -85,7 +85,7 @@ class H2Phase2RetryTest {
             tm.commit(); // decided: bank-b's lost answer is left to the retrier
 
             // The retrier forces its END (it finished a branch through a recovery connection), then lets go.
-            Conditions.await("END written (the log has no unfinished commit) and the retrier done",
+            Poll.until("END written (the log has no unfinished commit) and the retrier done",
                     Duration.ofSeconds(10), () -> log.unfinished().isEmpty() && tm.pendingPhase2Retries() == 0);
             assertThat(branchB.commits.get()).as("H2 committed once, and the retry met its code-0 answer")
                     .isEqualTo(2);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
@@ -74,7 +74,7 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("END written for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.committed()).hasSize(1);
         assertThat(b.rolledBack()).isEmpty();
         assertThat(b.count(Op.COMMIT)).as("the phase-2 commit and one retry that met code 0; no blind retries")
@@ -91,12 +91,12 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("END written for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.committed()).hasSize(1);
         assertThat(b.rolledBack()).isEmpty();
         assertThat(b.count(Op.COMMIT)).isEqualTo(4);
         assertThat(recoverableB.openedConnections()).isGreaterThanOrEqualTo(2);
-        Conditions.await("every recovery connection closed", WITHIN,
+        Poll.until("every recovery connection closed", WITHIN,
                 () -> recoverableB.closedConnections() == recoverableB.openedConnections());
         assertThat(tm.heuristicOutcomes()).isEmpty();
     }
@@ -110,14 +110,14 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("several attempts to reach db-b", WITHIN, () -> recoverableB.openAttempts() - before >= 5);
+        Poll.until("several attempts to reach db-b", WITHIN, () -> recoverableB.openAttempts() - before >= 5);
         assertThat(log.ends()).doesNotContain(gtrid);
         assertThat(tm.pendingPhase2Retries()).isEqualTo(1);
         assertThat(b.prepared()).hasSize(1);
         assertThat(b.rolledBack()).isEmpty();
 
         recoverableB.unreachable(null);
-        Conditions.await("END written once db-b is back", WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written once db-b is back", WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.committed()).hasSize(1);
         assertThat(b.rolledBack()).isEmpty();
     }
@@ -131,7 +131,7 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("END written after recover() answers again", WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written after recover() answers again", WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.committed()).as("committed, not concluded finished from a failed scan").hasSize(1);
         assertThat(b.recoverCalls() - before).as("3 failed scans, then one that listed the branch").isEqualTo(4);
         assertThat(b.rolledBack()).isEmpty();
@@ -146,7 +146,7 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("the retrier lets go of " + gtrid, WITHIN, () -> tm.pendingPhase2Retries() == 0);
+        Poll.until("the retrier lets go of " + gtrid, WITHIN, () -> tm.pendingPhase2Retries() == 0);
         assertThat(recoverableB.openAttempts() - before).as("retries 2 and 3 tried a recovery connection")
                 .isEqualTo(2);
         assertThat(log.ends()).doesNotContain(gtrid);
@@ -159,7 +159,7 @@ class Phase2UncertainAnswerTest {
 
         assertThat(b.committed()).hasSize(1);
         assertThat(b.rolledBack()).isEmpty();
-        Conditions.await("recovery wrote END for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("recovery wrote END for " + gtrid, WITHIN, () -> log.ends().contains(gtrid));
         assertThat(log.unfinished()).isEmpty();
     }
 
@@ -170,7 +170,7 @@ class Phase2UncertainAnswerTest {
 
         String gtrid = commitAcrossAandB();
 
-        Conditions.await("the retrier lets go of " + gtrid, WITHIN, () -> tm.pendingPhase2Retries() == 0);
+        Poll.until("the retrier lets go of " + gtrid, WITHIN, () -> tm.pendingPhase2Retries() == 0);
         assertThat(b.count(Op.COMMIT)).as("the phase-2 commit and 3 retries").isEqualTo(4);
         assertThat(log.ends()).as("nothing confirmed the branch finished").doesNotContain(gtrid);
         assertThat(log.decision(gtrid)).isEqualTo(Decision.COMMIT);
@@ -189,7 +189,7 @@ class Phase2UncertainAnswerTest {
         }
         assertThatThrownBy(tm::commit).isInstanceOf(RollbackException.class);
 
-        Conditions.await("the retrier finished the rollback", WITHIN, () -> tm.pendingPhase2Retries() == 0);
+        Poll.until("the retrier finished the rollback", WITHIN, () -> tm.pendingPhase2Retries() == 0);
         assertThat(a.rolledBack()).hasSize(1);
         assertThat(a.committed()).isEmpty();
         assertThat(a.count(Op.ROLLBACK)).as("the rollback and one retry that met code 0").isEqualTo(2);

@@ -7,7 +7,7 @@ import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.RecordingSynchronization;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
@@ -121,7 +121,7 @@ class TwoPhaseCommitTest {
     void heuristicAnswerMetByTheRetryQueueIsRecordedAndTheTransactionFinished() throws Exception {
         b.fail(Op.COMMIT, XAException.XAER_RMFAIL, 1).fail(Op.COMMIT, XAException.XA_HEURRB, 1);
         String gtrid = runWith(a, b); // the application was told: committed
-        Conditions.await("END written after the heuristic answer", WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written after the heuristic answer", WITHIN, () -> log.ends().contains(gtrid));
         assertThat(tm.heuristicOutcomes()).singleElement().satisfies(h -> {
             assertThat(h.gtrid()).isEqualTo(gtrid);
             assertThat(h.kind()).isEqualTo(HeuristicOutcome.Kind.ROLLED_BACK);
@@ -177,14 +177,14 @@ class TwoPhaseCommitTest {
         b.fail(Op.COMMIT, XAException.XAER_RMFAIL, 3);
         String gtrid = runWith(a, b); // returns normally: the decision is durable
         assertThat(log.decision(gtrid)).isEqualTo(io.quorumtx.tm.log.Decision.COMMIT);
-        Conditions.await("branch db-b committed by the retry queue and END written", WITHIN,
+        Poll.until("branch db-b committed by the retry queue and END written", WITHIN,
                 () -> log.ends().contains(gtrid));
         assertThat(b.committed()).hasSize(1);
         assertThat(b.count(Op.COMMIT)).isEqualTo(4);
         // Retries 2 and 3 open recovery connections (the first reuses the XAResource); recovery passes
         // open their own, but leave the branch to the retrier: no more than the retrier's 4 commits.
         assertThat(recoverable.openedConnections()).isGreaterThanOrEqualTo(2);
-        Conditions.await("every recovery connection closed", WITHIN,
+        Poll.until("every recovery connection closed", WITHIN,
                 () -> recoverable.closedConnections() == recoverable.openedConnections());
         assertThat(tm.pendingPhase2Retries()).isZero();
         assertThat(tm.heuristicOutcomes()).isEmpty();
@@ -194,7 +194,7 @@ class TwoPhaseCommitTest {
     void phaseTwoRuntimeFailureIsRetriedWithTheSameResourceWhenNoneIsRegistered() throws Exception {
         b.fail(Op.COMMIT, new IllegalStateException("connection reset"), 2);
         String gtrid = runWith(a, b);
-        Conditions.await("END written after retries", WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written after retries", WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.committed()).hasSize(1);
     }
 
@@ -202,7 +202,7 @@ class TwoPhaseCommitTest {
     void notaOnRetryMeansTheBranchIsAlreadyDone() throws Exception {
         b.fail(Op.COMMIT, XAException.XA_RETRY, 1).fail(Op.COMMIT, XAException.XAER_NOTA, 1);
         String gtrid = runWith(a, b);
-        Conditions.await("END written", WITHIN, () -> log.ends().contains(gtrid));
+        Poll.until("END written", WITHIN, () -> log.ends().contains(gtrid));
         assertThat(b.count(Op.COMMIT)).isEqualTo(2);
     }
 

@@ -6,13 +6,13 @@ import static io.quorumtx.tm.recovery.RecoveryPlanTest.SAFETY;
 import static io.quorumtx.tm.recovery.RecoveryPlanTest.gtrid;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.paxos.InProcessNetwork;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
-import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -181,7 +181,7 @@ class ReplicatedRelistedBranchGuardTest {
         startAll();
         String g = loggedCommit();
         logs.get("n1").logEnd(g);
-        Conditions.await("the lazy END reaches n1's acceptor", Duration.ofSeconds(10),
+        Poll.until("the lazy END reaches n1's acceptor", Duration.ofSeconds(10),
                 () -> logs.get("n1").acceptor().slot(g).finished());
         assertThat(logs.get("n2").isBranchDone(g, A)).as("a branch of a finished commit").isTrue();
         assertImpostorRolledBack(g, recoverWithImpostor(logs.get("n2"), g));

@@ -9,6 +9,7 @@ import static jakarta.transaction.Transactional.TxType.SUPPORTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactional;
@@ -280,10 +281,8 @@ class TransactionalInterceptorTest {
         tm.rollback();
 
         assertThatThrownBy(() -> service.threePhaseWithTimeout(() -> {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (tm.getStatus() == Status.STATUS_ACTIVE && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // waiting for the reaper to act on the 1 s timeout, with a deadline
-            }
+            Poll.until("the reaper acts on the 1 s timeout", Duration.ofSeconds(10),
+                    () -> tm.getStatus() != Status.STATUS_ACTIVE);
             return tm.getStatus();
         })).isInstanceOf(TransactionalException.class).hasCauseInstanceOf(RollbackException.class);
         tm.begin(); // the thread's own timeout setting was left alone

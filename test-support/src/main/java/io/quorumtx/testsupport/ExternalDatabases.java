@@ -1,4 +1,4 @@
-package io.quorumtx.it.support;
+package io.quorumtx.testsupport;
 
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,22 +13,26 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
- * The real database servers the end-to-end tests also run on: PostgreSQL at 127.0.0.1:5432 (user
+ * The real database servers the tests of every module run on: PostgreSQL at 127.0.0.1:5432 (user
  * {@code postgres}, trust) and MariaDB at 127.0.0.1:3306 ({@code root}, empty password), each with
- * the two databases {@value #DATABASE_A} and {@value #DATABASE_B} and a dedicated user
- * {@value #APP_USER} with a password (so the password path is exercised). {@code .ci/run} creates
- * all of them; {@link #postgresql()} and {@link #mariadb()} create whatever is missing too, so a
- * developer needs only a running server.
+ * the databases {@value #DATABASE}, {@value #DATABASE_A} and {@value #DATABASE_B} and a dedicated
+ * user {@value #APP_USER} with a password (so the password path is exercised). {@code .ci/run}
+ * creates all of them; {@link Server#require()} creates whatever is missing too, so a developer
+ * needs only a running server.
  *
- * <p>A test that needs a server calls one of them first. When the server is absent (or PostgreSQL
- * has prepared transactions disabled) the test is skipped with a message that says how to enable
- * it, unless {@code QUORUMTX_REQUIRE_DATABASES=1}, in which case it fails: CI must never pass
- * because a server was quietly missing. The same approach as jdbc-adapter's {@code TestDatabases}.
+ * <p>A test that needs a server calls {@link #postgresql()} or {@link #mariadb()} first (or
+ * {@link Server#require()} when it must also run against a PostgreSQL with prepared transactions
+ * disabled). When the server is absent (or PostgreSQL has prepared transactions disabled) the test
+ * is skipped with a message that says how to enable it, unless {@code QUORUMTX_REQUIRE_DATABASES=1},
+ * in which case it fails: CI must never pass because a server was quietly missing. This is the one
+ * place that decides between skipping and failing.
  *
  * <p>The password comes from {@code QUORUMTX_TEST_DB_PASSWORD} (default: a fixed test-only value
  * that {@code .ci/run} uses too) and never appears in a message.
  */
 public final class ExternalDatabases {
+    /** The database most tests use, as the superuser: {@link Server#url()}, {@link Server#open()}. */
+    public static final String DATABASE = "quorumtx";
     public static final String DATABASE_A = "quorumtx_a";
     public static final String DATABASE_B = "quorumtx_b";
     public static final String APP_USER = "quorumtx_app";
@@ -56,12 +60,18 @@ public final class ExternalDatabases {
             }
 
             @Override
+            public String dialect() {
+                return "postgresql";
+            }
+
+            @Override
+            public String xaDataSource() {
+                return "org.postgresql.xa.PGXADataSource";
+            }
+
+            @Override
             void prepare(Connection admin) throws SQLException {
-                int max = Integer.parseInt(queryString(admin, "SHOW max_prepared_transactions"));
-                if (max == 0) {
-                    unavailable(label() + " has max_prepared_transactions = 0, so it cannot prepare branches");
-                }
-                for (String db : List.of(DATABASE_A, DATABASE_B)) {
+                for (String db : List.of(DATABASE, DATABASE_A, DATABASE_B)) {
                     if (!exists(admin, "SELECT 1 FROM pg_database WHERE datname = '" + db + "'")) {
                         tolerateRace(admin, "CREATE DATABASE " + db, "42P04"); // duplicate_database
                     }
@@ -91,9 +101,19 @@ public final class ExternalDatabases {
             }
 
             @Override
+            public String dialect() {
+                return "mariadb";
+            }
+
+            @Override
+            public String xaDataSource() {
+                return "org.mariadb.jdbc.MariaDbDataSource";
+            }
+
+            @Override
             void prepare(Connection admin) throws SQLException {
                 String password = appPassword();
-                for (String db : List.of(DATABASE_A, DATABASE_B)) {
+                for (String db : List.of(DATABASE, DATABASE_A, DATABASE_B)) {
                     execute(admin, "CREATE DATABASE IF NOT EXISTS " + db);
                 }
                 if (canLogIn(url(DATABASE_A)) && canLogIn(url(DATABASE_B))) {
@@ -135,13 +155,38 @@ public final class ExternalDatabases {
             return connect(url(database), account);
         }
 
+        /**
+         * The URL of {@value #DATABASE} with the superuser in it (trust: no password), for code
+         * that takes a URL alone.
+         */
+        public String url() {
+            return url(DATABASE) + "&user=" + admin.user();
+        }
+
+        /** The superuser's name. */
+        public String user() {
+            return admin.user();
+        }
+
+        /** A connection to {@value #DATABASE} as the superuser, outside any transaction manager. */
+        public Connection open() throws SQLException {
+            return open(DATABASE, admin);
+        }
+
+        /** The dialect name the recovery tool's configuration takes. */
+        public abstract String dialect();
+
+        /** The driver's XADataSource class. */
+        public abstract String xaDataSource();
+
         abstract void prepare(Connection admin) throws SQLException;
 
         /**
-         * Makes sure the server is reachable and has both databases and the application user;
-         * skips the calling test (or fails it, when databases are required) otherwise.
+         * Makes sure the server is reachable and has the databases and the application user;
+         * skips the calling test (or fails it, when databases are required) otherwise. Does not
+         * check that PostgreSQL can prepare branches: see {@link #requirePreparedTransactions()}.
          */
-        public void require() {
+        public Server require() {
             String adminDatabase = this == POSTGRESQL ? "postgres" : "";
             try (Connection c = connect(url(adminDatabase), admin)) {
                 prepare(c);
@@ -149,22 +194,48 @@ public final class ExternalDatabases {
                 String message = String.valueOf(e.getMessage()).replace(appPassword(), "***");
                 unavailable(label + " is not reachable or could not be set up (" + message + ")");
             }
+            return this;
+        }
+
+        /** PostgreSQL's {@code max_prepared_transactions}, which must be above 0 for two-phase commit. */
+        public int maxPreparedTransactions() throws SQLException {
+            if (this != POSTGRESQL) {
+                throw new UnsupportedOperationException(label + " has no max_prepared_transactions");
+            }
+            try (Connection c = open()) {
+                return Integer.parseInt(queryString(c, "SHOW max_prepared_transactions"));
+            }
+        }
+
+        /**
+         * Skips (or, when databases are required, fails) the calling test unless the server can
+         * prepare branches: PostgreSQL with {@code max_prepared_transactions} above 0; MariaDB always can.
+         */
+        public Server requirePreparedTransactions() {
+            if (this == POSTGRESQL) {
+                try {
+                    if (maxPreparedTransactions() == 0) {
+                        unavailable(label + " has max_prepared_transactions = 0, so it cannot prepare branches");
+                    }
+                } catch (SQLException e) {
+                    unavailable(label + " is not reachable (" + e.getMessage() + ")");
+                }
+            }
+            return this;
         }
     }
 
     private ExternalDatabases() {
     }
 
-    /** PostgreSQL, ready for two-phase commit (see {@link Server#require()}). */
+    /** PostgreSQL, ready for two-phase commit (see {@link Server#require()} and {@link Server#requirePreparedTransactions()}). */
     public static Server postgresql() {
-        Server.POSTGRESQL.require();
-        return Server.POSTGRESQL;
+        return Server.POSTGRESQL.require().requirePreparedTransactions();
     }
 
     /** MariaDB, ready for two-phase commit (see {@link Server#require()}). */
     public static Server mariadb() {
-        Server.MARIADB.require();
-        return Server.MARIADB;
+        return Server.MARIADB.require();
     }
 
     /** The dedicated application user, with its password. */
@@ -172,6 +243,7 @@ public final class ExternalDatabases {
         return new Account(APP_USER, appPassword());
     }
 
+    /** Whether {@code QUORUMTX_REQUIRE_DATABASES=1}: a missing server fails a test instead of skipping it. */
     public static boolean required() {
         return "1".equals(System.getenv("QUORUMTX_REQUIRE_DATABASES"));
     }
@@ -202,7 +274,8 @@ public final class ExternalDatabases {
         }
     }
 
-    private static void unavailable(String why) {
+    /** Skips the calling test because of {@code why}, or fails it when databases are required. */
+    public static void unavailable(String why) {
         if (required()) {
             fail(why + "; QUORUMTX_REQUIRE_DATABASES=1 requires it (" + HOW_TO_ENABLE + ")");
         }
