@@ -130,8 +130,8 @@ class ConcurrentTransfersTest {
      */
     private static void transfer(BankCluster c, TransactionManager tm) throws Exception {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        long x = 1 + r.nextInt(20);
-        long y = 1 + r.nextInt(20);
+        long x = 1L + r.nextInt(20);
+        long y = 1L + r.nextInt(20);
         long[] delta = r.nextBoolean() ? new long[] {-(x + y), x, y} : new long[] {x + y, -x, -y};
         tm.begin();
         try {

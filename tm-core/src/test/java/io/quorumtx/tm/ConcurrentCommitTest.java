@@ -40,7 +40,7 @@ class ConcurrentCommitTest {
                 .build()) {
             ConcurrentLinkedQueue<Outcome> outcomes = run(tm, i -> i % 7 == 3, false);
             long committed = verify(outcomes);
-            assertThat(committed).isEqualTo((long) THREADS * PER_THREAD - THREADS * countMatching(i -> i % 7 == 3));
+            assertThat(committed).isEqualTo((long) THREADS * PER_THREAD - (long) THREADS * countMatching(i -> i % 7 == 3));
             assertThat(tm.activeTransactions()).isZero();
         }
     }

@@ -1,5 +1,6 @@
 package io.quorumtx.tm;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -166,7 +167,7 @@ class JtaEdgeCasesTest {
         tm.commit();
         assertThat(second.calls().get(0).flags()).isEqualTo(XAResource.TMJOIN);
         assertThat(second.calls().get(1).flags()).isEqualTo(XAResource.TMNOFLAGS);
-        assertThat(second.calls().get(1).xid().getBranchQualifier()).isEqualTo("db1~2".getBytes());
+        assertThat(second.calls().get(1).xid().getBranchQualifier()).isEqualTo("db1~2".getBytes(StandardCharsets.US_ASCII));
         assertThat(first.committed()).hasSize(1);
         assertThat(second.committed()).hasSize(1);
         assertThat(log.commits()).hasSize(1);

@@ -42,7 +42,7 @@ final class BankFiles {
     }
 
     static long openingTotal(int databases) {
-        return databases * ACCOUNTS * OPENING_BALANCE;
+        return (long) databases * ACCOUNTS * OPENING_BALANCE;
     }
 
     static void create(Path dir, int databases) throws SQLException {

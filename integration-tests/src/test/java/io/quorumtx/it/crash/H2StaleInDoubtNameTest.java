@@ -1,5 +1,6 @@
 package io.quorumtx.it.crash;
 
+import java.nio.charset.Charset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ class H2StaleInDoubtNameTest {
         args.addAll(List.of(step));
         Process p = new ProcessBuilder(Jvm.command(H2StaleInDoubtChild.class.getName(), args))
                 .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), Charset.defaultCharset()); // the child's encoding
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child finished").isTrue();
         assertThat(out).as("child output").contains("HALT");
     }

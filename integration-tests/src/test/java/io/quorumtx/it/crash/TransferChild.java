@@ -95,7 +95,7 @@ public final class TransferChild {
     static void transfer(QuorumTransactionManager tm, List<TransactionalDataSource> dbs, String id) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int source = random.nextInt(dbs.size());
-        long amount = 1 + random.nextInt(20);
+        long amount = 1L + random.nextInt(20);
         try {
             tm.begin();
             // The gtrid ties the injector's report ("halted inside gtrid") to a transfer id; the

@@ -39,7 +39,7 @@ class FaultCampaignTest {
     private static final int MEMBERS = 3;
     private static final int ACCOUNTS = 50;
     /** The members' lease, as in the other real-database Paxos tests: short, so takeovers come quickly. */
-    private static final Duration LEASE = Duration.ofMillis(2000);
+    private static final Duration LEASE = Duration.ofSeconds(2);
     private static final Duration RECOVERY_DEADLINE = Duration.ofSeconds(90);
     private static final String SECRET = "fault-campaign-secret-" + UUID.randomUUID();
 

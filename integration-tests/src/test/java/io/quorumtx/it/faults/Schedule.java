@@ -38,8 +38,8 @@ final class Schedule {
         int other = 1 + (member + random.nextInt(members - 1)) % members; // never member itself
         LinkFault how = LinkFault.values()[1 + random.nextInt(LinkFault.values().length - 1)];
         boolean pastLease = random.nextBoolean();
-        long hold = 200 + random.nextInt(2801);
-        long gap = 300 + random.nextInt(1201);
+        long hold = 200L + random.nextInt(2801);
+        long gap = 300L + random.nextInt(1201);
         Fault fault;
         if (roll < 25) {
             fault = Fault.KILL;

@@ -128,7 +128,7 @@ class PaxosFailoverTest {
         Poll.ignoringExceptions("p2 and p3 stop", Duration.ofSeconds(30), () -> p2.has("STOPPED") && p3.has("STOPPED"));
         Poll.ignoringExceptions("nothing is in doubt", Duration.ofSeconds(30), () -> preparedAll().isEmpty());
 
-        long committed = p1.ok() + p2.ok() + p3.ok() + (point == CrashPoint.AFTER_COMMIT_RECORD ? 1 : 0);
+        long committed = (long) p1.ok() + p2.ok() + p3.ok() + (point == CrashPoint.AFTER_COMMIT_RECORD ? 1 : 0);
         assertThat(p2.inDoubt() + p3.inDoubt()).as("in-doubt outcomes on the surviving nodes").isZero();
         verify(committed, committed);
     }
@@ -149,7 +149,7 @@ class PaxosFailoverTest {
         p2.stop();
         Poll.ignoringExceptions("p2 stops", Duration.ofSeconds(30), () -> p2.has("STOPPED"));
         Poll.ignoringExceptions("nothing is in doubt", Duration.ofSeconds(30), () -> preparedAll().isEmpty());
-        long committed = p1.ok() + p2.ok() + 1; // p1's halted transfer was decided COMMIT
+        long committed = (long) p1.ok() + p2.ok() + 1; // p1's halted transfer was decided COMMIT
         verify(committed, committed);
     }
 
@@ -196,7 +196,7 @@ class PaxosFailoverTest {
             return true;
         });
         assertThat(preparedAll()).isEmpty();
-        long acknowledged = p1.ok() + p2.ok() + p3.ok();
+        long acknowledged = (long) p1.ok() + p2.ok() + p3.ok();
         // p1's halted transfer has a marker: committed. p2's and p3's, caught by the kill, either way.
         verify(acknowledged + 1, acknowledged + 3);
     }

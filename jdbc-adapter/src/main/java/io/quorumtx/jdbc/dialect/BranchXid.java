@@ -8,6 +8,7 @@ import javax.transaction.xa.Xid;
  * An {@link Xid} decoded from a database's list of prepared branches. Compared by content, so it
  * equals the Xid the transaction manager issued.
  */
+@SuppressWarnings("ArrayRecordComponent") // an Xid: compared component-wise with Arrays.equals, as the Xid contract requires, never with equals
 public record BranchXid(int formatId, byte[] globalTransactionId, byte[] branchQualifier) implements Xid {
 
     /** XA limit on each of the two byte strings. */

@@ -353,9 +353,9 @@ public final class DialectXAResource implements XAResource, NamedResource, Conne
     /** By content: the transaction manager may hand phase 2 a different Xid object for the same branch. */
     private boolean isCurrent(Xid xid) {
         Xid c = current;
-        return c != null && (xid == c || xid.getFormatId() == c.getFormatId()
+        return c != null && (xid == c || (xid.getFormatId() == c.getFormatId()
                 && Arrays.equals(xid.getGlobalTransactionId(), c.getGlobalTransactionId())
-                && Arrays.equals(xid.getBranchQualifier(), c.getBranchQualifier()));
+                && Arrays.equals(xid.getBranchQualifier(), c.getBranchQualifier())));
     }
 
     private String describe() {

@@ -48,6 +48,6 @@ final class XaErrors {
     private static boolean isConnectionFailure(SQLException e) {
         String state = e.getSQLState();
         return e instanceof SQLTransientConnectionException || e instanceof SQLTimeoutException
-                || state != null && (state.startsWith("08") || state.equals("HYT00") || state.equals("HYT01"));
+                || (state != null && (state.startsWith("08") || state.equals("HYT00") || state.equals("HYT01")));
     }
 }

@@ -29,7 +29,7 @@ final class XidParts {
     static boolean onlyLettersDigitsAnd(String text, String extra) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            boolean safe = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || extra.indexOf(c) >= 0;
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || extra.indexOf(c) >= 0;
             if (!safe) {
                 return false;
             }

@@ -36,6 +36,7 @@ import java.util.Locale;
  *       XA branch itself; SQL Server's and DB2's DDL is transactional).</li>
  * </ul>
  */
+@SuppressWarnings("ImmutableEnumChecker") // SqlLexer holds only final booleans: immutable, though not annotated so
 public enum TransactionControlSql {
 
     H2("H2", SqlLexer.H2),
@@ -158,6 +159,7 @@ public enum TransactionControlSql {
         return kind != null ? kind : kindAt(sql, at, otherReading);
     }
 
+    @SuppressWarnings("StatementSwitchToExpressionSwitch") // cases return from inside nested ifs; an arrow switch would not read better
     private Kind kindAt(String s, int at, SqlLexer lex) {
         int p = at;
         while (p < s.length() && s.charAt(p) == '(') {

@@ -43,6 +43,6 @@ public final class LocksListCommand extends ToolCommand {
 
     private static String describe(Duration left) {
         long ms = left.toMillis();
-        return ms >= 0 ? "in " + ms / 1000.0 + " s" : (-ms) / 1000.0 + " s ago";
+        return ms >= 0 ? "in " + ms / 1000.0 + " s" : -ms / 1000.0 + " s ago";
     }
 }

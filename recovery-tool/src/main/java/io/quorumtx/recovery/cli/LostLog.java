@@ -78,6 +78,7 @@ final class LostLog {
      * (null); the option without ids (the empty fallback value) or with an id that cannot be a
      * node id is refused before anything is read or changed.
      */
+    @SuppressWarnings("StringSplitter") // split dropping trailing empty strings is wanted: a trailing comma is tolerated, an empty name between commas is refused
     static Set<String> owners(String option) {
         if (option == null) {
             return Set.of();

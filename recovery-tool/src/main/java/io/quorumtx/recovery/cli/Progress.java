@@ -35,6 +35,7 @@ final class Progress implements AutoCloseable {
     private String lastShown = "";
     private boolean shownOnTerminal;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // show() only prints; the ticker is shut down when progress ends
     Progress(CliContext context, int total) {
         this.err = context.err();
         this.terminal = context.stderrTerminal();

@@ -47,6 +47,7 @@ public interface Prompter {
      * {@code System.console()} is non-null; from 22 on it may also be returned for redirected
      * streams, so {@code Console.isTerminal()} is asked where it exists.
      */
+    @SuppressWarnings("SystemConsoleNull") // Java 17 target: null means no terminal here; Console.isTerminal() (Java 22) is not available
     static Console terminal() {
         Console console = System.console();
         if (console == null) {

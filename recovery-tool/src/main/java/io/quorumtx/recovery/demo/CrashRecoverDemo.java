@@ -131,7 +131,7 @@ final class CrashRecoverDemo {
                 } else if (line.startsWith("ACK ")) {
                     acknowledged.add(line.substring(4));
                 } else if (line.startsWith("HELD ")) {
-                    String[] f = line.split(" ");
+                    String[] f = line.split(" ", -1); // the child writes "HELD <point> <gtrid>"
                     heldTransfers.put(f[2], heldTransfers.isEmpty() ? "X" : "Y");
                     out.println("   |   held at " + f[1] + ", transaction " + f[2]);
                 } else if (line.equals("KILL-ME")) {

@@ -54,7 +54,7 @@ public final class DemoBankJvm {
                 boolean aToB = random.nextBoolean();
                 String from = (aToB ? inA : inB).get(random.nextInt(2));
                 String to = (aToB ? inB : inA).get(random.nextInt(2));
-                long amount = 10 + random.nextInt(90);
+                long amount = 10L + random.nextInt(90);
                 transfer(tm, bank, "t" + i, from, to, amount);
                 say(String.format("transfer t%-2d %-5s -> %-5s %3d  committed", i, from, to, amount));
             }

@@ -42,7 +42,7 @@ public final class HeuristicXADataSource implements XADataSource {
                 case "getURL" -> url;
                 default -> null;
             });
-            case "getAutoCommit", "isClosed" -> Boolean.TRUE;
+            case "getAutoCommit", "isClosed" -> true;
             default -> null;
         });
         XAResource resource = new Resource();

@@ -326,7 +326,8 @@ final class Enlistments {
         String name = xa instanceof NamedResource named ? named.resourceName() : null;
         String qualifier;
         if (name == null) {
-            qualifier = "r" + (++unnamed);
+            unnamed++;
+            qualifier = "r" + unnamed;
             name = qualifier;
         } else {
             if (!NodeIds.isValidResourceName(name)) {

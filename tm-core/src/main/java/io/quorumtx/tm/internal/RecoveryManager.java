@@ -95,6 +95,7 @@ public final class RecoveryManager implements AutoCloseable {
     /** Bound on how long a first enlistment waits for its resource's recovery pass (see {@link #awaitRecovered}). */
     public static final Duration DEFAULT_GATE_TIMEOUT = Duration.ofSeconds(60);
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the schedule needs no handle: requestPass only wakes the pass thread, and close() shuts the executor down
     public RecoveryManager(TransactionEngine engine, CommitLog log, Duration interval, Duration safetyInterval,
             Duration gateTimeout) {
         this.gateTimeout = gateTimeout;
@@ -280,6 +281,7 @@ public final class RecoveryManager implements AutoCloseable {
      * pass. Idempotent.
      */
     @Override
+    @SuppressWarnings("LockNotBeforeTry") // lock() then unlock() at once: a barrier, nothing in between can throw
     public void close() {
         closed = true;
         thread.shutdownNow();
@@ -293,7 +295,7 @@ public final class RecoveryManager implements AutoCloseable {
             return;
         }
         passLock.lock(); // no pass runs now, and none can start: runPass checks 'closed' under this lock
-        passLock.unlock();
+        passLock.unlock(); // nothing between: the lock is a barrier here, not a critical section
     }
 
     /** Liveness as this manager knows it (see the class comment). */

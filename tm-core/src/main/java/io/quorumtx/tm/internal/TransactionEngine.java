@@ -50,6 +50,7 @@ public final class TransactionEngine implements AutoCloseable {
      *     resource lookup (so the protocol reports into this engine)
      * @param defaultProtocol the protocol of a transaction that does not choose one
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the reaper catches its own failures; the schedule ends when the reaper executor is shut down
     public TransactionEngine(String nodeId, CommitLog log, Duration defaultTimeout, Duration reaperInterval,
             ProtocolFactory protocolFactory, CommitProtocolType defaultProtocol) {
         this.defaultProtocol = defaultProtocol;

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -114,7 +115,7 @@ public final class LocalCommitLog implements CommitLog {
         try {
             LogIndex index = new LogIndex();
             List<Damage> damages = new ArrayList<>();
-            TreeMap<Long, Path> files = segmentFiles(dir);
+            NavigableMap<Long, Path> files = segmentFiles(dir);
             SegmentScanner scanner = new SegmentScanner();
             long records = 0;
             int read = 0;
@@ -170,7 +171,7 @@ public final class LocalCommitLog implements CommitLog {
         return dir;
     }
 
-    private static TreeMap<Long, Path> segmentFiles(Path dir) throws IOException {
+    private static NavigableMap<Long, Path> segmentFiles(Path dir) throws IOException {
         TreeMap<Long, Path> files = new TreeMap<>();
         try (Stream<Path> list = Files.list(dir)) {
             list.forEach(path -> {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -316,7 +317,7 @@ public final class LogInspection {
         return -1;
     }
 
-    private static TreeMap<Long, Path> segmentFiles(Path dir) throws IOException {
+    private static NavigableMap<Long, Path> segmentFiles(Path dir) throws IOException {
         TreeMap<Long, Path> files = new TreeMap<>();
         try (Stream<Path> list = Files.list(dir)) {
             list.forEach(path -> {

@@ -131,6 +131,7 @@ public final class AcceptorState {
         this.rules = java.util.Objects.requireNonNull(rules, "rules");
     }
 
+    @SuppressWarnings("ReferenceEquality") // EMPTY is a sentinel: identity is the test
     public Step handle(PaxosRequest request, long nowMillis) {
         String gtrid = request.gtrid();
         Slot slot = slots.getOrDefault(gtrid, EMPTY);
@@ -169,7 +170,7 @@ public final class AcceptorState {
         }
         if (request instanceof PaxosRequest.Accept accept) {
             Ballot b = accept.ballot();
-            if (!b.isAtLeast(slot.promised()) || b.round() == 0 && !isOwner(gtrid, b.nodeId())) {
+            if (!b.isAtLeast(slot.promised()) || (b.round() == 0 && !isOwner(gtrid, b.nodeId()))) {
                 return new Step(refused(Kind.ACCEPTED, gtrid, b, slot), null);
             }
             if (b.round() > Ballot.MAX_ROUND) {

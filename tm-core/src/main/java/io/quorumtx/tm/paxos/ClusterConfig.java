@@ -22,6 +22,7 @@ import java.util.TreeMap;
  * rotation, {@code rotationSecrets} holds the previous or the next secret, which this node also
  * accepts from connecting peers (never uses to connect); see README "Rotating the shared secret".
  */
+@SuppressWarnings("ArrayRecordComponent") // a configuration value, never compared or used as a key; secrets stay byte[] so they can be wiped
 public record ClusterConfig(String self, Map<String, InetSocketAddress> members, byte[] secret,
                             List<byte[]> rotationSecrets) {
 

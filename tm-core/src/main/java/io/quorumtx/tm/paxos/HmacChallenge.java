@@ -52,6 +52,7 @@ final class HmacChallenge implements ConnectionSecurity {
     private static final int KEY_ID_BYTES = 8;
     private static final int MAX_ID_BYTES = 64;
 
+    @SuppressWarnings("ArrayRecordComponent") // a private pair, never compared or hashed
     private record Key(SecretKey key, byte[] id) {
     }
 
@@ -214,6 +215,7 @@ final class HmacChallenge implements ConnectionSecurity {
         return n;
     }
 
+    @SuppressWarnings("ByteBufferBackingArray") // every caller passes a heap buffer allocated or wrapped whole (offset 0)
     private static void send(OutputStream out, ByteBuffer body) throws IOException {
         int length = body.position();
         byte[] message = new byte[2 + length];

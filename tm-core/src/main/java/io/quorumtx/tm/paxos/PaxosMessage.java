@@ -77,6 +77,7 @@ public sealed interface PaxosMessage {
     }
 
     /** The request was refused (the text says why: overloaded, stopped, member lists differ). */
+    @SuppressWarnings("JavaLangClash") // the wire message's name; always written PaxosMessage.Error outside this type
     record Error(String message) implements PaxosMessage {
         public Error {
             Objects.requireNonNull(message, "message");

@@ -223,6 +223,7 @@ public final class PaxosWire {
         };
     }
 
+    @SuppressWarnings("EnumOrdinal") // the ordinal is the wire code: the enum's order is part of the protocol (append only)
     private static void writeReply(DataOutputStream out, PaxosReply p) throws IOException {
         out.writeByte(p.kind().ordinal());
         AcceptorRecords.writeString(out, p.gtrid());

@@ -60,6 +60,7 @@ final class PeerConnection {
         this.idleTimeout = idleTimeout;
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the clean-up stage's own future is not needed: callers get reply
     CompletableFuture<PaxosMessage> send(PaxosMessage message) {
         CompletableFuture<PaxosMessage> reply = new CompletableFuture<>();
         if (pending.size() >= MAX_OUTSTANDING) {

@@ -152,8 +152,8 @@ final class TlsSecurity implements ConnectionSecurity {
     @Override
     public Session authenticateAsServer(Socket socket) throws Refused {
         SSLSession session = handshake(socket);
-        X509Certificate peer = peerCertificate(session, socket);
-        String id = peerId(peer, socket);
+        X509Certificate peer = peerCertificate(session);
+        String id = peerId(peer);
         if (!cluster.members().containsKey(id) && !id.startsWith(ClusterConfig.TOOL_PREFIX)) {
             throw new Refused("a TLS connection with " + describe(peer) + ": it names node '" + id + "', which is not a member " + cluster.members().keySet() + " nor a"
                     + " recovery tool (" + ClusterConfig.TOOL_PREFIX + "...)");
@@ -169,8 +169,8 @@ final class TlsSecurity implements ConnectionSecurity {
     @Override
     public Session authenticateAsClient(Socket socket, String expected) throws Refused {
         SSLSession session = handshake(socket);
-        X509Certificate peer = peerCertificate(session, socket);
-        String id = peerId(peer, socket);
+        X509Certificate peer = peerCertificate(session);
+        String id = peerId(peer);
         if (!id.equals(expected)) {
             throw new Refused("a TLS connection with " + describe(peer) + " at " + socket.getRemoteSocketAddress()
                     + ": this node dialled member '" + expected + "' but the certificate names '" + id + "'");
@@ -201,7 +201,7 @@ final class TlsSecurity implements ConnectionSecurity {
         }
     }
 
-    private static X509Certificate peerCertificate(SSLSession session, Socket socket) throws Refused {
+    private static X509Certificate peerCertificate(SSLSession session) throws Refused {
         try {
             Certificate[] chain = session.getPeerCertificates();
             if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
@@ -213,7 +213,7 @@ final class TlsSecurity implements ConnectionSecurity {
         throw new Refused("a TLS connection whose peer presented no X.509 certificate");
     }
 
-    private static String peerId(X509Certificate peer, Socket socket) throws Refused {
+    private static String peerId(X509Certificate peer) throws Refused {
         try {
             return idOf(peer, "the peer's certificate");
         } catch (IllegalArgumentException e) {

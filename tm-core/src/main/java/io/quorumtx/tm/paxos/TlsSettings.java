@@ -46,6 +46,7 @@ public final class TlsSettings {
     }
 
     /** One store file: where, what format, and its password (null for PEM). */
+    @SuppressWarnings("ArrayRecordComponent") // never compared or hashed; the password stays char[] so it can be wiped
     record Store(Path path, StoreType type, char[] password) {
         @Override
         public String toString() {

@@ -148,6 +148,7 @@ final class TlsStores {
         }
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // a private pair, never compared or hashed
     private record Block(String label, byte[] der) {
     }
 

@@ -68,6 +68,7 @@ final class TransportServer implements AutoCloseable {
     private final Map<String, Boolean> mismatchLogged = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the sweep only closes sockets quietly (nothing to lose); close() shuts the sweeper down
     TransportServer(ClusterConfig cluster, ConnectionSecurity security, Acceptor acceptor, Duration handshakeTimeout,
                     Duration idleTimeout) throws IOException {
         this.cluster = cluster;
@@ -194,7 +195,7 @@ final class TransportServer implements AutoCloseable {
             }
             counted = true;
             socket.setSoTimeout((int) idleTimeout.toMillis());
-            established(socket, new FrameChannel(socket, session, false));
+            established(new FrameChannel(socket, session, false));
         } catch (ConnectionSecurity.Refused refused) {
             LOG.warn("Paxos server of node {} refused {} from {}; connection closed", cluster.self(),
                     refused.getMessage(), socket.getRemoteSocketAddress());
@@ -217,7 +218,8 @@ final class TransportServer implements AutoCloseable {
         }
     }
 
-    private void established(Socket socket, FrameChannel channel) throws IOException, FrameChannel.RefusedFrame {
+    @SuppressWarnings("FutureReturnValueIgnored") // the reply stage answers the peer itself; a request that fails is answered by the acceptor with an Error
+    private void established(FrameChannel channel) throws IOException, FrameChannel.RefusedFrame {
         String peer = channel.session().peerNodeId();
         while (!closed) {
             byte[] bytes = channel.read();

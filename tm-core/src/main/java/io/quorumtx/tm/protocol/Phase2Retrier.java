@@ -113,6 +113,7 @@ public final class Phase2Retrier implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // a Task catches and logs its own failures and reschedules itself; close() shuts the scheduler down
     private void schedule(Task task, long delayNanos) {
         try {
             scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);

@@ -46,6 +46,7 @@ public final class TransactionalInterceptor {
         Object proceed() throws Throwable;
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // never compared or hashed; the arrays are the annotation's own
     private record Settings(Transactional.TxType type, Class<?>[] rollbackOn, Class<?>[] dontRollbackOn,
                             int timeoutSeconds, CommitProtocolType protocol) {
     }

@@ -9,19 +9,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
-import net.bytebuddy.dynamic.scaffold.subclass.ConstructorStrategy;
-import net.bytebuddy.implementation.MethodDelegation;
 import net.bytebuddy.implementation.bind.annotation.Origin;
 import net.bytebuddy.implementation.bind.annotation.RuntimeType;
 import net.bytebuddy.implementation.bind.annotation.SuperCall;
-import net.bytebuddy.matcher.ElementMatchers;
 
 /**
  * Puts a {@link TransactionalInterceptor} in front of a service, without a container.
@@ -31,10 +24,16 @@ import net.bytebuddy.matcher.ElementMatchers;
  *   <li>{@link #forClass}: a subclass of a concrete class generated with Byte Buddy (once per
  *       class), constructed with the given arguments; its public, non-final, non-static methods
  *       run inside the interceptor, then the class's own code ({@code super}). A call from one of
- *       its methods to another on {@code this} is intercepted too (unlike a delegating proxy).</li>
+ *       its methods to another on {@code this} is intercepted too (unlike a delegating proxy).
+ *       Byte Buddy ({@code net.bytebuddy:byte-buddy}) is an optional dependency of tm-core, needed
+ *       on the class path only for this; without it {@code forClass} throws
+ *       {@link IllegalStateException} saying so, and {@code forInterface} works as ever.</li>
  * </ul>
  */
 public final class TransactionalProxies {
+
+    /** The Maven coordinates named in the error when Byte Buddy is missing. */
+    static final String BYTE_BUDDY = "net.bytebuddy:byte-buddy";
 
     private final TransactionalInterceptor interceptor;
     private final Map<Class<?>, Class<?>> classProxies = new ConcurrentHashMap<>();
@@ -72,6 +71,7 @@ public final class TransactionalProxies {
      *
      * @throws IllegalArgumentException if {@code type} is final, an interface, not public, or has
      *     no public or protected constructor for these arguments
+     * @throws IllegalStateException if Byte Buddy ({@code net.bytebuddy:byte-buddy}) is not on the class path
      */
     public <T> T forClass(Class<T> type, Object... constructorArgs) {
         Objects.requireNonNull(type, "type");
@@ -81,7 +81,13 @@ public final class TransactionalProxies {
             throw new IllegalArgumentException(type.getName() + " cannot be subclassed for @Transactional: forClass"
                     + " needs a public, non-final class (use forInterface for an interface)");
         }
-        Class<?> proxyType = classProxies.computeIfAbsent(type, this::generate);
+        if (!byteBuddyPresent()) {
+            throw new IllegalStateException("forClass(" + type.getName() + ") generates a subclass with Byte Buddy,"
+                    + " which is not on the class path: add the dependency " + BYTE_BUDDY
+                    + " (tm-core declares it optional), or proxy an interface with forInterface");
+        }
+        Class<?> proxyType = classProxies.computeIfAbsent(type,
+                t -> ClassProxyGenerator.generate(t, new Dispatcher(interceptor, t)));
         Object[] args = constructorArgs == null ? new Object[0] : constructorArgs;
         for (Constructor<?> c : proxyType.getDeclaredConstructors()) {
             if (accepts(c.getParameterTypes(), args)) {
@@ -104,24 +110,11 @@ public final class TransactionalProxies {
                 + java.util.Arrays.stream(args).map(a -> a == null ? "null" : a.getClass().getSimpleName()).toList());
     }
 
-    private Class<?> generate(Class<?> type) {
-        DynamicType.Unloaded<?> unloaded = new ByteBuddy()
-                .subclass(type, ConstructorStrategy.Default.IMITATE_SUPER_CLASS_OPENING)
-                .method(ElementMatchers.isPublic().and(ElementMatchers.not(ElementMatchers.isStatic()))
-                        .and(ElementMatchers.not(ElementMatchers.isFinal()))
-                        .and(ElementMatchers.not(ElementMatchers.isDeclaredBy(Object.class))))
-                .intercept(MethodDelegation.to(new Dispatcher(interceptor, type)))
-                .make();
-        try {
-            // In the class's own package and loader, through a lookup the unnamed module grants.
-            return unloaded.load(type.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(
-                    MethodHandles.privateLookupIn(type, MethodHandles.lookup()))).getLoaded();
-        } catch (IllegalAccessException | RuntimeException e) {
-            return unloaded.load(type.getClassLoader()).getLoaded(); // a child loader: public members only
-        }
-    }
-
-    /** The target of the generated subclasses' methods: runs the super call inside the interceptor. */
+    /**
+     * The target of the generated subclasses' methods: runs the super call inside the interceptor.
+     * Public for the generated classes; its Byte Buddy annotations are read only by Byte Buddy, so
+     * this class loads without it.
+     */
     public static final class Dispatcher {
         private final TransactionalInterceptor interceptor;
         private final Class<?> type;
@@ -134,6 +127,16 @@ public final class TransactionalProxies {
         @RuntimeType
         public Object intercept(@Origin Method method, @SuperCall Callable<?> superCall) throws Throwable {
             return interceptor.invoke(type, method, superCall::call);
+        }
+    }
+
+    /** Whether Byte Buddy can be loaded by the class loader that loaded tm-core. */
+    static boolean byteBuddyPresent() {
+        try {
+            Class.forName("net.bytebuddy.ByteBuddy", false, TransactionalProxies.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 

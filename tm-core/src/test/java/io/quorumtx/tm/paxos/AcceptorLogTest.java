@@ -1,5 +1,6 @@
 package io.quorumtx.tm.paxos;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -133,7 +134,7 @@ class AcceptorLogTest {
     void aFileThatIsNotAnAcceptorFileIsRefused() throws IOException {
         write(records());
         Path file = file();
-        Files.write(file, "hello, this is not a log at all".getBytes());
+        Files.write(file, "hello, this is not a log at all".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> AcceptorLog.open(dir, "n1")).isInstanceOf(CommitLogException.class)
                 .hasMessageContaining("does not start with a QuorumTX acceptor header");
     }

@@ -68,7 +68,8 @@ class FrameReplayTest {
 
     /** Every request kind n1 can send, one message each; their replies cover every reply kind but Error. */
     private List<PaxosMessage> everyRequestKind(String g) {
-        Ballot b = new Ballot(1, "n1.test.x." + (++seq));
+        seq++;
+        Ballot b = new Ballot(1, "n1.test.x." + seq);
         BranchRecord branch = new BranchRecord("a", "a");
         return List.of(
                 new PaxosMessage.Requests(List.of(new PaxosRequest.Prepare(g, b))),

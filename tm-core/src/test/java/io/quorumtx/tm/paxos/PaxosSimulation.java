@@ -1,5 +1,6 @@
 package io.quorumtx.tm.paxos;
 
+import java.util.Locale;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.xid.QuorumXid;
@@ -90,7 +91,7 @@ final class PaxosSimulation {
         public String toString() {
             StringBuilder b = new StringBuilder();
             for (Counter c : Counter.values()) {
-                b.append(b.length() == 0 ? "" : ", ").append(c.name().toLowerCase().replace('_', ' ')).append(' ')
+                b.append(b.length() == 0 ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT).replace('_', ' ')).append(' ')
                         .append(count(c));
             }
             return b.toString();

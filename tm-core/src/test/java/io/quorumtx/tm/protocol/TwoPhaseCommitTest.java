@@ -1,5 +1,6 @@
 package io.quorumtx.tm.protocol;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -348,8 +349,8 @@ class TwoPhaseCommitTest {
         ScriptedXAResource u1 = new ScriptedXAResource(null);
         ScriptedXAResource u2 = new ScriptedXAResource(null);
         runWith(u1, u2);
-        assertThat(u1.firstXid().getBranchQualifier()).isEqualTo("r1".getBytes());
-        assertThat(u2.firstXid().getBranchQualifier()).isEqualTo("r2".getBytes());
+        assertThat(u1.firstXid().getBranchQualifier()).isEqualTo("r1".getBytes(StandardCharsets.US_ASCII));
+        assertThat(u2.firstXid().getBranchQualifier()).isEqualTo("r2".getBytes(StandardCharsets.US_ASCII));
         assertThat(u1.committed()).hasSize(1);
     }
 }

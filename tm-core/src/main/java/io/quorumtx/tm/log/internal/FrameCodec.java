@@ -191,6 +191,7 @@ public final class FrameCodec {
         return frame;
     }
 
+    @SuppressWarnings("ByteBufferBackingArray") // every frame is a heap buffer this class allocated whole (offset 0)
     private static byte[] seal(ByteBuffer frame) {
         CRC32C crc = new CRC32C();
         crc.update(frame.array(), FRAME_OVERHEAD, frame.capacity() - FRAME_OVERHEAD);

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Everything here except the queue, the flags and the counters is confined to the writer thread.
  */
+@SuppressWarnings("NonAtomicVolatileUpdate") // the statistics counters are written by the writer thread only; volatile is for their readers
 public final class GroupCommitWriter {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     private static final int BUFFER_BYTES = 256 * 1024;

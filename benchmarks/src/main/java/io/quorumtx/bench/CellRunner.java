@@ -131,7 +131,7 @@ final class CellRunner {
                 while ((p = phase) != STOP) {
                     int from = 1 + random.nextInt(accounts);
                     int to = 1 + random.nextInt(accounts);
-                    long amount = 1 + random.nextInt(100);
+                    long amount = 1L + random.nextInt(100);
                     long t0 = System.nanoTime();
                     try {
                         c.transfer(from, to, amount);

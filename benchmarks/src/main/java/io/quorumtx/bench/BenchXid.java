@@ -6,6 +6,7 @@ import java.util.Arrays;
 import javax.transaction.xa.Xid;
 
 /** The Xid of the {@code raw-xa} ceiling: a client number and a sequence, one branch per database. */
+@SuppressWarnings("ArrayRecordComponent") // an Xid handed to XAResources, never compared with equals or hashed
 record BenchXid(byte[] gtrid, byte[] bqual) implements Xid {
     private static final int FORMAT_ID = 0x42454e43; // "BENC"
 
