@@ -8,7 +8,7 @@ import io.quorumtx.jdbc.dialect.BranchXid;
 import io.quorumtx.jdbc.testing.Await;
 import io.quorumtx.jdbc.testing.TestDatabases;
 import io.quorumtx.tm.QuorumTransactionManager;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

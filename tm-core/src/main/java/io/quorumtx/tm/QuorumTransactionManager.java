@@ -10,6 +10,7 @@ import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
 import io.quorumtx.tm.protocol.ThreePhaseCommit;
 import io.quorumtx.tm.protocol.RetrySchedule;
 import io.quorumtx.tm.recovery.ResolveReport;
+import io.quorumtx.tm.spi.RecoverableResource;
 import jakarta.transaction.HeuristicMixedException;
 import jakarta.transaction.HeuristicRollbackException;
 import jakarta.transaction.InvalidTransactionException;

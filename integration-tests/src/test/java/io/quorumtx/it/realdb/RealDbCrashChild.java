@@ -14,7 +14,7 @@ import io.quorumtx.it.threephase.FileLedger;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.ThreePhaseResource;
+import io.quorumtx.tm.spi.ThreePhaseResource;
 import io.quorumtx.tm.internal.QuorumTransaction;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;

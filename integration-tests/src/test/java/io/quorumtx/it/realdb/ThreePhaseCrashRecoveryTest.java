@@ -15,7 +15,7 @@ import io.quorumtx.it.support.Await;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.it.threephase.FileLedger;
 import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.ThreePhaseResource;
+import io.quorumtx.tm.spi.ThreePhaseResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ResolveReport;

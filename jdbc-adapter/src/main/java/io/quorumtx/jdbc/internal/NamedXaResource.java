@@ -1,6 +1,6 @@
 package io.quorumtx.jdbc.internal;
 
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.spi.NamedResource;
 import java.sql.SQLException;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;

@@ -4,7 +4,7 @@ import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.Json;
 import io.quorumtx.recovery.output.RecoveryView;
 import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.LocalCommitLog;

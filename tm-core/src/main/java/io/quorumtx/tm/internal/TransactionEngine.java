@@ -1,7 +1,7 @@
 package io.quorumtx.tm.internal;
 
 import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.CommitProtocol;
@@ -180,7 +180,7 @@ public final class TransactionEngine implements AutoCloseable {
      */
     void awaitRecovered(javax.transaction.xa.XAResource xa) throws jakarta.transaction.SystemException {
         RecoveryManager gate = recoveryGate;
-        if (gate == null || !(xa instanceof io.quorumtx.tm.NamedResource named)) {
+        if (gate == null || !(xa instanceof io.quorumtx.tm.spi.NamedResource named)) {
             return;
         }
         String name = named.resourceName();

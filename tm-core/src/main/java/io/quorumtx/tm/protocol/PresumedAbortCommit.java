@@ -3,7 +3,7 @@ package io.quorumtx.tm.protocol;
 import io.quorumtx.tm.CrashInjector;
 import io.quorumtx.tm.CrashPoint;
 import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;

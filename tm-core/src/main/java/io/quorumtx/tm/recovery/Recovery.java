@@ -1,7 +1,7 @@
 package io.quorumtx.tm.recovery;
 
 import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;
@@ -577,7 +577,7 @@ public final class Recovery {
         }
         Map<String, List<String>> byResource = new LinkedHashMap<>();
         last.markers().forEach((resource, markers) -> {
-            for (io.quorumtx.tm.PreCommitMarker m : markers) {
+            for (io.quorumtx.tm.spi.PreCommitMarker m : markers) {
                 String gtrid = m.gtrid();
                 if (!inDoubt.contains(gtrid) && scanned.containsAll(m.participants())
                         && !liveness.mayStillDecide(ownerOf(gtrid), gtrid)) {

@@ -3,9 +3,9 @@ package io.quorumtx.tm.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.spi.NamedResource;
 import io.quorumtx.tm.QuorumTransactionManager;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.testing.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;

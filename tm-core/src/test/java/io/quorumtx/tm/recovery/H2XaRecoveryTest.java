@@ -2,7 +2,7 @@ package io.quorumtx.tm.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;

@@ -5,10 +5,10 @@ import static io.quorumtx.tm.recovery.RecoveryPlanTest.gtrid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.PreCommitMarker;
-import io.quorumtx.tm.RecoverableResource;
-import io.quorumtx.tm.ThreePhaseParticipant;
-import io.quorumtx.tm.ThreePhaseResource;
+import io.quorumtx.tm.spi.PreCommitMarker;
+import io.quorumtx.tm.spi.RecoverableResource;
+import io.quorumtx.tm.spi.ThreePhaseParticipant;
+import io.quorumtx.tm.spi.ThreePhaseResource;
 import io.quorumtx.tm.testing.InMemoryCommitLog;
 import io.quorumtx.tm.testing.ScriptedRecoverableResource;
 import io.quorumtx.tm.testing.ScriptedXAResource;
