@@ -3,9 +3,9 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedRecoverableResource;
-import io.quorumtx.tm.testing.ScriptedXAResource;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
 import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ class ManagerLifecycleTest {
         tm.close();
         assertThat(log.isClosed()).isTrue();
         assertThatThrownBy(tm::begin).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-        io.quorumtx.tm.testing.Conditions.await("manager threads gone", Duration.ofSeconds(10),
+        io.quorumtx.tm.testkit.Conditions.await("manager threads gone", Duration.ofSeconds(10),
                 () -> threadsNamed("quorumtx-closing-") == 0);
     }
 

@@ -8,7 +8,7 @@ import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ResolveReport;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.quorumtx.tm.paxos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.tm.log.BranchRecord;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.tm.testkit.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.tm.testkit.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

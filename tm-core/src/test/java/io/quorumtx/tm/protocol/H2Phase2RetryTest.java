@@ -7,7 +7,7 @@ import io.quorumtx.tm.spi.NamedResource;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.LocalCommitLog;
-import io.quorumtx.tm.testing.Conditions;
+import io.quorumtx.tm.testkit.Conditions;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.sql.Connection;

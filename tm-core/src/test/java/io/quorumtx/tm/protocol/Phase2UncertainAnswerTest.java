@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.Conditions;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedRecoverableResource;
-import io.quorumtx.tm.testing.ScriptedXAResource;
-import io.quorumtx.tm.testing.ScriptedXAResource.Op;
+import io.quorumtx.tm.testkit.Conditions;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource.Op;
 import io.quorumtx.tm.xid.QuorumXid;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Transaction;

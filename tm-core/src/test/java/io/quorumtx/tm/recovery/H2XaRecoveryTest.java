@@ -6,7 +6,7 @@ import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.sql.Connection;

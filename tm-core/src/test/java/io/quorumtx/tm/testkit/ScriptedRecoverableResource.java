@@ -1,4 +1,4 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
 import io.quorumtx.tm.spi.RecoverableResource;
 import java.util.concurrent.atomic.AtomicInteger;

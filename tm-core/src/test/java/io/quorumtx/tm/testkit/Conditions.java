@@ -1,4 +1,4 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
