@@ -9,7 +9,7 @@
  * outcome: presumed-abort 2PC, phase-2 retries, heuristics), {@code log} (the commit log SPI and
  * the local log), {@code recovery} (the recovery engine shared by the manager and the tool),
  * {@code internal} (transactions, thread-free state machine, reaper, recovery manager; not for
- * users). {@link io.quorumtx.tm.CrashPoint} and {@link io.quorumtx.tm.CrashInjector} exist for
- * crash tests only.
+ * users), {@code spi} (what resources and participants implement), {@code testing} (the crash
+ * hooks, for crash tests only).
  */
 package io.quorumtx.tm;

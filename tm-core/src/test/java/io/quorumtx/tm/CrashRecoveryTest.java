@@ -7,6 +7,8 @@ import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.log.OpenReport;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.testkit.Conditions;
 import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
 import io.quorumtx.tm.testkit.ScriptedXAResource;

@@ -9,6 +9,8 @@ import io.quorumtx.tm.log.NodeIdFile;
 import io.quorumtx.tm.recovery.RecoveryAction;
 import io.quorumtx.tm.recovery.ResolveReport;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.testkit.Conditions;
 import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import io.quorumtx.tm.testkit.ScriptedRecoverableResource;

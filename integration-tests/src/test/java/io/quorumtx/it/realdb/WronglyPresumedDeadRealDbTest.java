@@ -3,7 +3,7 @@ package io.quorumtx.it.realdb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import io.quorumtx.tm.recovery.Recovery;

@@ -8,6 +8,7 @@ import io.quorumtx.tm.log.internal.LogIndex;
 import io.quorumtx.tm.log.internal.Segment;
 import io.quorumtx.tm.log.internal.SegmentChannels;
 import io.quorumtx.tm.log.internal.SegmentScanner;
+import io.quorumtx.tm.testing.TornAppendHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -283,17 +284,6 @@ public final class LocalCommitLog implements CommitLog {
      */
     public record Stats(long recordsWritten, long commitsWritten, long forces, long bytesWritten, int segments,
                         long segmentsDeleted, long commitsCarried) {
-    }
-
-    /**
-     * For crash tests only: called on the writer thread after part of the frame of a COMMIT record
-     * has been written and forced, and before the rest is. A crash test halts the JVM here, leaving
-     * a torn record on disk; if the hook returns, the whole frame is then written over the partial
-     * one and the log carries on. When unset (the default) the writer pays one null check per batch.
-     */
-    @FunctionalInterface
-    public interface TornAppendHook {
-        void partialCommitFrameForced(String gtrid);
     }
 
     /**

@@ -3,7 +3,7 @@ package io.quorumtx.tm.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.spi.RecoverableResource;

@@ -4,6 +4,7 @@ import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.LocalCommitLog;
+import io.quorumtx.tm.testing.TornAppendHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ public final class GroupCommitWriter {
     private final int maxBatch;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final Thread thread;
-    private final LocalCommitLog.TornAppendHook tornAppendHook; // null outside crash tests
+    private final TornAppendHook tornAppendHook; // null outside crash tests
 
     private Segment active;
     private SegmentWriter segment;
@@ -67,7 +68,7 @@ public final class GroupCommitWriter {
 
     public GroupCommitWriter(Path directory, long segmentBytes, int queueCapacity, long endFlushNanos,
                              SegmentChannels channels, LogIndex index, long firstSegmentId,
-                             LocalCommitLog.TornAppendHook tornAppendHook) throws IOException {
+                             TornAppendHook tornAppendHook) throws IOException {
         this.tornAppendHook = tornAppendHook;
         this.directory = directory;
         this.segmentBytes = segmentBytes;
