@@ -6,6 +6,7 @@ import io.quorumtx.tm.internal.RecoveryManager;
 import io.quorumtx.tm.internal.TransactionEngine;
 import io.quorumtx.tm.internal.TransactionSynchronizationRegistryImpl;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
 import io.quorumtx.tm.protocol.ThreePhaseCommit;
 import io.quorumtx.tm.protocol.RetrySchedule;

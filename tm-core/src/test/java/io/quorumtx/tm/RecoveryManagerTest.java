@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.NodeIdFile;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.recovery.RecoveryAction;
 import io.quorumtx.tm.recovery.ResolveReport;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;

@@ -3,7 +3,7 @@ package io.quorumtx.recovery.cli;
 import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.Json;
 import io.quorumtx.recovery.output.RecoveryView;
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;

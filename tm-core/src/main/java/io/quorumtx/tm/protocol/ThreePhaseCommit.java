@@ -2,7 +2,6 @@ package io.quorumtx.tm.protocol;
 
 import io.quorumtx.tm.testing.CrashInjector;
 import io.quorumtx.tm.testing.CrashPoint;
-import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.spi.PreCommitMarkers;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;

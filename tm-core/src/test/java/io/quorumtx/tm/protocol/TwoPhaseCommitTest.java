@@ -3,7 +3,6 @@ package io.quorumtx.tm.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.tm.testing.CrashPoint;
-import io.quorumtx.tm.HeuristicOutcome;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.OwnerLiveness;
