@@ -56,7 +56,6 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     private final ThreadLocal<ThreadContext> threads = ThreadLocal.withInitial(ThreadContext::new);
     private final TransactionSynchronizationRegistry registry;
     private final RecoveryManager recovery;
-    private volatile io.quorumtx.tm.transactional.TransactionalProxies proxies;
 
     public static QuorumTransactionManagerBuilder builder() {
         return new QuorumTransactionManagerBuilder();
@@ -66,15 +65,13 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
         this.nodeId = config.nodeId();
         RetrySchedule retries = new RetrySchedule(config.retryInitialDelay(), config.retryMaxDelay(),
                 config.retryAttempts());
-        TransactionEngine[] self = new TransactionEngine[1];
         this.engine = new TransactionEngine(nodeId, log, config.defaultTimeout(), config.reaperInterval(),
-                (type, commitLog, heuristics, resources) -> type == CommitProtocolType.THREE_PHASE
+                (type, commitLog, heuristics, resources, requestRecovery) -> type == CommitProtocolType.THREE_PHASE
                         ? new ThreePhaseCommit(commitLog, heuristics, resources, new NamedDaemonThreads(nodeId,
-                                "phase3-retry"), retries, config.crashInjector(), () -> self[0].requestRecovery())
+                                "phase3-retry"), retries, config.crashInjector(), requestRecovery)
                         : new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
                                 new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector()),
                 config.defaultProtocol());
-        self[0] = engine;
         this.registry = new TransactionSynchronizationRegistryImpl(() -> threads.get().tx);
         try {
             this.recovery = new RecoveryManager(engine, log, config.recoveryInterval(), config.recoverySafetyInterval());
@@ -158,25 +155,6 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
                     + " has no transaction to choose a commit protocol for; call begin() first");
         }
         tx.protocolType(protocol);
-    }
-
-    /**
-     * Proxies that run {@code @jakarta.transaction.Transactional} methods of services in this
-     * manager's transactions: {@code forInterface(Service.class, bean)} or
-     * {@code forClass(ServiceClass.class, constructorArgs...)}. One instance per manager.
-     */
-    public io.quorumtx.tm.transactional.TransactionalProxies transactionalProxies() {
-        io.quorumtx.tm.transactional.TransactionalProxies p = proxies;
-        if (p == null) {
-            synchronized (this) {
-                p = proxies;
-                if (p == null) {
-                    p = new io.quorumtx.tm.transactional.TransactionalProxies(this);
-                    proxies = p;
-                }
-            }
-        }
-        return p;
     }
 
     /** The protocol of the current thread's transaction, or the manager's default when there is none. */

@@ -46,8 +46,9 @@ public final class TransactionEngine implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param protocolFactory makes each commit protocol from the log, the heuristic sink and the
-     *     resource lookup (so the protocol reports into this engine)
+     * @param protocolFactory makes each commit protocol from the log, the heuristic sink, the
+     *     resource lookup and {@link #requestRecovery} (so the protocol reports into this engine, and
+     *     the caller needs no reference to the engine it is still building)
      * @param defaultProtocol the protocol of a transaction that does not choose one
      */
     public TransactionEngine(String nodeId, CommitLog log, Duration defaultTimeout, Duration reaperInterval,
@@ -57,8 +58,10 @@ public final class TransactionEngine implements AutoCloseable {
         this.xids = new XidFactory(nodeId);
         this.log = log;
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
-        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get);
-        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get);
+        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get,
+                this::requestRecovery);
+        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get,
+                this::requestRecovery);
         this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
         long interval = reaperInterval.toNanos();
         reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
@@ -69,7 +72,7 @@ public final class TransactionEngine implements AutoCloseable {
     public interface ProtocolFactory {
         CommitProtocol create(CommitProtocolType type, CommitLog log,
                 java.util.function.Consumer<HeuristicOutcome> heuristics,
-                Function<String, RecoverableResource> resources);
+                Function<String, RecoverableResource> resources, Runnable requestRecovery);
     }
 
     /** Starts a transaction; {@code timeoutNanos <= 0} means the default timeout. */

@@ -33,6 +33,10 @@ import net.bytebuddy.matcher.ElementMatchers;
  *       run inside the interceptor, then the class's own code ({@code super}). A call from one of
  *       its methods to another on {@code this} is intercepted too (unlike a delegating proxy).</li>
  * </ul>
+ *
+ * <p>Build one per manager ({@code new TransactionalProxies(tm)}) and keep it: it holds the generated
+ * subclasses. The manager does not know this class (the dependency runs one way, from
+ * {@code transactional} to {@code io.quorumtx.tm}).
  */
 public final class TransactionalProxies {
 
