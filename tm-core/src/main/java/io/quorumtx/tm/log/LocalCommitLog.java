@@ -250,10 +250,8 @@ public final class LocalCommitLog implements CommitLog {
     }
 
     /** Counters since open, for tests, benchmarks and monitoring. */
-    public Stats stats() {
-        GroupCommitWriter.Stats s = writer.stats();
-        return new Stats(s.recordsWritten(), s.commitsWritten(), s.forces(), s.bytesWritten(), s.segments(),
-                s.segmentsDeleted(), s.commitsCarried());
+    public LogStats stats() {
+        return writer.stats();
     }
 
     public Path directory() {
@@ -272,18 +270,6 @@ public final class LocalCommitLog implements CommitLog {
         } finally {
             release(lock);
         }
-    }
-
-    /**
-     * Counters since open. {@code commitsWritten} counts COMMITs logged by callers;
-     * {@code recordsWritten} counts every frame (COMMITs, ENDs and carried-forward copies).
-     * {@code forces} counts {@code FileChannel.force} calls for records (not those for new
-     * segment headers); with concurrent committers it stays well below {@code commitsWritten}.
-     * {@code segments} is the number of segment files currently kept; {@code commitsCarried} the
-     * unfinished commits copied into a newer segment so an old one could be deleted.
-     */
-    public record Stats(long recordsWritten, long commitsWritten, long forces, long bytesWritten, int segments,
-                        long segmentsDeleted, long commitsCarried) {
     }
 
     /**

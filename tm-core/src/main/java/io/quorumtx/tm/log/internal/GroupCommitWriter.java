@@ -3,7 +3,7 @@ package io.quorumtx.tm.log.internal;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.log.LocalCommitLog;
+import io.quorumtx.tm.log.LogStats;
 import io.quorumtx.tm.testing.TornAppendHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -157,13 +157,9 @@ public final class GroupCommitWriter {
         }
     }
 
-    public Stats stats() {
-        return new Stats(recordsWritten, commitsWritten, forces, bytesWritten, segments, segmentsDeleted, commitsCarried);
-    }
-
     /** Counters written only by the writer thread; a snapshot may mix values of adjacent batches. */
-    public record Stats(long recordsWritten, long commitsWritten, long forces, long bytesWritten,
-                        int segments, long segmentsDeleted, long commitsCarried) {
+    public LogStats stats() {
+        return new LogStats(recordsWritten, commitsWritten, forces, bytesWritten, segments, segmentsDeleted, commitsCarried);
     }
 
     private void checkAccepting() {
