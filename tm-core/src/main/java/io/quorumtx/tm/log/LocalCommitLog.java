@@ -1,7 +1,7 @@
 package io.quorumtx.tm.log;
 
+import io.quorumtx.tm.internal.io.DirectoryLock;
 import io.quorumtx.tm.log.OpenReport.Damage;
-import io.quorumtx.tm.log.internal.DirectoryLock;
 import io.quorumtx.tm.log.internal.GroupCommitWriter;
 import io.quorumtx.tm.log.internal.LogEntry;
 import io.quorumtx.tm.log.internal.LogIndex;
@@ -111,7 +111,8 @@ public final class LocalCommitLog implements CommitLog {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
         Path dir = prepareDirectory(directory.toAbsolutePath().normalize());
-        DirectoryLock lock = DirectoryLock.acquire(dir);
+        DirectoryLock lock = DirectoryLock.acquire(dir,
+                (message, cause) -> new CommitLogException(message, true, cause));
         try {
             LogIndex index = new LogIndex();
             List<Damage> damages = new ArrayList<>();

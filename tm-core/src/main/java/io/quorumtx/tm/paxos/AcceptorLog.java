@@ -1,8 +1,8 @@
 package io.quorumtx.tm.paxos;
 
+import io.quorumtx.tm.internal.io.DirectoryLock;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.NodeIdFile;
-import io.quorumtx.tm.log.internal.DirectoryLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -116,7 +116,8 @@ public final class AcceptorLog implements AutoCloseable {
         } catch (IOException e) {
             throw new CommitLogException("Cannot create the Paxos acceptor directory " + directory + ": " + e, true, e);
         }
-        DirectoryLock lock = DirectoryLock.acquire(directory);
+        DirectoryLock lock = DirectoryLock.acquire(directory,
+                (message, cause) -> new CommitLogException(message, true, cause));
         try {
             deleteTemporaryFiles(directory);
             Path existing = newestFile(directory);
@@ -147,7 +148,8 @@ public final class AcceptorLog implements AutoCloseable {
     }
 
     private static AcceptorLog openExisting(Path directory, String nodeId) {
-        DirectoryLock lock = DirectoryLock.acquire(directory);
+        DirectoryLock lock = DirectoryLock.acquire(directory,
+                (message, cause) -> new CommitLogException(message, true, cause));
         try {
             NodeIdFile.claim(directory, nodeId);
             return openLocked(directory, lock);
