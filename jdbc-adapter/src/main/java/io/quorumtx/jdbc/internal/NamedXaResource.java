@@ -1,5 +1,7 @@
 package io.quorumtx.jdbc.internal;
 
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
 import io.quorumtx.tm.spi.NamedResource;
 import java.sql.SQLException;
 import javax.transaction.xa.XAException;

@@ -2,6 +2,8 @@ package io.quorumtx.jdbc.internal;
 
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.dialect.DialectXAResource;
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.Redaction;
 import io.quorumtx.tm.spi.PreCommitMarkers;
 import io.quorumtx.tm.spi.RecoverableResource;
 import java.sql.Connection;
