@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * XAConnection lives exactly as long as the pooled entry, so the XAResource the transaction
  * manager enlists is always the one of the physical connection the application is using.
  */
-public final class XaPhysicalConnection extends DelegatingConnection {
+final class XaPhysicalConnection extends DelegatingConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaPhysicalConnection.class);
 

@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  *
  * The same value and ballot encodings serve the network messages ({@code PaxosWire}).
  */
-public final class AcceptorRecords {
+final class AcceptorRecords {
     public static final byte TYPE_PROMISED = 16;
     public static final byte TYPE_ACCEPTED = 17;
     public static final byte TYPE_FINISHED = 18;

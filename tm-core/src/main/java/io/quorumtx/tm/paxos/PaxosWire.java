@@ -26,7 +26,7 @@ import java.util.Map;
  * Ballots and values as in {@link AcceptorRecords}. Decoding is strict: anything that does not
  * parse exactly is a {@link MalformedMessageException}, never a half-read message.
  */
-public final class PaxosWire {
+final class PaxosWire {
     static final int MAGIC = 0x51545850; // "QTXP"
     static final byte VERSION = 1;
     /** The largest envelope accepted; a longer length field is a malformed (or hostile) frame. */

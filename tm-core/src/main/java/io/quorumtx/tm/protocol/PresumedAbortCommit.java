@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link PresumedAbortTwoPhaseCommit} adds nothing; {@link ThreePhaseCommit} writes the
  * pre-commit markers and commits no branch before all of them are durable.
  */
-public abstract class PresumedAbortCommit implements CommitProtocol {
+abstract class PresumedAbortCommit implements CommitProtocol {
     static final Logger LOG = LoggerFactory.getLogger(PresumedAbortCommit.class);
 
     private final CommitLog log;
