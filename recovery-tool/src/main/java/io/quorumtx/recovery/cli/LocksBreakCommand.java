@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "break", mixinStandardHelpOptions = true,
         description = "Release a lock for an operator, whoever holds it (asks for confirmation unless --yes).")
-final class LocksBreakCommand extends ToolCommand {
+public final class LocksBreakCommand extends ToolCommand {
     @Mixin
     LockTableOptions where;
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 /** {@code quorumtx locks list}: every lock with its holder, token and lease end by the database's clock. */
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Show each lock: holder, fencing token, and when its lease ends by the database's clock.")
-final class LocksListCommand extends ToolCommand {
+public final class LocksListCommand extends ToolCommand {
     @Mixin
     LockTableOptions where;
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
             "Segment, offset, type, gtrid, branches and decision time of every intact frame, then any damage and"
                 + " the unfinished commits. Reads only; never takes the log's lock."},
         footer = ExitCodes.HELP + "%n  (dump: 0 intact, 1 unfinished commits, 2 damaged or unreadable)")
-final class LogDumpCommand extends ToolCommand {
+public final class LogDumpCommand extends ToolCommand {
 
     @Mixin
     LogSource source;

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
                 + " transaction shows up as a prepared branch in a database, which 'quorumtx scan' lists."},
         footer = ExitCodes.HELP + "%n  (verify: 0 intact and nothing unfinished, 1 intact with unfinished commits,"
                 + "%n   2 damaged or unreadable)")
-final class LogVerifyCommand extends ToolCommand {
+public final class LogVerifyCommand extends ToolCommand {
 
     @Mixin
     LogSource source;
