@@ -1,5 +1,6 @@
 package io.quorumtx.bench;
 
+import io.quorumtx.tm.log.LogStats;
 import java.util.Locale;
 
 import io.quorumtx.tm.log.LocalCommitLog;
@@ -7,7 +8,7 @@ import io.quorumtx.tm.log.LocalCommitLog;
 /** How well group commit batched since the last call: commits per {@code FileChannel.force}. */
 final class LogDiagnostics {
     private final LocalCommitLog log;
-    private LocalCommitLog.Stats last;
+    private LogStats last;
 
     LogDiagnostics(LocalCommitLog log) {
         this.log = log;
@@ -15,7 +16,7 @@ final class LogDiagnostics {
     }
 
     String sinceLastCall() {
-        LocalCommitLog.Stats now = log.stats();
+        LogStats now = log.stats();
         long commits = now.commitsWritten() - last.commitsWritten();
         long forces = now.forces() - last.forces();
         last = now;

@@ -4,7 +4,7 @@ import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
 import io.quorumtx.jdbc.internal.PreCommitMarkerTable;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.xid.NodeIds;
 import java.util.Objects;
 import javax.sql.DataSource;

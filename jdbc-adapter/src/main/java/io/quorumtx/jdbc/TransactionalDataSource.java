@@ -3,8 +3,8 @@ package io.quorumtx.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
-import io.quorumtx.jdbc.internal.ConnectionBoundResource;
-import io.quorumtx.jdbc.internal.DatabaseChecks;
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
 import io.quorumtx.jdbc.internal.Enlistment;
 import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * {@code SET AUTOCOMMIT}, DDL that commits implicitly on H2 and MySQL/MariaDB, ...). Outside a transaction, {@code getConnection()} is exactly the pool's.
  *
  * <p>The DataSource registers itself with the transaction manager as a
- * {@link io.quorumtx.tm.RecoverableResource} under its name, so phase-2 retries and recovery can
+ * {@link io.quorumtx.tm.spi.RecoverableResource} under its name, so phase-2 retries and recovery can
  * reach the database without the application. {@link #close()} unregisters it and closes the
  * pool it built for an XADataSource; it never closes a DataSource the caller passed in, which
  * the caller still owns.

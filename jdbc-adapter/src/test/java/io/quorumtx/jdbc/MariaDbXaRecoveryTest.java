@@ -8,7 +8,7 @@ import io.quorumtx.jdbc.dialect.BranchXid;
 import io.quorumtx.testsupport.ExternalDatabases;
 import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.QuorumTransactionManager;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

@@ -1,5 +1,7 @@
 package io.quorumtx.tm;
 
+import io.quorumtx.tm.spi.RecoverableResource;
+
 /**
  * Which protocol commits a transaction: chosen for every transaction of a manager with
  * {@link QuorumTransactionManagerBuilder#defaultProtocol}, and for one transaction with

@@ -6,10 +6,12 @@ import io.quorumtx.tm.internal.RecoveryManager;
 import io.quorumtx.tm.internal.TransactionEngine;
 import io.quorumtx.tm.internal.TransactionSynchronizationRegistryImpl;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
 import io.quorumtx.tm.protocol.ThreePhaseCommit;
 import io.quorumtx.tm.protocol.RetrySchedule;
 import io.quorumtx.tm.recovery.ResolveReport;
+import io.quorumtx.tm.spi.RecoverableResource;
 import jakarta.transaction.HeuristicMixedException;
 import jakarta.transaction.HeuristicRollbackException;
 import jakarta.transaction.InvalidTransactionException;
@@ -54,7 +56,6 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     private final ThreadLocal<ThreadContext> threads = ThreadLocal.withInitial(ThreadContext::new);
     private final TransactionSynchronizationRegistry registry;
     private final RecoveryManager recovery;
-    private volatile io.quorumtx.tm.transactional.TransactionalProxies proxies;
 
     public static QuorumTransactionManagerBuilder builder() {
         return new QuorumTransactionManagerBuilder();
@@ -64,15 +65,13 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
         this.nodeId = config.nodeId();
         RetrySchedule retries = new RetrySchedule(config.retryInitialDelay(), config.retryMaxDelay(),
                 config.retryAttempts());
-        TransactionEngine[] self = new TransactionEngine[1];
         this.engine = new TransactionEngine(nodeId, log, config.defaultTimeout(), config.reaperInterval(),
-                (type, commitLog, heuristics, resources) -> type == CommitProtocolType.THREE_PHASE
+                (type, commitLog, heuristics, resources, requestRecovery) -> type == CommitProtocolType.THREE_PHASE
                         ? new ThreePhaseCommit(commitLog, heuristics, resources, new NamedDaemonThreads(nodeId,
-                                "phase3-retry"), retries, config.crashInjector(), () -> self[0].requestRecovery())
+                                "phase3-retry"), retries, config.crashInjector(), requestRecovery)
                         : new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
                                 new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector()),
                 config.defaultProtocol());
-        self[0] = engine;
         this.registry = new TransactionSynchronizationRegistryImpl(() -> threads.get().tx);
         try {
             this.recovery = new RecoveryManager(engine, log, config.recoveryInterval(), config.recoverySafetyInterval());
@@ -156,25 +155,6 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
                     + " has no transaction to choose a commit protocol for; call begin() first");
         }
         tx.protocolType(protocol);
-    }
-
-    /**
-     * Proxies that run {@code @jakarta.transaction.Transactional} methods of services in this
-     * manager's transactions: {@code forInterface(Service.class, bean)} or
-     * {@code forClass(ServiceClass.class, constructorArgs...)}. One instance per manager.
-     */
-    public io.quorumtx.tm.transactional.TransactionalProxies transactionalProxies() {
-        io.quorumtx.tm.transactional.TransactionalProxies p = proxies;
-        if (p == null) {
-            synchronized (this) {
-                p = proxies;
-                if (p == null) {
-                    p = new io.quorumtx.tm.transactional.TransactionalProxies(this);
-                    proxies = p;
-                }
-            }
-        }
-        return p;
     }
 
     /** The protocol of the current thread's transaction, or the manager's default when there is none. */

@@ -5,6 +5,8 @@ import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.log.NodeIdFile;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.xid.NodeIds;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.quorumtx.tm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedXAResource;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedRecoverableResource;
-import io.quorumtx.tm.testing.ScriptedXAResource;
-import io.quorumtx.tm.testing.ScriptedXAResource.Op;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource.Op;
 import io.quorumtx.tm.xid.QuorumXid;
 import jakarta.transaction.SystemException;
 import java.time.Duration;

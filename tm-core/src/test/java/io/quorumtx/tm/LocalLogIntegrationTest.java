@@ -9,7 +9,7 @@ import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.log.LocalCommitLog;
-import io.quorumtx.tm.testing.ScriptedXAResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.time.Duration;

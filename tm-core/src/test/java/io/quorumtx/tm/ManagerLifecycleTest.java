@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedRecoverableResource;
-import io.quorumtx.tm.testing.ScriptedXAResource;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
 import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
 import java.nio.file.Path;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.RecordingSynchronization;
-import io.quorumtx.tm.testing.ScriptedXAResource;
-import io.quorumtx.tm.testing.ScriptedXAResource.Op;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.RecordingSynchronization;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource.Op;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;

@@ -1,6 +1,6 @@
 package io.quorumtx.tm;
 
-import io.quorumtx.tm.testing.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import java.time.Duration;
 
 /** Builds managers over an in-memory log with fast retries, for tests. */

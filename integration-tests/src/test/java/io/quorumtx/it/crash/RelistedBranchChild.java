@@ -2,7 +2,7 @@ package io.quorumtx.it.crash;
 
 import static io.quorumtx.it.crash.Wrapping.DIALECT;
 
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.quorumtx.it.crash;
 
 import io.quorumtx.jdbc.TransactionalDataSource;
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.internal.QuorumTransaction;

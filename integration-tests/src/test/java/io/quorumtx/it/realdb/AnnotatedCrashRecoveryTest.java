@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.realdb.RealDbCrashRecoveryTest.Child;
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;

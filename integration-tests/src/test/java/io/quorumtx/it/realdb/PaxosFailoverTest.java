@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 
 /**
  * Three QuorumTX nodes, each its own JVM with the Paxos-replicated commit log over TCP on

@@ -11,8 +11,8 @@ import java.util.Map;
 
 import io.quorumtx.it.support.ChildArgs;
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
 

@@ -2,10 +2,10 @@ package io.quorumtx.it.realdb;
 
 import static io.quorumtx.it.support.WrappingStyle.DIALECT;
 import static io.quorumtx.it.support.WrappingStyle.XA;
-import static io.quorumtx.tm.CrashPoint.AFTER_ALL_PREPARED;
-import static io.quorumtx.tm.CrashPoint.AFTER_COMMIT_RECORD;
-import static io.quorumtx.tm.CrashPoint.AFTER_SOME_PREPARED;
-import static io.quorumtx.tm.CrashPoint.BETWEEN_PHASE2_COMMITS;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_ALL_PREPARED;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_COMMIT_RECORD;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_SOME_PREPARED;
+import static io.quorumtx.tm.testing.CrashPoint.BETWEEN_PHASE2_COMMITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.testsupport.Poll;
@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashPoint;
 
 /**
  * A real JVM moving money across PostgreSQL, MariaDB, or H2 + PostgreSQL + MariaDB halts at a

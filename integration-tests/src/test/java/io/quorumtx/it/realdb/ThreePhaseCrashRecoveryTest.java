@@ -2,11 +2,11 @@ package io.quorumtx.it.realdb;
 
 import static io.quorumtx.it.support.WrappingStyle.DIALECT;
 import static io.quorumtx.it.support.WrappingStyle.XA;
-import static io.quorumtx.tm.CrashPoint.AFTER_ALL_MARKERS;
-import static io.quorumtx.tm.CrashPoint.AFTER_ALL_PREPARED;
-import static io.quorumtx.tm.CrashPoint.AFTER_COMMIT_RECORD;
-import static io.quorumtx.tm.CrashPoint.AFTER_SOME_MARKERS;
-import static io.quorumtx.tm.CrashPoint.BETWEEN_PHASE2_COMMITS;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_ALL_MARKERS;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_ALL_PREPARED;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_COMMIT_RECORD;
+import static io.quorumtx.tm.testing.CrashPoint.AFTER_SOME_MARKERS;
+import static io.quorumtx.tm.testing.CrashPoint.BETWEEN_PHASE2_COMMITS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.realdb.RealDbCrashRecoveryTest.Child;
@@ -14,8 +14,8 @@ import io.quorumtx.it.realdb.RealDbCrashRecoveryTest.ToolRun;
 import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.it.threephase.FileLedger;
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.ThreePhaseResource;
+import io.quorumtx.tm.testing.CrashPoint;
+import io.quorumtx.tm.spi.ThreePhaseResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -3,12 +3,12 @@ package io.quorumtx.it.realdb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.it.support.WrappingStyle;
-import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.testing.CrashPoint;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ResolveReport;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.quorumtx.it.threephase;
 
-import io.quorumtx.tm.PreCommitMarker;
-import io.quorumtx.tm.ThreePhaseParticipant;
+import io.quorumtx.tm.spi.PreCommitMarker;
+import io.quorumtx.tm.spi.ThreePhaseParticipant;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.quorumtx.jdbc.dialect;
 
-import io.quorumtx.jdbc.internal.ConnectionBoundResource;
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.tm.spi.NamedResource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;

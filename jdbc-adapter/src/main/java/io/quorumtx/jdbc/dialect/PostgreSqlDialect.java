@@ -1,7 +1,7 @@
 package io.quorumtx.jdbc.dialect;
 
-import io.quorumtx.jdbc.internal.DatabaseChecks;
-import io.quorumtx.jdbc.internal.Redaction;
+import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
+import io.quorumtx.jdbc.internal.shared.Redaction;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

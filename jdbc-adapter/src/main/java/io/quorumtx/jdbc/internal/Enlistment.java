@@ -1,5 +1,6 @@
 package io.quorumtx.jdbc.internal;
 
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
 import jakarta.transaction.Synchronization;
 import java.sql.Connection;
 import java.sql.SQLException;

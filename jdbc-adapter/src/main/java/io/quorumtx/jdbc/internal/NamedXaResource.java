@@ -1,6 +1,8 @@
 package io.quorumtx.jdbc.internal;
 
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
+import io.quorumtx.tm.spi.NamedResource;
 import java.sql.SQLException;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -15,7 +17,7 @@ import javax.transaction.xa.Xid;
  * pooled connection: nothing is allocated per transaction. Methods are synchronized because the
  * transaction manager may retry phase 2 or time a branch out from another thread.
  */
-public final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource {
+final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource {
 
     private enum State { IDLE, ACTIVE, PREPARED }
 

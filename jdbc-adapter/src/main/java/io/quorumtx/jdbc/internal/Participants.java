@@ -2,8 +2,10 @@ package io.quorumtx.jdbc.internal;
 
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.dialect.DialectXAResource;
-import io.quorumtx.tm.PreCommitMarkers;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.Redaction;
+import io.quorumtx.tm.spi.PreCommitMarkers;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;

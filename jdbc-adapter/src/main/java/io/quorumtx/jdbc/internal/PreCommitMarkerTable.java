@@ -1,7 +1,7 @@
 package io.quorumtx.jdbc.internal;
 
-import io.quorumtx.tm.PreCommitMarker;
-import io.quorumtx.tm.PreCommitMarkers;
+import io.quorumtx.tm.spi.PreCommitMarker;
+import io.quorumtx.tm.spi.PreCommitMarkers;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package io.quorumtx.jdbc.internal;
 
+import io.quorumtx.jdbc.internal.shared.Redaction;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * forwarded by {@code ForwardingXaPhysicalConnection}, generated at build time ({@link GenerateForwarders}).
  */
 @GenerateForwarders
-public abstract class XaPhysicalConnection extends DelegatingConnection {
+abstract class XaPhysicalConnection extends DelegatingConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaPhysicalConnection.class);
 

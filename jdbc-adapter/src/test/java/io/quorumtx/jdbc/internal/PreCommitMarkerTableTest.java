@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.testsupport.ExternalDatabases;
-import io.quorumtx.tm.PreCommitMarker;
+import io.quorumtx.tm.spi.PreCommitMarker;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -2,6 +2,7 @@ package io.quorumtx.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quorumtx.jdbc.internal.shared.Redaction;
 import org.junit.jupiter.api.Test;
 
 class RedactionTest {

@@ -4,7 +4,7 @@ import io.quorumtx.jdbc.RecoveryResources;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.recovery.config.DatabaseConfig;
 import io.quorumtx.recovery.config.ToolConfig;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -60,10 +60,10 @@ final class Databases {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + " could not be created: " + cause, e);
         }
-        if (!(instance instanceof io.quorumtx.tm.ThreePhaseParticipant participant)) {
+        if (!(instance instanceof io.quorumtx.tm.spi.ThreePhaseParticipant participant)) {
             throw new ToolException(ExitCodes.BAD_INPUT, key + "=" + p.className() + " is not a ThreePhaseParticipant");
         }
-        return new io.quorumtx.tm.ThreePhaseResource(participant);
+        return new io.quorumtx.tm.spi.ThreePhaseResource(participant);
     }
 
     static String password(DatabaseConfig db, CliContext context) {

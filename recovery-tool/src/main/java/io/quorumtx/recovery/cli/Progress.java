@@ -1,6 +1,6 @@
 package io.quorumtx.recovery.cli;
 
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -103,7 +103,7 @@ final class Progress implements AutoCloseable {
         }
 
         @Override
-        public io.quorumtx.tm.PreCommitMarkers preCommitMarkers() {
+        public io.quorumtx.tm.spi.PreCommitMarkers preCommitMarkers() {
             return delegate.preCommitMarkers();
         }
 

@@ -5,7 +5,7 @@ import io.quorumtx.recovery.config.DatabaseConfig;
 import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.LogView;
 import io.quorumtx.recovery.output.RecoveryView;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.LogInspection;
 import io.quorumtx.tm.recovery.InDoubtBranch;

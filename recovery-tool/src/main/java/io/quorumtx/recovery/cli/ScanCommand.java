@@ -3,7 +3,7 @@ package io.quorumtx.recovery.cli;
 import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.recovery.output.Json;
 import io.quorumtx.recovery.output.RecoveryView;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.recovery.PlannedStep;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ScanResult;

@@ -1,7 +1,7 @@
 package io.quorumtx.recovery.demo;
 
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.CrashPoint;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.QuorumTransactionManager;
 import jakarta.transaction.Status;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.quorumtx.recovery.output;
 
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.recovery.InDoubtBranch;
 import io.quorumtx.tm.recovery.PlannedStep;
 import io.quorumtx.tm.recovery.ResolveReport;

@@ -3,7 +3,7 @@ package io.quorumtx.recovery.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -12,7 +12,7 @@ import io.quorumtx.tm.paxos.ClusterConfig;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
-import io.quorumtx.tm.testing.TestCertificates;
+import io.quorumtx.tm.testkit.TestCertificates;
 import io.quorumtx.tm.xid.QuorumXid;
 import io.quorumtx.tm.xid.XidFactory;
 import java.net.ServerSocket;

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.internal;
 
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.spi.NamedResource;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.Participant;
 import io.quorumtx.tm.protocol.XaCodes;

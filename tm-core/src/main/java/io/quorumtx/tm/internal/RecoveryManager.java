@@ -1,12 +1,12 @@
 package io.quorumtx.tm.internal;
 
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ResolveReport;
 import io.quorumtx.tm.xid.QuorumXid;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.quorumtx.tm.internal;
 
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.protocol.CommitProtocol;
@@ -46,8 +46,9 @@ public final class TransactionEngine implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param protocolFactory makes each commit protocol from the log, the heuristic sink and the
-     *     resource lookup (so the protocol reports into this engine)
+     * @param protocolFactory makes each commit protocol from the log, the heuristic sink, the
+     *     resource lookup and {@link #requestRecovery} (so the protocol reports into this engine, and
+     *     the caller needs no reference to the engine it is still building)
      * @param defaultProtocol the protocol of a transaction that does not choose one
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the reaper catches its own failures; the schedule ends when the reaper executor is shut down
@@ -58,8 +59,10 @@ public final class TransactionEngine implements AutoCloseable {
         this.xids = new XidFactory(nodeId);
         this.log = log;
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
-        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get);
-        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get);
+        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get,
+                this::requestRecovery);
+        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get,
+                this::requestRecovery);
         this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
         long interval = reaperInterval.toNanos();
         reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
@@ -70,7 +73,7 @@ public final class TransactionEngine implements AutoCloseable {
     public interface ProtocolFactory {
         CommitProtocol create(CommitProtocolType type, CommitLog log,
                 java.util.function.Consumer<HeuristicOutcome> heuristics,
-                Function<String, RecoverableResource> resources);
+                Function<String, RecoverableResource> resources, Runnable requestRecovery);
     }
 
     /** Starts a transaction; {@code timeoutNanos <= 0} means the default timeout. */
@@ -181,7 +184,7 @@ public final class TransactionEngine implements AutoCloseable {
      */
     void awaitRecovered(javax.transaction.xa.XAResource xa) throws jakarta.transaction.SystemException {
         RecoveryManager gate = recoveryGate;
-        if (gate == null || !(xa instanceof io.quorumtx.tm.NamedResource named)) {
+        if (gate == null || !(xa instanceof io.quorumtx.tm.spi.NamedResource named)) {
             return;
         }
         String name = named.resourceName();

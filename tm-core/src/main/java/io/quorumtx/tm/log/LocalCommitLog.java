@@ -1,13 +1,14 @@
 package io.quorumtx.tm.log;
 
+import io.quorumtx.tm.internal.io.DirectoryLock;
 import io.quorumtx.tm.log.OpenReport.Damage;
-import io.quorumtx.tm.log.internal.DirectoryLock;
 import io.quorumtx.tm.log.internal.GroupCommitWriter;
 import io.quorumtx.tm.log.internal.LogEntry;
 import io.quorumtx.tm.log.internal.LogIndex;
 import io.quorumtx.tm.log.internal.Segment;
 import io.quorumtx.tm.log.internal.SegmentChannels;
 import io.quorumtx.tm.log.internal.SegmentScanner;
+import io.quorumtx.tm.testing.TornAppendHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +112,8 @@ public final class LocalCommitLog implements CommitLog {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
         Path dir = prepareDirectory(directory.toAbsolutePath().normalize());
-        DirectoryLock lock = DirectoryLock.acquire(dir);
+        DirectoryLock lock = DirectoryLock.acquire(dir,
+                CommitLogException::cannotOpen);
         try {
             LogIndex index = new LogIndex();
             List<Damage> damages = new ArrayList<>();
@@ -250,10 +252,8 @@ public final class LocalCommitLog implements CommitLog {
     }
 
     /** Counters since open, for tests, benchmarks and monitoring. */
-    public Stats stats() {
-        GroupCommitWriter.Stats s = writer.stats();
-        return new Stats(s.recordsWritten(), s.commitsWritten(), s.forces(), s.bytesWritten(), s.segments(),
-                s.segmentsDeleted(), s.commitsCarried());
+    public LogStats stats() {
+        return writer.stats();
     }
 
     public Path directory() {
@@ -272,29 +272,6 @@ public final class LocalCommitLog implements CommitLog {
         } finally {
             release(lock);
         }
-    }
-
-    /**
-     * Counters since open. {@code commitsWritten} counts COMMITs logged by callers;
-     * {@code recordsWritten} counts every frame (COMMITs, ENDs and carried-forward copies).
-     * {@code forces} counts {@code FileChannel.force} calls for records (not those for new
-     * segment headers); with concurrent committers it stays well below {@code commitsWritten}.
-     * {@code segments} is the number of segment files currently kept; {@code commitsCarried} the
-     * unfinished commits copied into a newer segment so an old one could be deleted.
-     */
-    public record Stats(long recordsWritten, long commitsWritten, long forces, long bytesWritten, int segments,
-                        long segmentsDeleted, long commitsCarried) {
-    }
-
-    /**
-     * For crash tests only: called on the writer thread after part of the frame of a COMMIT record
-     * has been written and forced, and before the rest is. A crash test halts the JVM here, leaving
-     * a torn record on disk; if the hook returns, the whole frame is then written over the partial
-     * one and the log carries on. When unset (the default) the writer pays one null check per batch.
-     */
-    @FunctionalInterface
-    public interface TornAppendHook {
-        void partialCommitFrameForced(String gtrid);
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.log;
 
-import io.quorumtx.tm.log.internal.DirectoryLock;
+import io.quorumtx.tm.internal.io.DirectoryLock;
 import io.quorumtx.tm.log.internal.FrameCodec;
 import io.quorumtx.tm.log.internal.LogEntry;
 import io.quorumtx.tm.log.internal.LogIndex;

@@ -1,8 +1,8 @@
 package io.quorumtx.tm.paxos;
 
+import io.quorumtx.tm.internal.io.DirectoryLock;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.NodeIdFile;
-import io.quorumtx.tm.log.internal.DirectoryLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -117,7 +117,8 @@ public final class AcceptorLog implements AutoCloseable {
             throw CommitLogException.cannotOpen("Cannot create the Paxos acceptor directory "
                     + directory + ": " + e, e);
         }
-        DirectoryLock lock = DirectoryLock.acquire(directory);
+        DirectoryLock lock = DirectoryLock.acquire(directory,
+                CommitLogException::cannotOpen);
         try {
             deleteTemporaryFiles(directory);
             Path existing = newestFile(directory);
@@ -149,7 +150,8 @@ public final class AcceptorLog implements AutoCloseable {
     }
 
     private static AcceptorLog openExisting(Path directory, String nodeId) {
-        DirectoryLock lock = DirectoryLock.acquire(directory);
+        DirectoryLock lock = DirectoryLock.acquire(directory,
+                CommitLogException::cannotOpen);
         try {
             NodeIdFile.claim(directory, nodeId);
             return openLocked(directory, lock);

@@ -2,7 +2,7 @@ package io.quorumtx.tm.paxos;
 
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.log.internal.FrameCodec;
+import io.quorumtx.tm.internal.io.Frames;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The acceptor's durable records in the local commit log's framing ({@link FrameCodec}: length,
+ * The acceptor's durable records in the local commit log's framing ({@link Frames}: length,
  * CRC-32C, type, payload), with types of their own:
  *
  * <pre>
@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  *
  * The same value and ballot encodings serve the network messages ({@code PaxosWire}).
  */
-public final class AcceptorRecords {
+final class AcceptorRecords {
     public static final byte TYPE_PROMISED = 16;
     public static final byte TYPE_ACCEPTED = 17;
     public static final byte TYPE_FINISHED = 18;
@@ -71,7 +71,7 @@ public final class AcceptorRecords {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
-        return FrameCodec.frame(type, bytes.toByteArray());
+        return Frames.frame(type, bytes.toByteArray());
     }
 
     /** Records decoded from a run of frames, and where the intact run ends. */
@@ -92,18 +92,18 @@ public final class AcceptorRecords {
                 return new Decoded(records, at);
             }
             records.add(record);
-            at += FrameCodec.FRAME_OVERHEAD + data.getInt(at);
+            at += Frames.FRAME_OVERHEAD + data.getInt(at);
         }
     }
 
     private static AcceptorRecord decodeFrame(ByteBuffer data, int offset, int limit, CRC32C crc) {
-        ByteBuffer body = FrameCodec.checkedBody(data, offset, limit, crc);
+        ByteBuffer body = Frames.checkedBody(data, offset, limit, crc);
         if (body == null) {
             return null;
         }
         try {
             byte type = body.get();
-            String gtrid = FrameCodec.readString(body);
+            String gtrid = Frames.readString(body);
             AcceptorRecord record = switch (type) {
                 case TYPE_PROMISED -> new AcceptorRecord.Promised(gtrid, readBallot(body));
                 case TYPE_ACCEPTED -> new AcceptorRecord.Accepted(gtrid, readBallot(body), readValue(body, gtrid));
@@ -112,7 +112,7 @@ public final class AcceptorRecords {
                     yield new AcceptorRecord.Finished(gtrid, readValue(body, gtrid), at);
                 }
                 case TYPE_BRANCH_DONE -> new AcceptorRecord.BranchDone(gtrid,
-                        new BranchRecord(FrameCodec.readString(body), FrameCodec.readString(body)));
+                        new BranchRecord(Frames.readString(body), Frames.readString(body)));
                 case TYPE_REJOINED -> new AcceptorRecord.Rejoined(body.getLong(), body.getLong());
                 default -> null;
             };
@@ -129,7 +129,7 @@ public final class AcceptorRecords {
 
     static Ballot readBallot(ByteBuffer in) throws CharacterCodingException {
         long round = in.getLong();
-        return new Ballot(round, FrameCodec.readString(in));
+        return new Ballot(round, Frames.readString(in));
     }
 
     static void writeValue(DataOutputStream out, PaxosValue value) throws IOException {
@@ -163,7 +163,7 @@ public final class AcceptorRecords {
         }
         List<BranchRecord> branches = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            branches.add(new BranchRecord(FrameCodec.readString(in), FrameCodec.readString(in)));
+            branches.add(new BranchRecord(Frames.readString(in), Frames.readString(in)));
         }
         return PaxosValue.commit(new CommitRecord(gtrid, branches, decidedAt));
     }

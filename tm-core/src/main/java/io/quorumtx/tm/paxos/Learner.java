@@ -19,7 +19,7 @@ import java.util.Set;
  * a majority answered ({@link #heardFromMajority}), a branch none of them reports finished was
  * never recorded finished (or its instance's tombstone expired everywhere it was kept).
  */
-public final class Learner {
+final class Learner {
     private final String gtrid;
     private final Set<String> acceptors;
     private final int quorum;

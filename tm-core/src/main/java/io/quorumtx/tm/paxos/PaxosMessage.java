@@ -9,7 +9,7 @@ import java.util.Objects;
  * renewals and lease queries, the list of accepted instances a restarting coordinator asks for,
  * and an error. Every request message gets exactly one reply message.
  */
-public sealed interface PaxosMessage {
+sealed interface PaxosMessage {
 
     /** Many instances' requests in one message (and one force at the acceptor). */
     record Requests(List<PaxosRequest> requests) implements PaxosMessage {

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param done the branches recorded finished ({@link PaxosRequest.BranchDone}), kept in the
  *     tombstone after the instance is finished too
  */
-public record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
+record PaxosReply(Kind kind, String gtrid, Ballot ballot, boolean ok, Ballot promised, Ballot acceptedBallot,
                          PaxosValue accepted, boolean finished, List<BranchRecord> done) {
 
     /**

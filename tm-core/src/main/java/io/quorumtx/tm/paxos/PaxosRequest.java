@@ -3,7 +3,7 @@ package io.quorumtx.tm.paxos;
 import java.util.Objects;
 
 /** What a proposer or learner asks an acceptor about one transaction's instance. */
-public sealed interface PaxosRequest {
+sealed interface PaxosRequest {
 
     String gtrid();
 

@@ -1,7 +1,7 @@
 package io.quorumtx.tm.paxos;
 
 import io.quorumtx.tm.log.BranchRecord;
-import io.quorumtx.tm.log.internal.FrameCodec;
+import io.quorumtx.tm.internal.io.Frames;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,7 +26,7 @@ import java.util.Map;
  * Ballots and values as in {@link AcceptorRecords}. Decoding is strict: anything that does not
  * parse exactly is a {@link MalformedMessageException}, never a half-read message.
  */
-public final class PaxosWire {
+final class PaxosWire {
     static final int MAGIC = 0x51545850; // "QTXP"
     static final byte VERSION = 1;
     /** The largest envelope accepted; a longer length field is a malformed (or hostile) frame. */
@@ -72,8 +72,8 @@ public final class PaxosWire {
                 throw new MalformedMessageException("unsupported Paxos message version " + version);
             }
             long digest = in.getLong();
-            String from = FrameCodec.readString(in);
-            String to = FrameCodec.readString(in);
+            String from = Frames.readString(in);
+            String to = Frames.readString(in);
             long id = in.getLong();
             PaxosMessage m = readMessage(in);
             if (in.hasRemaining()) {
@@ -150,7 +150,7 @@ public final class PaxosWire {
                 return new PaxosMessage.Replies(replies);
             }
             case 3 -> {
-                return new PaxosMessage.Renew(FrameCodec.readString(in));
+                return new PaxosMessage.Renew(Frames.readString(in));
             }
             case 4 -> {
                 return new PaxosMessage.LeaseQuery();
@@ -159,18 +159,18 @@ public final class PaxosWire {
                 int n = count(in, 12);
                 Map<String, Long> report = new HashMap<>();
                 for (int i = 0; i < n; i++) {
-                    report.put(FrameCodec.readString(in), in.getLong());
+                    report.put(Frames.readString(in), in.getLong());
                 }
                 return new PaxosMessage.LeaseReport(report, in.getLong(), in.getLong());
             }
             case 6 -> {
-                return new PaxosMessage.ListAccepted(FrameCodec.readString(in));
+                return new PaxosMessage.ListAccepted(Frames.readString(in));
             }
             case 7 -> {
                 int n = count(in, 4);
                 List<String> gtrids = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    gtrids.add(FrameCodec.readString(in));
+                    gtrids.add(Frames.readString(in));
                 }
                 return new PaxosMessage.AcceptedList(gtrids);
             }
@@ -178,7 +178,7 @@ public final class PaxosWire {
                 return new PaxosMessage.Ack();
             }
             case 9 -> {
-                return new PaxosMessage.Error(FrameCodec.readString(in));
+                return new PaxosMessage.Error(Frames.readString(in));
             }
             default -> throw new MalformedMessageException("unknown Paxos message kind " + kind);
         }
@@ -212,7 +212,7 @@ public final class PaxosWire {
 
     private static PaxosRequest readRequest(ByteBuffer in) throws CharacterCodingException, MalformedMessageException {
         byte kind = in.get();
-        String gtrid = FrameCodec.readString(in);
+        String gtrid = Frames.readString(in);
         return switch (kind) {
             case 1 -> new PaxosRequest.Prepare(gtrid, AcceptorRecords.readBallot(in));
             case 2 -> new PaxosRequest.Accept(gtrid, AcceptorRecords.readBallot(in), AcceptorRecords.readValue(in, gtrid));
@@ -248,7 +248,7 @@ public final class PaxosWire {
         if (kind < 0 || kind >= kinds.length) {
             throw new MalformedMessageException("unknown Paxos reply kind " + kind);
         }
-        String gtrid = FrameCodec.readString(in);
+        String gtrid = Frames.readString(in);
         Ballot ballot = readOptionalBallot(in);
         boolean ok = readBoolean(in);
         Ballot promised = readOptionalBallot(in);
@@ -280,7 +280,7 @@ public final class PaxosWire {
     }
 
     private static BranchRecord readBranch(ByteBuffer in) throws CharacterCodingException {
-        return new BranchRecord(FrameCodec.readString(in), FrameCodec.readString(in));
+        return new BranchRecord(Frames.readString(in), Frames.readString(in));
     }
 
     private static boolean readBoolean(ByteBuffer in) throws MalformedMessageException {

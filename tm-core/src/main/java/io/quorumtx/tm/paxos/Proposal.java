@@ -31,7 +31,7 @@ import java.util.Set;
  * the violation two proposals of one node sharing {@code (1, node)} cause). Round 0 is the
  * coordinator's, named by the node id in the gtrid, and used by one proposal only.
  */
-public final class Proposal {
+final class Proposal {
 
     private enum Phase { PREPARE, ACCEPT, CHOSEN }
 

@@ -1,6 +1,5 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.HeuristicOutcome;
 import java.time.Instant;
 import java.util.function.Consumer;
 import javax.transaction.xa.XAException;

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * ({@link #isRetrying}), so the two never drive the same branch at once. On close, what is still
  * pending is left to recovery likewise.
  */
-public final class Phase2Retrier implements AutoCloseable {
+final class Phase2Retrier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Phase2Retrier.class);
 
     private final ScheduledExecutorService scheduler;

@@ -1,9 +1,8 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;
@@ -56,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link PresumedAbortTwoPhaseCommit} adds nothing; {@link ThreePhaseCommit} writes the
  * pre-commit markers and commits no branch before all of them are durable.
  */
-public abstract class PresumedAbortCommit implements CommitProtocol {
+abstract class PresumedAbortCommit implements CommitProtocol {
     static final Logger LOG = LoggerFactory.getLogger(PresumedAbortCommit.class);
 
     private final CommitLog log;

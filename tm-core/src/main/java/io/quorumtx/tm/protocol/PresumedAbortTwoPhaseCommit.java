@@ -1,8 +1,7 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;

@@ -1,10 +1,9 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.CrashInjector;
-import io.quorumtx.tm.CrashPoint;
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.PreCommitMarkers;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.testing.CrashInjector;
+import io.quorumtx.tm.testing.CrashPoint;
+import io.quorumtx.tm.spi.PreCommitMarkers;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.protocol;
 
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.protocol.XaCall;
 import io.quorumtx.tm.protocol.XaCodes;
 import io.quorumtx.tm.protocol.XaOutcome;

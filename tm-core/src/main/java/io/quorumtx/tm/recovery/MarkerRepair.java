@@ -1,7 +1,7 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.PreCommitMarker;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.PreCommitMarker;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;

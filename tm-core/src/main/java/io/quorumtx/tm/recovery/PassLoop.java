@@ -1,7 +1,7 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitRecord;

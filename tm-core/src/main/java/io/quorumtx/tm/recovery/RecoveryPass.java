@@ -1,8 +1,8 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.PreCommitMarker;
-import io.quorumtx.tm.PreCommitMarkers;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.PreCommitMarker;
+import io.quorumtx.tm.spi.PreCommitMarkers;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.CommitLogException;

@@ -1,6 +1,6 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;

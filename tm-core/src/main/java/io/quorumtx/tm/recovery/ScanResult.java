@@ -1,6 +1,6 @@
 package io.quorumtx.tm.recovery;
 
-import io.quorumtx.tm.PreCommitMarker;
+import io.quorumtx.tm.spi.PreCommitMarker;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * Thread-safe; the resolved settings of each method are cached.
  */
-public final class TransactionalInterceptor {
+final class TransactionalInterceptor {
 
     /** The call the interceptor surrounds. */
     @FunctionalInterface

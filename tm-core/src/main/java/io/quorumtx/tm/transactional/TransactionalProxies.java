@@ -29,6 +29,10 @@ import net.bytebuddy.implementation.bind.annotation.SuperCall;
  *       on the class path only for this; without it {@code forClass} throws
  *       {@link IllegalStateException} saying so, and {@code forInterface} works as ever.</li>
  * </ul>
+ *
+ * <p>Build one per manager ({@code new TransactionalProxies(tm)}) and keep it: it holds the generated
+ * subclasses. The manager does not know this class (the dependency runs one way, from
+ * {@code transactional} to {@code io.quorumtx.tm}).
  */
 public final class TransactionalProxies {
 

@@ -64,7 +64,7 @@ class LocalCommitLogBranchDoneTest {
                 log.logCommit(commit("c-" + i));
                 log.logEnd("c-" + i);
             }
-            LocalCommitLog.Stats stats = log.stats();
+            LogStats stats = log.stats();
             assertThat(stats.commitsCarried()).isPositive();
             assertThat(stats.segmentsDeleted()).isGreaterThan(10);
             assertThat(log.isBranchDone("stuck", A)).isTrue();

@@ -28,7 +28,7 @@ class LocalCommitLogGroupCommitTest {
         // A small queue also exercises back-pressure: committers block on a full queue.
         LocalCommitLog.Options options = LocalCommitLog.Options.builder().queueCapacity(8).build();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        LocalCommitLog.Stats stats;
+        LogStats stats;
         try (LocalCommitLog log = LocalCommitLog.open(dir, options)) {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<?>> futures = new ArrayList<>();

@@ -34,7 +34,7 @@ class LocalCommitLogSegmentTest {
                 log.logCommit(commit("c-" + i));
                 log.logEnd("c-" + i);
             }
-            LocalCommitLog.Stats stats = log.stats();
+            LogStats stats = log.stats();
             assertThat(stats.segmentsDeleted()).isGreaterThan(10);
             assertThat(stats.segments()).isLessThanOrEqualTo(4);
             assertThat(stats.commitsCarried()).isPositive();

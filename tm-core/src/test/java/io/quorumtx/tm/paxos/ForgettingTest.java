@@ -6,6 +6,7 @@ import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
+
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.time.Duration;

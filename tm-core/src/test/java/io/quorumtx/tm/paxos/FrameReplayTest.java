@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
+
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

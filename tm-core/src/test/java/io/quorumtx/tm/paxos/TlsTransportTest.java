@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
-import io.quorumtx.tm.testing.TestCertificates;
+import io.quorumtx.tm.testkit.TestCertificates;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

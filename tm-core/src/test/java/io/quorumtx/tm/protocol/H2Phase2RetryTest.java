@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.quorumtx.testsupport.Poll;
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.spi.NamedResource;
 import io.quorumtx.tm.QuorumTransactionManager;
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.LocalCommitLog;
+
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -14,7 +14,7 @@ import static io.quorumtx.tm.protocol.XaOutcome.ROLLED_BACK;
 import static io.quorumtx.tm.protocol.XaOutcome.UNCERTAIN;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.HeuristicOutcome.Kind;
+import io.quorumtx.tm.protocol.HeuristicOutcome.Kind;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;

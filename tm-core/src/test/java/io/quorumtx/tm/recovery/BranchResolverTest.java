@@ -4,13 +4,13 @@ import static io.quorumtx.tm.recovery.RecoveryPlanTest.CLOCK;
 import static io.quorumtx.tm.recovery.RecoveryPlanTest.gtrid;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.HeuristicOutcome;
-import io.quorumtx.tm.HeuristicOutcome.Kind;
+import io.quorumtx.tm.protocol.HeuristicOutcome;
+import io.quorumtx.tm.protocol.HeuristicOutcome.Kind;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
 import io.quorumtx.tm.recovery.ResolveReport.StepResult;
-import io.quorumtx.tm.testing.ScriptedXAResource;
-import io.quorumtx.tm.testing.ScriptedXAResource.Op;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource.Op;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.time.Duration;
 import java.util.ArrayList;

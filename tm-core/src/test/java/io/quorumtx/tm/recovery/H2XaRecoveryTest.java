@@ -2,11 +2,11 @@ package io.quorumtx.tm.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.recovery.ResolveReport.Outcome;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -6,7 +6,7 @@ import static io.quorumtx.tm.recovery.RecoveryAction.ROLLBACK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quorumtx.tm.PreCommitMarker;
+import io.quorumtx.tm.spi.PreCommitMarker;
 import io.quorumtx.tm.log.Decision;
 import io.quorumtx.tm.recovery.RecoveryRules.Answer;
 import io.quorumtx.tm.recovery.RecoveryRules.DecisionSource;

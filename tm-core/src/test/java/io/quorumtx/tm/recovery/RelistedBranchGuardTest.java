@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.testing.InMemoryCommitLog;
-import io.quorumtx.tm.testing.ScriptedRecoverableResource;
-import io.quorumtx.tm.testing.ScriptedXAResource;
+import io.quorumtx.tm.testkit.InMemoryCommitLog;
+import io.quorumtx.tm.testkit.ScriptedRecoverableResource;
+import io.quorumtx.tm.testkit.ScriptedXAResource;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.time.Duration;
 import java.util.List;

@@ -30,7 +30,7 @@ public final class WithoutByteBuddyProbe implements Function<Path, String> {
     public String apply(Path logDirectory) {
         QuorumTransactionManager tm = QuorumTransactionManager.builder().nodeId("n1").logDirectory(logDirectory).build();
         try {
-            TransactionalProxies proxies = tm.transactionalProxies();
+            TransactionalProxies proxies = new TransactionalProxies(tm);
             Greeter greeter = proxies.forInterface(Greeter.class,
                     () -> tm.getTransaction() == null ? "no transaction" : "in a transaction");
             String viaInterface = greeter.greet();

@@ -1,5 +1,6 @@
 package io.quorumtx.tm.log.internal;
 
+import io.quorumtx.tm.internal.io.Frames;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 
@@ -36,12 +37,12 @@ public final class FrameCodec {
     public static final int VERSION = 1;
     public static final int HEADER_BYTES = 16;
     /** Length and CRC fields in front of every frame body. */
-    public static final int FRAME_OVERHEAD = 8;
+    public static final int FRAME_OVERHEAD = Frames.FRAME_OVERHEAD;
     public static final byte TYPE_COMMIT = 1;
     public static final byte TYPE_END = 2;
     public static final byte TYPE_BRANCH_DONE = 3;
     /** Upper bound of type + payload; anything longer read from disk is corruption. */
-    public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    public static final int MAX_BODY_BYTES = Frames.MAX_BODY_BYTES;
 
     private FrameCodec() {
     }
@@ -56,7 +57,7 @@ public final class FrameCodec {
             names[2 * i + 1] = utf8(branches.get(i).branchQualifier());
             body += 8L + names[2 * i].length + names[2 * i + 1].length;
         }
-        ByteBuffer frame = allocate(body, record.gtrid());
+        ByteBuffer frame = Frames.allocate(body, record.gtrid());
         frame.put(TYPE_COMMIT);
         putString(frame, gtrid);
         frame.putLong(record.decidedAtMillis());
@@ -64,64 +65,27 @@ public final class FrameCodec {
         for (byte[] name : names) {
             putString(frame, name);
         }
-        return seal(frame);
+        return Frames.seal(frame);
     }
 
     public static byte[] encodeEnd(String gtrid) {
         byte[] id = utf8(gtrid);
-        ByteBuffer frame = allocate(1 + 4L + id.length, gtrid);
+        ByteBuffer frame = Frames.allocate(1 + 4L + id.length, gtrid);
         frame.put(TYPE_END);
         putString(frame, id);
-        return seal(frame);
+        return Frames.seal(frame);
     }
 
     public static byte[] encodeBranchDone(String gtrid, BranchRecord branch) {
         byte[] id = utf8(gtrid);
         byte[] resource = utf8(branch.resourceName());
         byte[] bqual = utf8(branch.branchQualifier());
-        ByteBuffer frame = allocate(1 + 12L + id.length + resource.length + bqual.length, gtrid);
+        ByteBuffer frame = Frames.allocate(1 + 12L + id.length + resource.length + bqual.length, gtrid);
         frame.put(TYPE_BRANCH_DONE);
         putString(frame, id);
         putString(frame, resource);
         putString(frame, bqual);
-        return seal(frame);
-    }
-
-    /**
-     * A frame of another record family in the same format (the Paxos acceptor's records):
-     * {@code type} then {@code payload}, with length and CRC-32C in front.
-     */
-    public static byte[] frame(byte type, byte[] payload) {
-        ByteBuffer frame = allocate(1L + payload.length, "(type " + type + ")");
-        frame.put(type).put(payload);
-        return seal(frame);
-    }
-
-    /**
-     * The body (type byte, then payload) of the intact frame at {@code offset}, checked for length
-     * and CRC-32C but not parsed; null if there is no complete, intact frame there.
-     */
-    public static ByteBuffer checkedBody(ByteBuffer data, int offset, int limit, CRC32C crc) {
-        if (limit - offset < FRAME_OVERHEAD + 1) {
-            return null;
-        }
-        int length = data.getInt(offset);
-        if (length < 1 || length > MAX_BODY_BYTES || length > limit - offset - FRAME_OVERHEAD) {
-            return null;
-        }
-        ByteBuffer body = data.duplicate();
-        body.limit(offset + FRAME_OVERHEAD + length).position(offset + FRAME_OVERHEAD);
-        crc.reset();
-        crc.update(body.duplicate());
-        if ((int) crc.getValue() != data.getInt(offset + 4)) {
-            return null;
-        }
-        return body.slice();
-    }
-
-    /** Reads a {@code str} field (length-prefixed strict UTF-8). */
-    public static String readString(ByteBuffer body) throws CharacterCodingException {
-        return getString(body);
+        return Frames.seal(frame);
     }
 
     /** The header every segment file starts with. */
@@ -136,7 +100,7 @@ public final class FrameCodec {
      * {@code limit}). Returns null if there is no complete, intact, well-formed frame there.
      */
     public static LogEntry decodeFrame(ByteBuffer data, int offset, int limit, CRC32C crc) {
-        ByteBuffer body = checkedBody(data, offset, limit, crc);
+        ByteBuffer body = Frames.checkedBody(data, offset, limit, crc);
         if (body == null) {
             return null;
         }
@@ -147,8 +111,8 @@ public final class FrameCodec {
         try {
             LogEntry entry = switch (type) {
                 case TYPE_COMMIT -> decodeCommit(body);
-                case TYPE_END -> new LogEntry.End(getString(body));
-                default -> new LogEntry.BranchDone(getString(body), new BranchRecord(getString(body), getString(body)));
+                case TYPE_END -> new LogEntry.End(Frames.readString(body));
+                default -> new LogEntry.BranchDone(Frames.readString(body), new BranchRecord(Frames.readString(body), Frames.readString(body)));
             };
             return body.hasRemaining() ? null : entry;
         } catch (BufferUnderflowException | IllegalArgumentException | CharacterCodingException e) {
@@ -157,7 +121,7 @@ public final class FrameCodec {
     }
 
     private static LogEntry decodeCommit(ByteBuffer body) throws CharacterCodingException {
-        String gtrid = getString(body);
+        String gtrid = Frames.readString(body);
         long decidedAt = body.getLong();
         int count = body.getInt();
         if (count < 0 || count > body.remaining() / 8) {
@@ -165,38 +129,9 @@ public final class FrameCodec {
         }
         List<BranchRecord> branches = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            branches.add(new BranchRecord(getString(body), getString(body)));
+            branches.add(new BranchRecord(Frames.readString(body), Frames.readString(body)));
         }
         return new LogEntry.Commit(new CommitRecord(gtrid, branches, decidedAt));
-    }
-
-    private static String getString(ByteBuffer body) throws CharacterCodingException {
-        int length = body.getInt();
-        if (length < 0 || length > body.remaining()) {
-            throw new IllegalArgumentException("string length " + length);
-        }
-        ByteBuffer bytes = body.slice().limit(length);
-        body.position(body.position() + length);
-        CharBuffer chars = StandardCharsets.UTF_8.newDecoder().decode(bytes);
-        return chars.toString();
-    }
-
-    private static ByteBuffer allocate(long body, String gtrid) {
-        if (body > MAX_BODY_BYTES) {
-            throw new IllegalArgumentException("Commit record for gtrid " + gtrid + " needs " + body
-                    + " bytes; a log record may hold at most " + MAX_BODY_BYTES + " bytes");
-        }
-        ByteBuffer frame = ByteBuffer.allocate(FRAME_OVERHEAD + (int) body);
-        frame.putInt((int) body).putInt(0);
-        return frame;
-    }
-
-    @SuppressWarnings("ByteBufferBackingArray") // every frame is a heap buffer this class allocated whole (offset 0)
-    private static byte[] seal(ByteBuffer frame) {
-        CRC32C crc = new CRC32C();
-        crc.update(frame.array(), FRAME_OVERHEAD, frame.capacity() - FRAME_OVERHEAD);
-        frame.putInt(4, (int) crc.getValue());
-        return frame.array();
     }
 
     private static void putString(ByteBuffer frame, byte[] utf8) {

@@ -3,7 +3,8 @@ package io.quorumtx.tm.log.internal;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.log.LocalCommitLog;
+import io.quorumtx.tm.log.LogStats;
+import io.quorumtx.tm.testing.TornAppendHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class GroupCommitWriter {
     private final int maxBatch;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final Thread thread;
-    private final LocalCommitLog.TornAppendHook tornAppendHook; // null outside crash tests
+    private final TornAppendHook tornAppendHook; // null outside crash tests
 
     private Segment active;
     private SegmentWriter segment;
@@ -68,7 +69,7 @@ public final class GroupCommitWriter {
 
     public GroupCommitWriter(Path directory, long segmentBytes, int queueCapacity, long endFlushNanos,
                              SegmentChannels channels, LogIndex index, long firstSegmentId,
-                             LocalCommitLog.TornAppendHook tornAppendHook) throws IOException {
+                             TornAppendHook tornAppendHook) throws IOException {
         this.tornAppendHook = tornAppendHook;
         this.directory = directory;
         this.segmentBytes = segmentBytes;
@@ -157,13 +158,9 @@ public final class GroupCommitWriter {
         }
     }
 
-    public Stats stats() {
-        return new Stats(recordsWritten, commitsWritten, forces, bytesWritten, segments, segmentsDeleted, commitsCarried);
-    }
-
     /** Counters written only by the writer thread; a snapshot may mix values of adjacent batches. */
-    public record Stats(long recordsWritten, long commitsWritten, long forces, long bytesWritten,
-                        int segments, long segmentsDeleted, long commitsCarried) {
+    public LogStats stats() {
+        return new LogStats(recordsWritten, commitsWritten, forces, bytesWritten, segments, segmentsDeleted, commitsCarried);
     }
 
     private void checkAccepting() {

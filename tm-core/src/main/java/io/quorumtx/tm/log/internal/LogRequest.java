@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * it. Waiting parks the committer; the writer unparks it after the batch's force. Cheaper than a
  * future or latch per record, and the only allocation per commit besides the encoded frame.
  */
-public final class LogRequest {
+final class LogRequest {
     static final byte CLOSE = 0;
     private static final int PENDING = 0;
     private static final int DONE = 1;

@@ -1,5 +1,6 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.spi;
 
+import io.quorumtx.tm.CommitProtocolType;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 

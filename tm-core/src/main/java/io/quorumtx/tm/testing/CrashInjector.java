@@ -1,4 +1,4 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.testing;
 
 /**
  * Called when the commit path reaches a {@link CrashPoint}; for crash tests only. A crash test's

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.internal;
+package io.quorumtx.jdbc.internal.shared;
 
 import java.sql.Connection;
 import java.util.regex.Pattern;

@@ -1,6 +1,6 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
-import io.quorumtx.tm.RecoverableResource;
+import io.quorumtx.tm.spi.RecoverableResource;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;

@@ -1,6 +1,5 @@
-package io.quorumtx.tm.log.internal;
+package io.quorumtx.tm.internal.io;
 
-import io.quorumtx.tm.log.CommitLogException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,6 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * at all: merely opening, failing {@code tryLock} and closing would silently unlock the first
  * log and let another process in. {@link #HELD_IN_THIS_JVM} mirrors that process-wide resource;
  * it holds no configuration and does not couple logs on different directories.
+ *
+ * <p>Shared by the local commit log and the Paxos acceptor's log. It reports a refusal through the
+ * caller's {@link Failures} (both pass the commit log's "cannot open" exception), so it depends
+ * on neither.
  */
 public final class DirectoryLock implements AutoCloseable {
     public static final String FILE_NAME = "lock";
@@ -39,14 +42,20 @@ public final class DirectoryLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    public static DirectoryLock acquire(Path directory) {
+    /** Makes the exception a refused or failed lock is reported with. */
+    @FunctionalInterface
+    public interface Failures {
+        RuntimeException cannotOpen(String message, Throwable cause);
+    }
+
+    public static DirectoryLock acquire(Path directory, Failures failures) {
         Path file = directory.resolve(FILE_NAME);
-        Path key = realPath(directory);
+        Path key = realPath(directory, failures);
         if (!HELD_IN_THIS_JVM.add(key)) {
-            throw alreadyOpenHere(directory, file, null);
+            throw alreadyOpenHere(directory, file, null, failures);
         }
         try {
-            return lock(directory, file, key);
+            return lock(directory, file, key, failures);
         } catch (RuntimeException e) {
             HELD_IN_THIS_JVM.remove(key);
             throw e;
@@ -66,28 +75,28 @@ public final class DirectoryLock implements AutoCloseable {
         }
     }
 
-    private static Path realPath(Path directory) {
+    private static Path realPath(Path directory, Failures failures) {
         try {
             return directory.toRealPath();
         } catch (IOException e) {
-            throw CommitLogException.cannotOpen("Cannot resolve commit log directory " + directory + ": " + e, e);
+            throw failures.cannotOpen("Cannot resolve commit log directory " + directory + ": " + e, e);
         }
     }
 
-    private static CommitLogException alreadyOpenHere(Path directory, Path file, Throwable cause) {
-        return CommitLogException.cannotOpen("Commit log directory " + directory + " is already open in this JVM"
+    private static RuntimeException alreadyOpenHere(Path directory, Path file, Throwable cause, Failures failures) {
+        return failures.cannotOpen("Commit log directory " + directory + " is already open in this JVM"
                 + " (lock file " + file + "). Close the other log first, or give this transaction manager"
                 + " its own log directory.", cause);
     }
 
-    private static DirectoryLock lock(Path directory, Path file, Path key) {
+    private static DirectoryLock lock(Path directory, Path file, Path key, Failures failures) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw CommitLogException.cannotOpen("Cannot open the lock file " + file + " of commit log directory "
-                    + directory + ": " + e + ". Check that the directory is writable by this process.", e);
+            throw failures.cannotOpen("Cannot open the lock file " + file + " of commit log directory " + directory
+                    + ": " + e + ". Check that the directory is writable by this process.", e);
         }
         try {
             FileLock lock;
@@ -95,12 +104,12 @@ public final class DirectoryLock implements AutoCloseable {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException e) {
                 // Locked in this JVM by someone other than a LocalCommitLog.
-                throw alreadyOpenHere(directory, file, e);
+                throw alreadyOpenHere(directory, file, e, failures);
             }
             if (lock == null) {
-                throw CommitLogException.cannotOpen("Commit log directory " + directory + " is in use by another"
-                        + " QuorumTX process (lock file " + file + holder(channel) + "). Stop that process, or give this"
-                        + " transaction manager its own log directory.");
+                throw failures.cannotOpen("Commit log directory " + directory + " is in use by another QuorumTX"
+                        + " process (lock file " + file + holder(channel) + "). Stop that process, or give this"
+                        + " transaction manager its own log directory.", null);
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n")
@@ -108,7 +117,7 @@ public final class DirectoryLock implements AutoCloseable {
             return new DirectoryLock(key, channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw CommitLogException.cannotOpen("Cannot lock commit log directory " + directory + " (lock file " + file
+            throw failures.cannotOpen("Cannot lock commit log directory " + directory + " (lock file " + file
                     + "): " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(channel);

@@ -1,6 +1,6 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
-import io.quorumtx.tm.NamedResource;
+import io.quorumtx.tm.spi.NamedResource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,4 +1,4 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.spi;
 
 import java.time.Instant;
 import java.util.List;

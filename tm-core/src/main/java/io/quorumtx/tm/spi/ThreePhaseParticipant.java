@@ -1,5 +1,7 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.spi;
 
+import io.quorumtx.tm.CommitProtocolType;
+import io.quorumtx.tm.QuorumTransactionManager;
 import java.util.Collection;
 import java.util.List;
 

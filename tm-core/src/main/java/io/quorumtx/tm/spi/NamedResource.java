@@ -1,4 +1,4 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.spi;
 
 /**
  * Implemented by an {@link javax.transaction.xa.XAResource} that has a stable name: the same

@@ -1,4 +1,4 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;

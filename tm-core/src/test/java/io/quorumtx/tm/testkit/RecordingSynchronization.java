@@ -1,4 +1,4 @@
-package io.quorumtx.tm.testing;
+package io.quorumtx.tm.testkit;
 
 import jakarta.transaction.Synchronization;
 import java.util.List;

@@ -1,5 +1,6 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.spi;
 
+import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.xid.NodeIds;
 import io.quorumtx.tm.xid.QuorumXid;
 import java.util.Collection;

@@ -1,5 +1,6 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.protocol;
 
+import io.quorumtx.tm.QuorumTransactionManager;
 import java.time.Instant;
 import java.util.Objects;
 

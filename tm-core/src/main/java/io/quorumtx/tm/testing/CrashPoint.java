@@ -1,4 +1,4 @@
-package io.quorumtx.tm;
+package io.quorumtx.tm.testing;
 
 /**
  * Named points of the commit path where a crash test may kill the process (through a

@@ -1,4 +1,4 @@
-package io.quorumtx.jdbc.internal;
+package io.quorumtx.jdbc.internal.shared;
 
 /**
  * An XAResource tied to one pooled connection, which decides when that connection may leave the
