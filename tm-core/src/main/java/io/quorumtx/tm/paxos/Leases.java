@@ -70,6 +70,7 @@ final class Leases {
     }
 
     /** Renews this node's lease at every acceptor and asks each for its view of the others. */
+    @SuppressWarnings("FutureReturnValueIgnored") // a renewal is fire-and-forget: a lost one shows as a lapsing view, which the next tick corrects
     void tick() {
         try {
             for (String a : replicas.all()) {

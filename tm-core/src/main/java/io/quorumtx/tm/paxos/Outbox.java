@@ -130,6 +130,7 @@ final class Outbox {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the whenComplete stage handles every outcome (dispatch); its own future adds nothing
     private void sendBatch(List<Queued> batch) {
         List<PaxosRequest> requests = new ArrayList<>(batch.size());
         for (Queued item : batch) {

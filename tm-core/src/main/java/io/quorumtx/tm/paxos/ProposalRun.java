@@ -113,6 +113,7 @@ final class ProposalRun implements ReplySink {
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // a scheduled retry re-checks the run's state itself; close() shuts the timer down
     public void reply(String acceptor, PaxosReply reply) {
         List<PaxosRequest> next;
         boolean rejected;
@@ -146,6 +147,7 @@ final class ProposalRun implements ReplySink {
      * milliseconds, not after a whole request timeout). Resending the same ballot is harmless.
      */
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // a scheduled resend re-checks the run's state itself; close() shuts the timer down
     public void failed(String acceptor, Throwable cause) {
         failures.put(acceptor, String.valueOf(cause.getMessage()));
         replicas.markUnhealthy(acceptor);
@@ -206,8 +208,8 @@ final class ProposalRun implements ReplySink {
     private void retry() {
         List<PaxosRequest> next;
         synchronized (this) {
-            if (result.isDone() || !proposal.isRejected()
-                    && System.nanoTime() - progressNanos < replicas.requestTimeout().toNanos()) {
+            if (result.isDone() || (!proposal.isRejected()
+                    && System.nanoTime() - progressNanos < replicas.requestTimeout().toNanos())) {
                 return;
             }
             next = proposal.retry();

@@ -109,6 +109,7 @@ public final class ReplicatedCommitLog implements CommitLog {
     private volatile boolean closed;
 
     /** With {@code ownAcceptor} (a member) the log renews its lease, flushes lazy FINISHes and sweeps. */
+    @SuppressWarnings("FutureReturnValueIgnored") // periodic tasks of the timer, cancelled by close() shutting it down; nobody waits on them
     private ReplicatedCommitLog(String self, Set<String> acceptors, Acceptor ownAcceptor, PaxosTransport transport,
                                 Duration requestTimeout, Duration commitTimeout, Duration lease, Duration horizon) {
         long openedAtMillis = System.currentTimeMillis();

@@ -79,6 +79,7 @@ public final class Frames {
     }
 
     /** Writes the CRC-32C of the body into {@code frame} and returns its bytes. */
+    @SuppressWarnings("ByteBufferBackingArray") // every frame is a heap buffer allocate() made whole (offset 0)
     public static byte[] seal(ByteBuffer frame) {
         CRC32C crc = new CRC32C();
         crc.update(frame.array(), FRAME_OVERHEAD, frame.capacity() - FRAME_OVERHEAD);
