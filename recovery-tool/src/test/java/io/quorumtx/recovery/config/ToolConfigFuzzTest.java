@@ -30,7 +30,9 @@ class ToolConfigFuzzTest {
             "paxos.tls.keystore.type=", "paxos.tls.keystore.password.env=", "paxos.tls.truststore=",
             "paxos.tls.truststore.type=", "paxos.tls.truststore.password.env=", "database.", ".url=jdbc:",
             ".user=", ".password.env=", ".dialect=", ".xa-data-source=", ".marker-table=", "participant.", ".class=",
-            "n1=127.0.0.1:7801", "pem", "pkcs12", "ms", "PT", "\\u0000", "\n"})
+            "n1=127.0.0.1:7801", "pem", "pkcs12", "ms", "PT",
+            // libFuzzer's dictionary syntax: \\xNN escapes, \\\\ for a backslash
+            "\\\\u0000", "\\x0a", "\\x00"})
     void load(byte[] input) throws IOException {
         Path dir = FuzzSupport.scratchDirectory("config-");
         try {
