@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -176,6 +177,8 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static final Pattern PARTICIPANT_KEY = Pattern.compile("participant\\.([A-Za-z0-9_-]{1,48})\\.(.+)");
     static final List<String> DIALECTS = List.of("h2", "postgresql", "mysql", "mariadb");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    /** The longest duration accepted (100 years): any longer one overflows the nanosecond clocks it is used with. */
+    static final Duration MAX_DURATION = Duration.ofDays(36_500);
 
     public ToolConfig {
         databases = List.copyOf(databases);
@@ -283,11 +286,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         }
         List<Path> dirs = new ArrayList<>();
         for (String d : nonEmpty(values.get(PAXOS_DIRECTORIES)).map(v -> List.of(v.split("\\s*,\\s*"))).orElse(List.of())) {
-            Path dir = Path.of(d);
-            if (!dir.isAbsolute() && source.getParent() != null) {
-                dir = source.getParent().resolve(dir);
-            }
-            dirs.add(dir.normalize());
+            dirs.add(path(PAXOS_DIRECTORIES, d, source));
         }
         Optional<String> secretEnv = nonEmpty(values.get(PAXOS_SECRET_ENV));
         Optional<TlsFiles> tls = tls(values, source);
@@ -333,9 +332,9 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
                         + " (the tool's key and certificate) and " + PAXOS_TLS_TRUSTSTORE + " (the cluster's CA)");
             }
         }
-        return Optional.of(new TlsFiles(file(values.get(PAXOS_TLS_KEYSTORE), source),
+        return Optional.of(new TlsFiles(path(PAXOS_TLS_KEYSTORE, values.get(PAXOS_TLS_KEYSTORE), source),
                 storeType(PAXOS_TLS_KEYSTORE, values, source), passwordEnv(PAXOS_TLS_KEYSTORE, values, source),
-                file(values.get(PAXOS_TLS_TRUSTSTORE), source), storeType(PAXOS_TLS_TRUSTSTORE, values, source),
+                path(PAXOS_TLS_TRUSTSTORE, values.get(PAXOS_TLS_TRUSTSTORE), source), storeType(PAXOS_TLS_TRUSTSTORE, values, source),
                 passwordEnv(PAXOS_TLS_TRUSTSTORE, values, source)));
     }
 
@@ -366,12 +365,29 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         return env;
     }
 
-    private static Path file(String value, Path source) {
-        Path path = Path.of(value.trim());
+    /**
+     * The path {@code value} of {@code key}, relative to the configuration file's directory, normalized;
+     * a value that is no path on this system (a NUL character, say) is refused naming the key.
+     */
+    private static Path path(String key, String value, Path source) {
+        Path path;
+        try {
+            path = Path.of(value.trim());
+        } catch (InvalidPathException e) {
+            throw new ConfigException(key + " in " + source + " is not a valid path ('" + printable(value) + "'): "
+                    + e.getReason());
+        }
         if (!path.isAbsolute() && source.getParent() != null) {
-            path = source.getParent().resolve(path); // relative to the file, like the other paths
+            path = source.getParent().resolve(path); // relative to the file, not to wherever the tool runs
         }
         return path.normalize();
+    }
+
+    /** {@code text} with control characters shown as {@code \\uXXXX}, for a message. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.chars().forEach(c -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return out.toString();
     }
 
     /** The log directory, which must be set and exist. */
@@ -470,13 +486,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     }
 
     private static Optional<Path> logDirectory(String value, Path source) {
-        return nonEmpty(value).map(v -> {
-            Path dir = Path.of(v);
-            if (!dir.isAbsolute() && source.getParent() != null) {
-                dir = source.getParent().resolve(dir); // relative to the file, not to wherever the tool runs
-            }
-            return dir.normalize();
-        });
+        return nonEmpty(value).map(v -> path(LOG_DIRECTORY, v, source));
     }
 
     private static Optional<String> nodeId(String value, Path source) {
@@ -494,26 +504,40 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
             return absent;
         }
         Matcher m = DURATION.matcher(text.get());
+        Duration d = null;
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "s" : m.group(2);
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            };
-        }
-        try {
-            Duration d = Duration.parse(text.get());
-            if (!d.isNegative()) {
-                return d;
+            try {
+                long n = Long.parseLong(m.group(1));
+                d = switch (unit) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofSeconds(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw tooLarge(key, text.get(), source);
             }
-        } catch (DateTimeParseException ignored) {
-            // fall through to the message below
+        } else {
+            try {
+                d = Duration.parse(text.get());
+            } catch (DateTimeParseException ignored) {
+                // the message below (Duration.parse reports an overflow this way too)
+            }
+        }
+        if (d != null && d.compareTo(MAX_DURATION) > 0) {
+            throw tooLarge(key, text.get(), source);
+        }
+        if (d != null && !d.isNegative()) {
+            return d;
         }
         throw new ConfigException(key + " in " + source + " is '" + text.get() + "': use a duration such as"
                 + " 0s, 500ms, 30s, 5m or 1h");
+    }
+
+    private static ConfigException tooLarge(String key, String text, Path source) {
+        return new ConfigException(key + " in " + source + " is '" + text + "', too large: at most "
+                + MAX_DURATION.toDays() + " days (use a duration such as 0s, 500ms, 30s, 5m or 1h)");
     }
 
     private static Optional<String> nonEmpty(String value) {

@@ -213,4 +213,40 @@ class ToolConfigTest {
                 "paxos.acceptor.directories=/a", "paxos.secret.previous.env=OLD_S", URL, "database.bank-a.dialect=h2")))
                 .hasMessageContaining("paxos.secret.previous.env").hasMessageContaining("needs paxos.secret.env");
     }
+
+    /** Found by ToolConfigFuzzTest (regression inputs regression-nul-in-*): it threw InvalidPathException. */
+    @Test
+    void aNulCharacterInAPathIsRefusedNamingTheKey() throws Exception {
+        String members = "paxos.members=n1=h:1,n2=h:2,n3=h:3";
+        for (String[] lines : new String[][] {{"log.directory=tx\\u0000log"},
+                {members, "paxos.acceptor.directories=/a,/b\\u0000c"},
+                {members, "paxos.tls.keystore=/k\\u0000.p12", "paxos.tls.keystore.password.env=K",
+                        "paxos.tls.truststore=/t.pem", "paxos.tls.truststore.type=pem"}}) {
+            String key = lines[lines.length == 1 ? 0 : 1].substring(0, lines[lines.length == 1 ? 0 : 1].indexOf('='));
+            assertThatThrownBy(() -> ToolConfig.load(write(lines)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(key + " in ")
+                    .hasMessageContaining("is not a valid path")
+                    .hasMessageContaining("\\u0000");
+        }
+    }
+
+    /** Found by ToolConfigFuzzTest (regression inputs regression-huge-*): NumberFormatException, ArithmeticException. */
+    @Test
+    void aDurationTooLargeIsRefusedNamingTheKey() throws Exception {
+        for (String line : new String[] {"recovery.safety-interval=99999999999999999999s",
+                "recovery.safety-interval=9999999999999999h", "recovery.safety-interval=999999999999999999m",
+                "recovery.safety-interval=PT99999999999H"}) {
+            assertThatThrownBy(() -> ToolConfig.load(write("log.directory=txlog", line)))
+                    .as(line)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("recovery.safety-interval in ")
+                    .hasMessageContaining("too large");
+        }
+        assertThatThrownBy(() -> ToolConfig.load(write("paxos.members=n1=h:1", "paxos.secret.env=S",
+                "paxos.lease=9999999999999999h")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("paxos.lease in ");
+        assertThat(ToolConfig.load(write("log.directory=txlog", "recovery.safety-interval=876000h")).safetyInterval())
+                .isEqualTo(Duration.ofDays(36_500));
+    }
 }

@@ -53,7 +53,8 @@ import java.util.stream.Stream;
  * disk out of order, and its intact commits are safe to keep: all their branches had prepared).
  * Cutting there would silently discard COMMIT decisions that were acknowledged: those would then
  * be presumed aborted while some of their branches may have committed. So the bad span is skipped, the rest of the segment and every later segment are
- * read, the file is left untouched for inspection, and the damage is reported as an error
+ * read, the file is left untouched for inspection (and never deleted by the clean-up, however
+ * finished its readable records are), and the damage is reported as an error
  * ({@link OpenReport.DamageKind#CORRUPT_FRAME_SKIPPED}). Either way, nothing in a later segment is
  * ever dropped. See {@link #openReport()}.
  *

@@ -159,7 +159,11 @@ final class PaxosWire {
                 int n = count(in, 12);
                 Map<String, Long> report = new HashMap<>();
                 for (int i = 0; i < n; i++) {
-                    report.put(Frames.readString(in), in.getLong());
+                    String node = Frames.readString(in);
+                    if (report.put(node, in.getLong()) != null) {
+                        // two ages for one member: which one the lease check would use is arbitrary
+                        throw new MalformedMessageException("a lease report that names node '" + node + "' twice");
+                    }
                 }
                 return new PaxosMessage.LeaseReport(report, in.getLong(), in.getLong());
             }

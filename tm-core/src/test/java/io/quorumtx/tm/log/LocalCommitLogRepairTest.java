@@ -125,6 +125,37 @@ class LocalCommitLogRepairTest {
         }
     }
 
+    /**
+     * Found by SegmentFuzzTest (regression input regression-damaged-segment-deleted): a segment
+     * whose readable commits were all finished was deleted at open although a corrupt frame, maybe
+     * a COMMIT without END, had been skipped in it.
+     */
+    @Test
+    void segmentInWhichACorruptFrameWasSkippedIsNeverDeleted() throws IOException {
+        try (LocalCommitLog log = LocalCommitLog.open(dir)) {
+            for (int i = 0; i < 3; i++) {
+                log.logCommit(commit("a-" + i));
+            }
+            log.logEndForced("a-0");
+            log.logEndForced("a-2");
+        }
+        Path first = nonEmptySegments(dir).get(0);
+        List<Integer> frames = frameOffsets(first);
+        int corrupt = frames.get(1); // the COMMIT of a-1, which has no END
+        flipByte(first, corrupt + 8 + 6);
+        byte[] damaged = Files.readAllBytes(first);
+
+        for (int open = 0; open < 2; open++) {
+            try (LocalCommitLog log = LocalCommitLog.open(dir)) {
+                assertThat(log.unfinished()).isEmpty();
+                assertThat(log.openReport().damages()).containsExactly(
+                        new Damage(first, corrupt, frames.get(2) - corrupt, DamageKind.CORRUPT_FRAME_SKIPPED));
+                assertThat(first).as("the damaged segment after open %d", open).exists();
+                assertThat(Files.readAllBytes(first)).isEqualTo(damaged);
+            }
+        }
+    }
+
     @Test
     void badLastFrameOfAnOlderSegmentIsCutAndLaterSegmentsAreKept() throws IOException {
         writeSession("a-", 0, 3);

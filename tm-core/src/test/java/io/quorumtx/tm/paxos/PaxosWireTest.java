@@ -61,4 +61,20 @@ class PaxosWireTest {
         bytes[0] = 'X';
         assertThatThrownBy(() -> PaxosWire.decode(ByteBuffer.wrap(bytes))).hasMessageContaining("magic");
     }
+
+    /** Found by PaxosWireFuzzTest (regression input regression-lease-report-names-a-node-twice). */
+    @Test
+    void aLeaseReportNamingANodeTwiceIsRefused() {
+        byte[] twice = PaxosWire.encode(new PaxosWire.Envelope(1, "n1", "n2", 9,
+                new PaxosMessage.LeaseReport(Map.of("n1", 5L, "n3", 7000L))));
+        // rename n3 to n1 in place: the same byte length, a valid encoding except for the repetition
+        for (int i = 0; i + 6 <= twice.length; i++) {
+            if (twice[i] == 0 && twice[i + 3] == 2 && twice[i + 4] == 'n' && twice[i + 5] == '3') {
+                twice[i + 5] = '1';
+            }
+        }
+        assertThatThrownBy(() -> PaxosWire.decode(ByteBuffer.wrap(twice)))
+                .isInstanceOf(PaxosWire.MalformedMessageException.class)
+                .hasMessageContaining("names node 'n1' twice");
+    }
 }

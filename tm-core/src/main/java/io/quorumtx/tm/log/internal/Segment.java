@@ -22,6 +22,12 @@ public final class Segment {
     final Path path;
     long unfinishedCommits;
     long pinnedEnds;
+    /**
+     * A corrupt frame was skipped in this segment at open ({@code CORRUPT_FRAME_SKIPPED}): it may
+     * have held a COMMIT whose END is elsewhere, so the file is never deleted (it is kept for
+     * inspection, like the repair left it), whatever its counts say.
+     */
+    boolean damaged;
     /** For the commits of this segment whose END is in a later one: which, and how many. */
     final Map<Segment, Long> endsPinnedElsewhere = new HashMap<>(4);
 
@@ -49,11 +55,17 @@ public final class Segment {
     }
 
     boolean finished() {
-        return unfinishedCommits == 0 && pinnedEnds == 0;
+        return unfinishedCommits == 0 && pinnedEnds == 0 && !damaged;
+    }
+
+    /** True if a corrupt frame was skipped in this segment at open; it is then never deleted. */
+    public boolean damaged() {
+        return damaged;
     }
 
     @Override
     public String toString() {
-        return path.getFileName() + "[unfinished=" + unfinishedCommits + ", pinnedEnds=" + pinnedEnds + "]";
+        return path.getFileName() + "[unfinished=" + unfinishedCommits + ", pinnedEnds=" + pinnedEnds
+                + (damaged ? ", damaged" : "") + "]";
     }
 }

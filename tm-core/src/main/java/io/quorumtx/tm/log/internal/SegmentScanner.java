@@ -25,7 +25,9 @@ import java.util.zip.CRC32C;
  * the file is truncated there (the design's "cut at the first bad frame"). If there is one, the
  * damage is not a torn write (writes are appended and forced in order, and a segment is forced
  * before the next one is created), so cutting would destroy COMMIT decisions that were durable
- * and acknowledged; the bad span is skipped instead and the file left untouched. A chance CRC-32C
+ * and acknowledged; the bad span is skipped instead and the file left untouched, and kept: the
+ * segment is marked damaged and never deleted, even once every COMMIT read from it is finished,
+ * since the skipped bytes may have held a COMMIT nobody can read any more. A chance CRC-32C
  * match inside garbage is about 2^-32 per offset, and the candidate must also parse exactly.
  */
 public final class SegmentScanner {
@@ -80,6 +82,7 @@ public final class SegmentScanner {
                 break;
             }
             damages.add(new Damage(segment.path, offset, next - offset, DamageKind.CORRUPT_FRAME_SKIPPED));
+            segment.damaged = true; // never deleted: the skipped bytes may be a decision (see Segment#damaged)
             offset = next;
         }
         return records;
