@@ -14,6 +14,7 @@ public final class PaxosAcceptorNode {
     private PaxosAcceptorNode() {
     }
 
+    @SuppressWarnings("try") // the log is kept open to serve its peers until the process exits; the body does not reference it
     public static void main(String[] args) throws Exception {
         try (ReplicatedCommitLog log = ReplicatedCommitLog.open(PaxosTrio.config(args[0], Path.of(args[1]),
                 Arrays.asList(args[2].split(","))))) {

@@ -25,6 +25,7 @@ final class ServerProbe {
     record Probe(String problem, int maxThreads) {
     }
 
+    @SuppressWarnings("try") // connection b is opened only to be a second session during the probe
     static Probe probe(Workload workload) {
         try (Connection a = open(workload, "a"); Connection b = open(workload, "b"); Statement s = a.createStatement()) {
             if (workload == Workload.POSTGRES) {

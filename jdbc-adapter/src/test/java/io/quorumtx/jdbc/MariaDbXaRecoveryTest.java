@@ -32,6 +32,7 @@ class MariaDbXaRecoveryTest {
     Path directory;
 
     @Test
+    @SuppressWarnings("try") // the data source registers the resource with the TM for recovery; the body does not reference it
     void aPreparedBranchHeldByAnotherSessionIsReportedUnreachableAndFinishedOnceReleased() throws Exception {
         ExternalDatabases.Server server = ExternalDatabases.mariadb();
         String table = "held_" + UUID.randomUUID().toString().substring(0, 8);

@@ -39,6 +39,7 @@ class SqlTransactionControlTest {
         void send(Connection c, String sql) throws SQLException;
     }
 
+    @SuppressWarnings("ImmutableEnumChecker") // test-only enum; Path2 is a stateless strategy, never mutated
     enum Route {
         EXECUTE((c, sql) -> {
             try (Statement s = c.createStatement()) {

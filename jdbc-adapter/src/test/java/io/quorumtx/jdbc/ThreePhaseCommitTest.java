@@ -254,7 +254,7 @@ class ThreePhaseCommitTest {
     private static List<String> markers(String url) {
         List<String> gtrids = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement();
-             ResultSet tables = c.getMetaData().getTables(null, null, MARKERS.toUpperCase(), null)) {
+             ResultSet tables = c.getMetaData().getTables(null, null, MARKERS.toUpperCase(java.util.Locale.ROOT), null)) {
             if (!tables.next()) {
                 return gtrids;
             }

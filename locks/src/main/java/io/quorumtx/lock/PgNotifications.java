@@ -45,6 +45,7 @@ final class PgNotifications implements AutoCloseable {
     }
 
     /** Waits up to {@code millis} or until a release of {@code name} is announced. */
+    @SuppressWarnings("WaitNotInLoop") // a bounded wait for a hint: a spurious wakeup only makes the caller's acquire loop retry early
     void await(String name, long millis) throws InterruptedException {
         startListener();
         listening.await(2, java.util.concurrent.TimeUnit.SECONDS); // at once after the first time

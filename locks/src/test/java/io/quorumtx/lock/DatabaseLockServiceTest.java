@@ -105,6 +105,7 @@ class DatabaseLockServiceTest {
 
     @ParameterizedTest
     @EnumSource(LockBackend.class)
+    @SuppressWarnings("ThreadPriorityCheck") // yield only widens the lost-update window; correctness does not rely on it
     void twoServicesWithFourThreadsEachNeverLoseAnUpdateOfACounterKeptUnderTheLock(LockBackend backend)
             throws Exception {
         List<DatabaseLockService> services = List.of(service(backend, Duration.ofSeconds(10), true),
@@ -294,7 +295,7 @@ class DatabaseLockServiceTest {
         Thread[] waiterThread = new Thread[1];
         ExecutorService thread = Executors.newSingleThreadExecutor(r -> waiterThread[0] = new Thread(r, "waiter"));
         try {
-            Future<Optional<LockHandle>> waiting = thread.submit(() -> waiter.tryAcquire("notified", Duration.ofSeconds(120)));
+            Future<Optional<LockHandle>> waiting = thread.submit(() -> waiter.tryAcquire("notified", Duration.ofMinutes(2)));
             // The waiter failed its first attempt and waits, and its service's listener is listening.
             await("the waiter waits for a notification").atMost(Duration.ofSeconds(60))
                     .until(() -> waitsOnItsMonitor(waiterThread[0]) && listening("quorumtx_lock_" + table));

@@ -58,7 +58,7 @@ enum LockBackend {
             config.setUsername("sa");
         }
         config.setMaximumPoolSize(12);
-        config.setPoolName("locks-" + name().toLowerCase());
+        config.setPoolName("locks-" + name().toLowerCase(java.util.Locale.ROOT));
         return new HikariDataSource(config);
     }
 

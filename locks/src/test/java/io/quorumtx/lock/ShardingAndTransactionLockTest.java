@@ -21,6 +21,7 @@ class ShardingAndTransactionLockTest {
     Path dir;
 
     @Test
+    @SuppressWarnings("NarrowCalculation") // the integer share names / 3 is intended; the bounds are 80% and 120% of it
     void namesSpreadEvenlyOverTheShardsAndAddingOneMovesAboutAQuarterOnlyToIt() {
         List<String> three = List.of("locks-a", "locks-b", "locks-c");
         HashRing before = new HashRing(three, ShardedLockService.DEFAULT_VIRTUAL_NODES);

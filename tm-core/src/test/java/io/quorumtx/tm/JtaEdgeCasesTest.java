@@ -194,6 +194,7 @@ class JtaEdgeCasesTest {
     }
 
     @Test
+    @SuppressWarnings("UnsynchronizedOverridesSynchronized") // the override blocks on a latch; holding the resource's monitor there would deadlock the test
     void commitWaitsForAnEnlistmentInFlightOnAnotherThreadAndCommitsThatBranchToo() throws Exception {
         ScriptedXAResource early = new ScriptedXAResource("early");
         CountDownLatch startEntered = new CountDownLatch(1);

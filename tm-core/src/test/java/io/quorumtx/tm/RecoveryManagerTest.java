@@ -50,6 +50,7 @@ class RecoveryManagerTest {
     }
 
     @Test
+    @SuppressWarnings("UnsynchronizedOverridesSynchronized") // the override blocks on a latch; holding the resource's monitor there would deadlock the test
     void aPreparedBranchOfARunningTransactionIsNeverRolledBackEvenWithNoSafetyInterval() throws Exception {
         CountDownLatch inPrepare = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -15,6 +15,7 @@ enum Recoverer {
     /** The application restarts: a new manager on the same log and names, then {@code recover()}. */
     NEW_MANAGER {
         @Override
+        @SuppressWarnings("try") // peers and banks must stay open (registered with the TM) during recovery; the body does not reference them
         String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
                 throws Exception {
             Restarted restarted = restartedManager(dir, Duration.ofHours(1), log);
@@ -35,6 +36,7 @@ enum Recoverer {
      */
     BACKGROUND {
         @Override
+        @SuppressWarnings("try") // peers and banks must stay open (registered with the TM) during recovery; the body does not reference them
         String recover(Path dir, List<Backend> backends, List<Wrapping> wrappings, CommitLogKind log)
                 throws Exception {
             Restarted restarted = restartedManager(dir, Duration.ofMillis(200), log);

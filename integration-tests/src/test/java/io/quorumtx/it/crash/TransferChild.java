@@ -92,6 +92,7 @@ public final class TransferChild {
     }
 
     /** Debits one database and credits every other, and logs the transfer id in each. */
+    @SuppressWarnings("CatchAndPrintStackTrace") // child process: its stderr is captured by the parent test; the transfer's failure was already emitted
     static void transfer(QuorumTransactionManager tm, List<TransactionalDataSource> dbs, String id) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int source = random.nextInt(dbs.size());

@@ -78,6 +78,7 @@ final class ProxiedNetwork implements AutoCloseable {
     }
 
     /** Cuts member i off from all the others, both ways, with {@code fault}; {@link LinkFault#NONE} heals. */
+    @SuppressWarnings("StringSplitter") // keys are "from>to" built by this class; no empty parts possible
     void isolate(int i, LinkFault fault) {
         links.forEach((key, link) -> {
             String[] ends = key.split(">");

@@ -27,6 +27,7 @@ public final class LockChild {
     private LockChild() {
     }
 
+    @SuppressWarnings("try") // the lock is held across the read-increment-write; the body does not reference the handle
     public static void main(String[] args) throws Exception {
         Map<String, String> a = ChildArgs.parse(args);
         HikariConfig config = new HikariConfig();

@@ -154,6 +154,7 @@ class MultiProcessLockTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    @SuppressWarnings("try") // the parent service is opened to create the table and kept for the test's lifetime
     void threeProcessesIncrementingUnderTheLockNeverLoseAnUpdate(Backend backend) throws Exception {
         open(backend);
         try (DatabaseLockService ignored = parentService()) { // creates the table before the children race

@@ -215,6 +215,7 @@ class RealDbCrashRecoveryTest {
         }
 
         /** Runs a child speaking the crash line protocol until it exits (at most 90 s). */
+        @SuppressWarnings("StringSplitter") // parses the child's own line-oriented output; dropping trailing empty parts is intended
         static Child run(Path dir, List<String> command) throws IOException, InterruptedException {
             Path out = dir.resolve("child.out");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())

@@ -203,6 +203,7 @@ class ThreePhaseCrashRecoveryTest {
         return point == BETWEEN_PHASE2_COMMITS ? 2 * (participants - 1) + 2 : HIT;
     }
 
+    @SuppressWarnings("StringSplitter") // parses the child's own line-oriented output; dropping trailing empty parts is intended
     private static String crashedGtrid(Child child) {
         for (String line : child.output().split("\n")) {
             if (line.startsWith("CRASH ")) {

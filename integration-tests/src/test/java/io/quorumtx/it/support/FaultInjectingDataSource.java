@@ -95,7 +95,7 @@ public final class FaultInjectingDataSource implements DataSource {
     /** The commit of a prepared branch (never a one-phase commit) in the same three dialects. */
     private static boolean isPhase2Commit(String upper) {
         return upper.startsWith("COMMIT TRANSACTION") || upper.startsWith("COMMIT PREPARED")
-                || upper.startsWith("XA COMMIT") && !upper.endsWith("ONE PHASE");
+                || (upper.startsWith("XA COMMIT") && !upper.endsWith("ONE PHASE"));
     }
 
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {

@@ -53,7 +53,7 @@ class MariaDbDialectXAResourceTest extends DialectXAResourceContract {
 
     @Test
     void xidsGoIntoSqlAsHexLiterals() throws Exception {
-        Xid xid = new BranchXid(7, new byte[] {1, 2, (byte) 0xff}, "'; DROP".getBytes());
+        Xid xid = new BranchXid(7, new byte[] {1, 2, (byte) 0xff}, "'; DROP".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(MySqlDialect.literal(xid)).isEqualTo("X'0102ff',X'273b2044524f50',7");
     }
 

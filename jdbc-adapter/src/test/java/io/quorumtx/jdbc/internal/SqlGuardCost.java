@@ -32,6 +32,7 @@ public final class SqlGuardCost {
         "UPDATE account SET balance = balance - 1 WHERE id = 1; UPDATE account SET balance = balance + 1 WHERE id = 2",
     };
 
+    @SuppressWarnings("UnusedVariable") // a write-only sink that keeps the JIT from eliding the measured work
     private static long sink;
 
     private SqlGuardCost() {

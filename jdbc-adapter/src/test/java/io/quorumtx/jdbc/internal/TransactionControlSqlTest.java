@@ -180,6 +180,7 @@ class TransactionControlSqlTest {
         assertThat(TransactionControlSql.H2.refusal("set @@autocommit=1", 0)).startsWith("SQL SET ... AUTOCOMMIT");
     }
 
+    @SuppressWarnings("StringSplitter") // parses a comma list from a test property; empty trailing parts are meant to be dropped
     private static Set<TransactionControlSql> databases(String list) {
         if (list.equals("all")) {
             return EnumSet.allOf(TransactionControlSql.class);

@@ -29,6 +29,7 @@ public final class HeuristicXADataSource implements XADataSource {
         this.url = url;
     }
 
+    @SuppressWarnings("StringSplitter") // the URL is built by the test with four non-empty parts
     private QuorumXid xid() {
         String[] parts = url.split(":");
         return new QuorumXid(parts[2], parts[3]);

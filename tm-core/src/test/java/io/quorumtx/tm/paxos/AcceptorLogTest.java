@@ -104,6 +104,7 @@ class AcceptorLogTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the log is held open only so a second open is refused
     void aDirectoryOfAnotherNodeOrOneAlreadyOpenIsRefused() throws IOException {
         write(records());
         assertThatThrownBy(() -> AcceptorLog.open(dir, "n2")).hasMessageContaining("belongs to node 'n1'");

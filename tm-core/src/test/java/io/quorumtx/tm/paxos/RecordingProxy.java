@@ -70,6 +70,7 @@ final class RecordingProxy implements AutoCloseable {
     }
 
     /** {@code delegate}, except that its client connections go through this proxy. */
+    @SuppressWarnings("AddressSelection") // a literal IPv4 loopback address; no name resolution happens
     ConnectionSecurity security(ConnectionSecurity delegate) {
         InetSocketAddress self = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
         return new ConnectionSecurity() {

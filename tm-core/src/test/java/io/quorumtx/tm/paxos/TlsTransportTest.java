@@ -167,6 +167,7 @@ class TlsTransportTest {
     }
 
     @Test
+    @SuppressWarnings("AddressSelection") // a literal IPv4 loopback address; no name resolution happens
     void aServerPresentingAnotherMembersCertificateIsRefusedByTheClient() throws Exception {
         ClusterConfig cluster = ClusterConfig.forNode("n1", ClusterConfig.parseMembers(members()), new byte[32]);
         ClusterConfig asN3 = new ClusterConfig("n3", cluster.members(), new byte[32]);
@@ -229,6 +230,7 @@ class TlsTransportTest {
      * A raw JSSE client (not {@link TlsSecurity}, which refuses to start with an expired or
      * misnamed certificate of its own) handshakes with {@code server}; the server's verdict.
      */
+    @SuppressWarnings("AddressSelection") // a literal IPv4 loopback address; no name resolution happens
     private static String handshake(TlsSecurity server, Path clientKeyStore, String protocol) throws Exception {
         try (ServerSocket listener = server.openServerSocket(new InetSocketAddress("127.0.0.1", 0))) {
             CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
@@ -278,6 +280,7 @@ class TlsTransportTest {
      * the proxy's port stands for n2 in the tool's member list (so n2 answers "member lists
      * differ", which is enough: the request crossed the proxy).
      */
+    @SuppressWarnings("try") // the server must be listening behind the proxy; the body reaches it through the proxy only
     private byte[] throughRecordingProxy(String g, boolean tls) throws Exception {
         List<String> members = members();
         Map<String, InetSocketAddress> real = ClusterConfig.parseMembers(members);

@@ -67,7 +67,7 @@ class TransportSecurityTest {
     }
 
     private static String gtrid(String owner) {
-        return QuorumXid.formatGtrid(owner, "e1", (int) (System.nanoTime() & 0xffff), System.currentTimeMillis());
+        return QuorumXid.formatGtrid(owner, "e1", System.nanoTime() & 0xffff, System.currentTimeMillis());
     }
 
     private long millisSinceRenewalOf(String node, String at) throws Exception {

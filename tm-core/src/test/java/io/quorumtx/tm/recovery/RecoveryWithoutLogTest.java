@@ -58,7 +58,8 @@ class RecoveryWithoutLogTest {
 
         @Override
         public boolean prepare(String gtrid) {
-            return prepared.add(gtrid) || true;
+            prepared.add(gtrid);
+            return true;
         }
 
         @Override
