@@ -1,11 +1,11 @@
 package io.quorumtx.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
 import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
 import io.quorumtx.jdbc.internal.Enlistment;
+import io.quorumtx.jdbc.internal.HikariPresence;
+import io.quorumtx.jdbc.internal.HikariSupport;
 import io.quorumtx.jdbc.internal.MarkerConnections;
 import io.quorumtx.jdbc.internal.Participants;
 import io.quorumtx.jdbc.internal.PreCommitMarkerTable;
@@ -33,15 +33,17 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link DataSource} whose connections join the current QuorumTX transaction.
  *
- * <p>Two ways to build one, both pooled by HikariCP:
+ * <p>Two ways to build one:
  * <ul>
- *   <li>{@link Builder#xaDataSource(XADataSource)}: any JDBC driver's XA support. HikariCP pools
- *       plain connections, so each pooled connection is the logical connection of its own
- *       XAConnection, which stays reachable for its XAResource and is closed with it.</li>
+ *   <li>{@link Builder#xaDataSource(XADataSource)}: any JDBC driver's XA support, pooled by a
+ *       HikariCP pool this DataSource builds (HikariCP, an optional dependency, must be on the
+ *       class path). HikariCP pools plain connections, so each pooled connection is the logical
+ *       connection of its own XAConnection, which stays reachable for its XAResource and is
+ *       closed with it.</li>
  *   <li>{@link Builder#dataSource(DataSource)} plus a {@link Dialect}: an existing pool (for
- *       example the application's own {@code HikariDataSource}); two-phase commit runs through
- *       the database's own SQL ({@code PREPARE TRANSACTION}, {@code XA PREPARE},
- *       {@code PREPARE COMMIT}).</li>
+ *       example the application's own {@code HikariDataSource}, or any other DataSource; HikariCP
+ *       is not needed); two-phase commit runs through the database's own SQL
+ *       ({@code PREPARE TRANSACTION}, {@code XA PREPARE}, {@code PREPARE COMMIT}).</li>
  * </ul>
  *
  * <p>Inside a transaction, the first {@code getConnection()} takes a connection from the pool
@@ -74,8 +76,10 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
     private final QuorumTransactionManager transactionManager;
     private final TransactionSynchronizationRegistry registry;
     private final DataSource pool;
-    private final HikariDataSource ownedPool;
-    private final HikariDataSource hikariPool;
+    /** The HikariCP pool built for an XADataSource, closed with this DataSource; null with dataSource(...). */
+    private final DataSource ownedPool;
+    /** Whether {@link #pool} is a HikariCP pool, which evicts a connection that must not be reused. */
+    private final boolean hikariPool;
     private final Participants participants;
     private final PreCommitMarkerTable markers;
     private final MarkerConnections.SidePool markerPool;
@@ -85,7 +89,7 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
     private final Enlistment.Pool giveBack = this::giveBack;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TransactionalDataSource(Builder b, DataSource pool, HikariDataSource ownedPool, Participants participants,
+    private TransactionalDataSource(Builder b, DataSource pool, DataSource ownedPool, Participants participants,
             PreCommitMarkerTable markers, MarkerConnections.SidePool markerPool) {
         this.markers = markers;
         this.markerPool = markerPool;
@@ -94,7 +98,7 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         this.registry = b.transactionManager.getTransactionSynchronizationRegistry();
         this.pool = pool;
         this.ownedPool = ownedPool;
-        this.hikariPool = pool instanceof HikariDataSource h ? h : null;
+        this.hikariPool = HikariPresence.isPool(pool);
         this.participants = participants;
         this.checks = new DatabaseChecks(b.name, b.allowNonDurableH2);
     }
@@ -177,8 +181,8 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         try {
             if (reusable) {
                 pooled.close();
-            } else if (hikariPool != null) {
-                hikariPool.evictConnection(pooled);
+            } else if (hikariPool) {
+                HikariSupport.evict(pool, pooled);
             } else {
                 // Not a HikariCP pool: ask the pool to drop the physical connection; if the driver
                 // ignores abort (H2 does), close it so it is not leaked.
@@ -213,7 +217,7 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
                 }
             } finally {
                 if (ownedPool != null) {
-                    ownedPool.close();
+                    HikariSupport.close(ownedPool);
                 }
             }
         }
@@ -298,7 +302,11 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
             return this;
         }
 
-        /** Style (a): a driver's XADataSource, pooled by a HikariCP pool this DataSource owns. */
+        /**
+         * Style (a): a driver's XADataSource, pooled by a HikariCP pool this DataSource owns. Needs
+         * HikariCP ({@code com.zaxxer:HikariCP}, optional in jdbc-adapter) on the class path;
+         * {@link #build()} fails without it.
+         */
         public Builder xaDataSource(XADataSource xaDataSource) {
             this.xaDataSource = xaDataSource;
             return this;
@@ -378,13 +386,14 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         public TransactionalDataSource build() {
             validate();
             DataSource pool;
-            HikariDataSource ownedPool = null;
+            DataSource ownedPool = null;
             Participants participants;
             PreCommitMarkerTable markers;
             MarkerConnections.SidePool markerPool = null;
             if (xaDataSource != null) {
                 markers = new PreCommitMarkerTable(name, markerTable, createMarkerTable, MarkerConnections.of(xaDataSource));
-                ownedPool = new HikariDataSource(poolConfig());
+                ownedPool = HikariSupport.pool("quorumtx-" + name, new XaConnectionSource(xaDataSource, name),
+                        maximumPoolSize, minimumIdle, connectionTimeout);
                 pool = ownedPool;
                 participants = Participants.xa(name, xaDataSource, markers);
             } else {
@@ -399,28 +408,11 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
                 transactionManager.registerResource(participants);
             } catch (RuntimeException e) {
                 if (ownedPool != null) {
-                    ownedPool.close();
+                    HikariSupport.close(ownedPool);
                 }
                 throw e;
             }
             return built;
-        }
-
-        private HikariConfig poolConfig() {
-            HikariConfig config = new HikariConfig();
-            config.setPoolName("quorumtx-" + name);
-            config.setDataSource(new XaConnectionSource(xaDataSource, name));
-            config.setAutoCommit(true);
-            if (maximumPoolSize != null) {
-                config.setMaximumPoolSize(maximumPoolSize);
-            }
-            if (minimumIdle != null) {
-                config.setMinimumIdle(minimumIdle);
-            }
-            if (connectionTimeout != null) {
-                config.setConnectionTimeout(connectionTimeout.toMillis());
-            }
-            return config;
         }
 
         private void validate() {
@@ -457,6 +449,13 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
             if (connectionTimeout != null && connectionTimeout.toMillis() < 250) {
                 throw new IllegalArgumentException("TransactionalDataSource '" + name + "': connectionTimeout must be"
                         + " at least 250 ms (HikariCP's minimum), was " + connectionTimeout);
+            }
+            if (xaDataSource != null && !HikariPresence.present()) {
+                throw new IllegalStateException("TransactionalDataSource '" + name + "': the XA-wrapping style"
+                        + " (xaDataSource(...)) pools the driver's XAConnections with HikariCP, which is not on the"
+                        + " class path: add the dependency " + HikariPresence.COORDINATES + " (jdbc-adapter declares"
+                        + " it optional), or use dataSource(...) with dialect(...) over your own pool, which does"
+                        + " not need it");
             }
         }
     }

@@ -1,7 +1,5 @@
 package io.quorumtx.jdbc.internal;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -53,11 +51,13 @@ public final class MarkerConnections {
     public static final class SidePool implements PreCommitMarkerTable.ConnectionSource, AutoCloseable {
         private final DataSource dataSource;
         private final String resourceName;
-        private HikariDataSource side; // guarded by this
+        private final boolean hikariPool;
+        private DataSource side; // guarded by this
 
         SidePool(DataSource dataSource, String resourceName) {
             this.dataSource = dataSource;
             this.resourceName = resourceName;
+            this.hikariPool = HikariPresence.isPool(dataSource);
         }
 
         @Override
@@ -73,19 +73,11 @@ public final class MarkerConnections {
         }
 
         private synchronized DataSource source() {
-            if (!(dataSource instanceof HikariDataSource hikari)) {
+            if (!hikariPool) {
                 return dataSource;
             }
             if (side == null) {
-                HikariConfig config = new HikariConfig();
-                hikari.copyStateTo(config);
-                config.setPoolName("quorumtx-markers-" + resourceName);
-                config.setMaximumPoolSize(2);
-                config.setMinimumIdle(0);
-                config.setAutoCommit(true);
-                config.setMetricRegistry(null);
-                config.setHealthCheckRegistry(null);
-                side = new HikariDataSource(config);
+                side = HikariSupport.sidePool(dataSource, "quorumtx-markers-" + resourceName);
             }
             return side;
         }
@@ -93,7 +85,7 @@ public final class MarkerConnections {
         @Override
         public synchronized void close() {
             if (side != null) {
-                side.close();
+                HikariSupport.close(side);
                 side = null;
             }
         }
