@@ -3,6 +3,7 @@ package io.quorumtx.it;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Test;
  *   <li>The crash hooks ({@code io.quorumtx.tm.testing}) are used by main code only where a crash
  *       point sits (the commit protocols, the manager's builder, the commit log's torn append) and
  *       by the demo that crashes on purpose.</li>
+ *   <li>The recovery tool uses the replicated log through its façade ({@code ClusterAccess}) and
+ *       the configuration and value types users see, never the acceptors or transports.</li>
  *   <li>Modules depend downwards: tm-core on no other module, jdbc-adapter not on the tool.</li>
  *   <li>No package cycle, inside a module or across modules (a package and its own
  *       {@code internal} package count as one).</li>
@@ -85,6 +88,31 @@ class ArchitectureTest {
                 .because("CrashInjector, CrashPoint and TornAppendHook are for crash tests; the commit"
                         + " protocols, the builder, the log's append and the crashing demo are where they are called");
         rule.allowEmptyShould(true).check(classes);
+    }
+
+    /** The {@code io.quorumtx.tm.paxos} types the recovery tool may use (nested types included). */
+    static final Set<String> PAXOS_TYPES_FOR_THE_TOOL = Set.of("ClusterAccess", "ReplicatedCommitLog",
+            "ReplicatedLogConfig", "ClusterConfig", "TlsSettings", "StartMode");
+
+    @Test
+    void theToolUsesTheReplicatedLogOnlyThroughItsFacade() {
+        DescribedPredicate<JavaClass> paxosInternals = new DescribedPredicate<>(
+                "are io.quorumtx.tm.paxos types other than " + new java.util.TreeSet<>(PAXOS_TYPES_FOR_THE_TOOL)) {
+            @Override
+            public boolean test(JavaClass c) {
+                JavaClass t = c.getBaseComponentType();
+                if (!t.getPackageName().equals("io.quorumtx.tm.paxos")) {
+                    return false;
+                }
+                String topLevel = t.getName().substring("io.quorumtx.tm.paxos.".length()).split("\\$")[0];
+                return !PAXOS_TYPES_FOR_THE_TOOL.contains(topLevel);
+            }
+        };
+        noClasses().that().resideInAPackage("io.quorumtx.recovery..")
+                .should().dependOnClassesThat(paxosInternals)
+                .because("the tool reads and takes over the replicated log through ClusterAccess; acceptors,"
+                        + " their files and the transports are tm-core's internals")
+                .check(classes);
     }
 
     @Test

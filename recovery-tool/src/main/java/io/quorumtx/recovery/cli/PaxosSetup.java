@@ -3,14 +3,9 @@ package io.quorumtx.recovery.cli;
 import io.quorumtx.recovery.config.ToolConfig;
 import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.NodeIdFile;
-import io.quorumtx.tm.paxos.Acceptor;
-import io.quorumtx.tm.paxos.AcceptorLog;
-import io.quorumtx.tm.paxos.AcceptorState;
+import io.quorumtx.tm.paxos.ClusterAccess;
 import io.quorumtx.tm.paxos.ClusterConfig;
-import io.quorumtx.tm.paxos.InProcessNetwork;
-import io.quorumtx.tm.paxos.PaxosTransport;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
-import io.quorumtx.tm.paxos.TcpTransport;
 import io.quorumtx.tm.paxos.TlsSettings;
 import io.quorumtx.tm.recovery.OwnerLiveness;
 import java.io.IOException;
@@ -18,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,10 +36,11 @@ final class PaxosSetup implements AutoCloseable {
     final Map<String, InetSocketAddress> members;
     final ReplicatedCommitLog log;
     final Map<String, String> replicas;
-    private final List<Acceptor> held;
+    /** The stopped members' acceptors the tool runs itself (offline), else null. */
+    private final ClusterAccess.Offline held;
 
     private PaxosSetup(ToolConfig config, Map<String, InetSocketAddress> members, ReplicatedCommitLog log,
-                       Map<String, String> replicas, List<Acceptor> held) {
+                       Map<String, String> replicas, ClusterAccess.Offline held) {
         this.config = config;
         this.paxos = config.paxos().orElseThrow();
         this.members = members;
@@ -61,22 +56,20 @@ final class PaxosSetup implements AutoCloseable {
                 .orElse(null);
         // Over TLS the members accept the tool's messages only under the id its certificate names.
         String toolId = tls == null ? ClusterConfig.newToolId() : tls.certificateNodeId();
-        List<Acceptor> held = new ArrayList<>();
-        PaxosTransport transport;
+        ClusterAccess.Offline held = null;
+        ReplicatedCommitLog log;
         try {
             if (paxos.offline()) {
-                InProcessNetwork network = new InProcessNetwork();
+                held = ClusterAccess.offline(members.keySet());
                 for (Path dir : paxos.acceptorDirectories()) {
-                    Acceptor a = openAcceptor(dir, members, config, paxos);
-                    held.add(a);
-                    network.register(a);
+                    openAcceptor(held, dir, members, config, paxos);
                 }
-                transport = network.transportFor(toolId);
+                log = held.client(toolId, REQUEST_TIMEOUT, paxos.lease());
             } else if (tls != null) {
                 // a secret of random bytes nobody else has: over TLS the certificate authenticates
                 byte[] unshared = new byte[32];
                 new java.security.SecureRandom().nextBytes(unshared);
-                transport = TcpTransport.client(new ClusterConfig(toolId, members, unshared), tls, REQUEST_TIMEOUT);
+                log = ClusterAccess.tls(new ClusterConfig(toolId, members, unshared), tls, REQUEST_TIMEOUT, paxos.lease());
             } else {
                 String variable = paxos.secretEnv().orElseThrow();
                 String secret = context.env(variable);
@@ -102,20 +95,20 @@ final class PaxosSetup implements AutoCloseable {
                     throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " (from " + variable + ")."
                             + " Nothing was changed.", e);
                 }
-                transport = TcpTransport.client(cluster, REQUEST_TIMEOUT);
+                log = ClusterAccess.tcp(cluster, REQUEST_TIMEOUT, paxos.lease());
             }
         } catch (IOException | RuntimeException e) {
-            held.forEach(Acceptor::close);
+            if (held != null) {
+                held.close();
+            }
             if (e instanceof ToolException t) {
                 throw t;
             }
             throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " Nothing was changed.", e);
         }
-        ReplicatedCommitLog log = ReplicatedCommitLog.client(toolId, members.keySet(), transport, REQUEST_TIMEOUT,
-                paxos.lease());
         Map<String, String> replicas = log.probeReplicas();
         if (paxos.offline()) {
-            Set<String> here = held.stream().map(Acceptor::nodeId).collect(Collectors.toSet());
+            Set<String> here = held.nodeIds();
             replicas.replaceAll((id, state) -> here.contains(id) ? state : "not read: its directory is not configured");
         }
         long answered = replicas.values().stream().filter(PaxosSetup::answered).count();
@@ -139,14 +132,13 @@ final class PaxosSetup implements AutoCloseable {
      * expired that the cluster still decides), and nothing on disk records them, so they are
      * configured; without them the tool refuses.
      */
-    private static AcceptorState.Rules offlineRules(ToolConfig config, ToolConfig.PaxosSettings paxos) {
-        Duration retention = paxos.tombstoneRetention().orElseThrow(() -> new ToolException(ExitCodes.BAD_INPUT,
+    private static Duration offlineRetention(ToolConfig config, ToolConfig.PaxosSettings paxos) {
+        return paxos.tombstoneRetention().orElseThrow(() -> new ToolException(ExitCodes.BAD_INPUT,
                 ToolConfig.PAXOS_DIRECTORIES + " in " + config.source() + " makes the tool run the stopped members'"
                 + " acceptors itself, which must keep tombstones exactly as long as the cluster does: set "
                 + ToolConfig.PAXOS_TOMBSTONE_RETENTION + " to the tombstoneRetention the nodes use (default 5m), and "
                 + ToolConfig.PAXOS_CLOCK_SKEW_MARGIN + " if they set clockSkewMargin (default 30s). Nothing was"
                 + " changed."));
-        return new AcceptorState.Rules(retention.toMillis(), paxos.clockSkewMargin().toMillis());
     }
 
     private static TlsSettings tlsSettings(ToolConfig.TlsFiles files, ToolConfig config, CliContext context) {
@@ -170,8 +162,8 @@ final class PaxosSetup implements AutoCloseable {
         }
     }
 
-    private static Acceptor openAcceptor(Path dir, Map<String, InetSocketAddress> members, ToolConfig config,
-                                         ToolConfig.PaxosSettings paxos) {
+    private static void openAcceptor(ClusterAccess.Offline held, Path dir, Map<String, InetSocketAddress> members,
+                                     ToolConfig config, ToolConfig.PaxosSettings paxos) {
         Optional<String> node;
         try {
             node = NodeIdFile.read(dir);
@@ -188,9 +180,9 @@ final class PaxosSetup implements AutoCloseable {
                     + node.get() + "', which is not among " + ToolConfig.PAXOS_MEMBERS + " " + members.keySet()
                     + ". Nothing was changed.");
         }
-        AcceptorState.Rules rules = offlineRules(config, paxos); // after the directory checks: a missing one says so first
+        Duration retention = offlineRetention(config, paxos); // after the directory checks: a missing one says so first
         try {
-            return new Acceptor(node.get(), members.keySet(), AcceptorLog.open(dir, node.get()), rules);
+            held.open(dir, node.get(), retention, paxos.clockSkewMargin());
         } catch (CommitLogException | IllegalStateException e) {
             String message = e.getMessage();
             if (message != null && (message.contains("in use by another") || message.contains("already open"))) {
@@ -248,6 +240,8 @@ final class PaxosSetup implements AutoCloseable {
     @Override
     public void close() {
         log.close();
-        held.forEach(Acceptor::close);
+        if (held != null) {
+            held.close();
+        }
     }
 }

@@ -31,7 +31,7 @@ public final class InProcessNetwork {
     }
 
     /** The transport node {@code from} sends with. */
-    public PaxosTransport transportFor(String from) {
+    PaxosTransport transportFor(String from) {
         return new PaxosTransport() {
             @Override
             public CompletableFuture<PaxosMessage> send(String to, PaxosMessage message) {

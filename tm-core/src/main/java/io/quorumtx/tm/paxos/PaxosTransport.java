@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * processes ({@link TcpTransport}), and in-process for tests and simulation
  * ({@link InProcessNetwork}).
  */
-public interface PaxosTransport extends AutoCloseable {
+interface PaxosTransport extends AutoCloseable {
 
     CompletableFuture<PaxosMessage> send(String to, PaxosMessage message);
 

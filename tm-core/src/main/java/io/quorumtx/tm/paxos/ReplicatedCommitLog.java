@@ -154,13 +154,13 @@ public final class ReplicatedCommitLog implements CommitLog {
      * A proposer and learner without an acceptor of its own (the recovery tool): reads decisions
      * from a majority and can take over, through {@code transport}.
      */
-    public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
+    static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
                                              Duration requestTimeout) {
         return client(proposerId, acceptors, transport, requestTimeout, ReplicatedLogConfig.DEFAULT_LEASE);
     }
 
     /** As {@link #client(String, Set, PaxosTransport, Duration)}, judging leases by the members' {@code lease}. */
-    public static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
+    static ReplicatedCommitLog client(String proposerId, Set<String> acceptors, PaxosTransport transport,
                                              Duration requestTimeout, Duration lease) {
         return new ReplicatedCommitLog(proposerId, acceptors, null, transport, requestTimeout,
                 requestTimeout.multipliedBy(3), lease, ReplicatedLogConfig.DEFAULT_TOMBSTONE_RETENTION);

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * and resource names, not data); see README "Threat model". The TLS mode ({@link TlsSettings},
  * {@link TlsSecurity}) encrypts, and names each peer by its certificate.
  */
-public final class TcpTransport implements PaxosTransport {
+final class TcpTransport implements PaxosTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
     /** Longest a connecting peer may take to authenticate (read timeout and total deadline). */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(2);
@@ -73,7 +73,7 @@ public final class TcpTransport implements PaxosTransport {
     }
 
     /** A member's transport: serves its acceptor on its own address and sends to the others. */
-    public static TcpTransport serve(ClusterConfig cluster, Acceptor acceptor, Duration requestTimeout)
+    static TcpTransport serve(ClusterConfig cluster, Acceptor acceptor, Duration requestTimeout)
             throws IOException {
         return serve(cluster, acceptor, requestTimeout, new HmacChallenge(cluster));
     }
@@ -91,7 +91,7 @@ public final class TcpTransport implements PaxosTransport {
      *
      * @throws IllegalArgumentException naming the store or certificate that is wrong
      */
-    public static TcpTransport serve(ClusterConfig cluster, TlsSettings tls, Acceptor acceptor, Duration requestTimeout)
+    static TcpTransport serve(ClusterConfig cluster, TlsSettings tls, Acceptor acceptor, Duration requestTimeout)
             throws IOException {
         return serve(cluster, acceptor, requestTimeout, TlsSecurity.create(tls, cluster, true));
     }
@@ -101,13 +101,13 @@ public final class TcpTransport implements PaxosTransport {
      * starts with {@value ClusterConfig#TOOL_PREFIX} and is {@code cluster.self()}; the secret of
      * {@code cluster} is not used.
      */
-    public static TcpTransport client(ClusterConfig cluster, TlsSettings tls, Duration requestTimeout)
+    static TcpTransport client(ClusterConfig cluster, TlsSettings tls, Duration requestTimeout)
             throws IOException {
         return client(cluster, requestTimeout, TlsSecurity.create(tls, cluster, false));
     }
 
     /** A client-only transport (the recovery tool): sends, serves nothing. */
-    public static TcpTransport client(ClusterConfig cluster, Duration requestTimeout) throws IOException {
+    static TcpTransport client(ClusterConfig cluster, Duration requestTimeout) throws IOException {
         return client(cluster, requestTimeout, new HmacChallenge(cluster));
     }
 
