@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -21,12 +22,18 @@ import java.util.stream.Stream;
  * systems (see {@link #runWorkload}). After each cell the
  * databases are checked: the total balance must be conserved, each database must hold exactly
  * as many updates as clients saw commits, and nothing may be left in doubt; a violation prints
- * a WARNING line. Results go to {@code <outputDirectory>/results.csv}.
+ * a WARNING line. Results go to {@code <outputDirectory>/results.csv}; whatever was asked for and
+ * not measured (a server down, a setting too low, a system that failed) is listed at the end of
+ * the run and in {@code skipped.csv} ({@link Skips}).
+ *
+ * <p>The server workloads create their two databases when missing ({@link ServerSetup}), so the
+ * command needs nothing but the servers running.
  *
  * <p>Properties (all optional): {@code bench.systems}, {@code bench.workloads},
  * {@code bench.threads} (comma lists), {@code bench.warmup} and {@code bench.measure} (seconds),
  * {@code bench.serverWarmup} and {@code bench.serverMeasure} (shorter windows for the server workloads),
- * {@code bench.rounds} (slices per measuring window), {@code bench.jvmWarmup}, {@code bench.accounts}.
+ * {@code bench.rounds} (slices per measuring window), {@code bench.jvmWarmup}, {@code bench.accounts},
+ * {@code bench.databases} (the servers' two databases).
  */
 public final class BankTransferBenchmark {
 
@@ -40,18 +47,21 @@ public final class BankTransferBenchmark {
             deleteRecursively(out.resolve(sub));
         }
         Files.createDirectories(out);
-        System.out.printf(Locale.ROOT, "Bank-transfer benchmark: systems=%s workloads=%s threads=%s "
+        System.out.printf(Locale.ROOT, "Bank-transfer benchmark: systems=%s workloads=%s databases=%s threads=%s "
                         + "warm-up=%.1fs measure=%.1fs in %d rounds accounts=%d cpus=%d%n",
-                config.systems(), config.workloads().stream().map(Workload::label).toList(), config.threads(),
+                config.systems(), config.workloads().stream().map(Workload::label).toList(), config.databases(),
+                config.threads(),
                 config.warmUp().toMillis() / 1000.0, config.measure().toMillis() / 1000.0, config.rounds(),
                 config.accounts(),
                 Runtime.getRuntime().availableProcessors());
 
+        ServerSetup servers = new ServerSetup(config.databases());
+        Skips skips = new Skips();
         warmUpJvm(config);
         List<Result> results = new ArrayList<>();
         int warnings = 0;
         for (Workload workload : config.workloads()) {
-            warnings += runWorkload(config, workload, results);
+            warnings += runWorkload(config, workload, servers, skips, results);
         }
         Results.writeCsv(out.resolve("results.csv"), results);
         Results.printTable(results);
@@ -61,8 +71,12 @@ public final class BankTransferBenchmark {
         if (Boolean.parseBoolean(System.getProperty("bench.locks", "true"))) {
             System.out.println();
             System.out.println("Lock benchmark (-Dbench.locks=false to skip)");
-            LockBenchmark.run(out, config.serverWarmUp(), config.serverMeasure());
+            LockBenchmark.run(out, config.serverWarmUp(), config.serverMeasure(), servers, skips);
         }
+        System.out.println();
+        skips.summary().forEach(System.out::println);
+        skips.writeCsv(out.resolve("skipped.csv"));
+        System.out.println("Wrote " + out.resolve("skipped.csv").toAbsolutePath());
         // Narayana's reaper and Atomikos' threads are not daemons everywhere; end the JVM explicitly.
         System.exit(0);
     }
@@ -77,24 +91,25 @@ public final class BankTransferBenchmark {
      * <p>Servers: one system at a time (its own fresh {@code bench_account} table in the two
      * databases, dropped afterwards), because five systems' pools at once would exceed
      * PostgreSQL's default 100 connections, and all use the same table name. Thread counts the
-     * server cannot take are skipped with a printed line, as is the whole workload when the
-     * server is unreachable (see {@link ServerProbe}).
+     * server cannot take are skipped, as is the whole workload when the server is unreachable or
+     * cannot prepare transactions (see {@link ServerProbe}); each skip goes into {@code skips}.
      */
-    private static int runWorkload(BenchConfig config, Workload workload, List<Result> results) {
+    private static int runWorkload(BenchConfig config, Workload workload, ServerSetup servers, Skips skips,
+                                   List<Result> results) {
         if (!workload.isServer()) {
-            return runSystems(config, workload, config.systems(), config.threads(), results);
+            return runSystems(config, workload, config.systems(), config.threads(), skips, results);
         }
-        ServerProbe.Probe probe = ServerProbe.probe(workload);
+        ServerProbe.Probe probe = ServerProbe.probe(workload, servers, config.maxThreads());
         if (probe.problem() != null) {
-            System.out.println("SKIPPED workload " + workload.label() + ": " + workload.serverLabel() + " "
-                    + probe.problem());
+            skips.skipped("transfers", workload.label(), "all systems and thread counts", probe.problem());
             return 0;
         }
         List<Integer> threads = config.threads().stream().filter(t -> t <= probe.maxThreads()).toList();
         if (threads.size() < config.threads().size()) {
-            System.out.println("SKIPPED on " + workload.label() + ": thread counts above " + probe.maxThreads()
-                    + " (" + workload.serverLabel() + " has too few free connections or prepared-transaction"
-                    + " slots for two per thread)");
+            List<Integer> left = config.threads().stream().filter(t -> t > probe.maxThreads()).toList();
+            skips.skipped("transfers", workload.label(), "threads " + left.stream().map(String::valueOf)
+                    .collect(Collectors.joining(" ")) + " (all systems)", "at most "
+                    + probe.maxThreads() + " threads fit: " + probe.limit());
         }
         if (threads.isEmpty()) {
             return 0;
@@ -104,13 +119,13 @@ public final class BankTransferBenchmark {
                 config.measure(workload).toMillis() / 1000.0);
         int warnings = 0;
         for (String system : config.systems()) {
-            warnings += runSystems(config, workload, List.of(system), threads, results);
+            warnings += runSystems(config, workload, List.of(system), threads, skips, results);
         }
         return warnings;
     }
 
     private static int runSystems(BenchConfig config, Workload workload, List<String> systems,
-                                  List<Integer> threadCounts, List<Result> results) {
+                                  List<Integer> threadCounts, Skips skips, List<Result> results) {
         Path out = config.outputDirectory();
         Path data = out.resolve("data").resolve(workload.label());
         int maxThreads = threadCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -121,7 +136,7 @@ public final class BankTransferBenchmark {
                 try {
                     contestants.add(Contestant.open(system, workload, data, out, config, maxThreads));
                 } catch (Exception e) {
-                    warnings += failed(system, workload, e);
+                    warnings += failed(skips, system, workload, "could not start, so no rows", e);
                 }
             }
             Duration slice = config.measure(workload).dividedBy(config.rounds());
@@ -129,13 +144,13 @@ public final class BankTransferBenchmark {
                 List<Contestant> running = new ArrayList<>(contestants);
                 for (Contestant c : running) {
                     if (!c.run(threads, config.warmUp(workload), false)) {
-                        warnings += failed(c.system, workload, c.failure);
+                        warnings += failed(skips, c.system, workload, at(threads), c.failure);
                     }
                 }
                 for (int round = 0; round < config.rounds(); round++) {
                     for (Contestant c : running) {
                         if (c.failure == null && !c.run(threads, slice, true)) {
-                            warnings += failed(c.system, workload, c.failure);
+                            warnings += failed(skips, c.system, workload, at(threads), c.failure);
                         }
                     }
                 }
@@ -157,6 +172,17 @@ public final class BankTransferBenchmark {
             }
         }
         return warnings;
+    }
+
+    /** A system that broke: its stack trace now, and a line in the summary (its remaining rows are missing). */
+    private static int failed(Skips skips, String system, Workload workload, String consequence, Exception e) {
+        int counted = failed(system, workload, e);
+        skips.failed("transfers", workload.label(), system, consequence + ": " + e);
+        return counted;
+    }
+
+    private static String at(int threads) {
+        return "failed at " + threads + " threads, so no rows from " + threads + " threads up";
     }
 
     private static int failed(String system, Workload workload, Exception e) {
@@ -186,10 +212,11 @@ public final class BankTransferBenchmark {
 
         static Contestant open(String system, Workload workload, Path data, Path out, BenchConfig config,
                                int maxThreads) throws Exception {
-            BankDatabase a = new BankDatabase(workload, workload.url(data, system, "a"), config.accounts());
+            DatabaseNames names = config.databases();
+            BankDatabase a = new BankDatabase(workload, workload.url(data, names, system, "a"), config.accounts());
             BankDatabase b;
             try {
-                b = new BankDatabase(workload, workload.url(data, system, "b"), config.accounts());
+                b = new BankDatabase(workload, workload.url(data, names, system, "b"), config.accounts());
             } catch (Exception e) {
                 a.shutdown();
                 throw e;
@@ -266,8 +293,10 @@ public final class BankTransferBenchmark {
         Path out = config.outputDirectory();
         int threads = Math.min(16, config.maxThreads());
         for (String system : config.systems()) {
-            BankDatabase a = new BankDatabase(Workload.H2_MEM, Workload.H2_MEM.url(out, system + "-jit", "a"), config.accounts());
-            BankDatabase b = new BankDatabase(Workload.H2_MEM, Workload.H2_MEM.url(out, system + "-jit", "b"), config.accounts());
+            BankDatabase a = new BankDatabase(Workload.H2_MEM,
+                    Workload.H2_MEM.url(out, config.databases(), system + "-jit", "a"), config.accounts());
+            BankDatabase b = new BankDatabase(Workload.H2_MEM,
+                    Workload.H2_MEM.url(out, config.databases(), system + "-jit", "b"), config.accounts());
             try (TransferSystem ts = Systems.create(system, a, b, out, "jit", config.maxThreads())) {
                 new CellRunner().run(ts, threads, config.accounts(), Duration.ZERO, config.jvmWarmUp());
             } finally {

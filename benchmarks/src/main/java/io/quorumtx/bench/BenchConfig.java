@@ -3,6 +3,7 @@ package io.quorumtx.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -22,6 +23,7 @@ record BenchConfig(
         Path outputDirectory,
         List<String> systems,
         List<Workload> workloads,
+        DatabaseNames databases,
         List<Integer> threads,
         Duration warmUp,
         Duration measure,
@@ -31,20 +33,8 @@ record BenchConfig(
         int rounds,
         int accounts) {
 
-    static final List<String> ALL_SYSTEMS =
-            List.of("quorumtx-xa", "quorumtx-dialect", "quorumtx-paxos3", "quorumtx-3pc", "quorumtx-3pc-paxos3",
-                    "narayana", "atomikos", "raw-xa");
-    /** Not in the default run: QuorumTX's TM with hand-enlisted XAResources, to split TM from adapter cost. */
-    static final List<String> DIAGNOSTIC_SYSTEMS = List.of("quorumtx-tm");
-
     static BenchConfig fromSystemProperties(Path outputDirectory) {
-        List<String> systems = list("bench.systems", String.join(",", ALL_SYSTEMS));
-        for (String system : systems) {
-            if (!ALL_SYSTEMS.contains(system) && !DIAGNOSTIC_SYSTEMS.contains(system)) {
-                throw new IllegalArgumentException("bench.systems: unknown system '" + system
-                        + "'; allowed: " + String.join(",", ALL_SYSTEMS) + "," + String.join(",", DIAGNOSTIC_SYSTEMS));
-            }
-        }
+        List<String> systems = systems(list("bench.systems", "default"));
         List<Workload> workloads = list("bench.workloads", "h2-mem,h2-file,postgres,mariadb").stream()
                 .map(Workload::byName).toList();
         List<Integer> threads = list("bench.threads", "1,16,64").stream()
@@ -60,7 +50,8 @@ record BenchConfig(
         if (accounts < 2) {
             throw new IllegalArgumentException("bench.accounts must be at least 2, was " + accounts);
         }
-        return new BenchConfig(outputDirectory, systems, workloads, threads,
+        return new BenchConfig(outputDirectory, systems, workloads,
+                DatabaseNames.parse(System.getProperty(DatabaseNames.PROPERTY)), threads,
                 seconds("bench.warmup", 2.0), seconds("bench.measure", 6.0), seconds("bench.jvmWarmup", 3.0),
                 seconds("bench.serverWarmup", 1.0), seconds("bench.serverMeasure", 3.0), rounds, accounts);
     }
@@ -77,6 +68,26 @@ record BenchConfig(
 
     int maxThreads() {
         return threads.stream().mapToInt(Integer::intValue).max().orElse(1);
+    }
+
+    /**
+     * The systems named in {@code bench.systems}, in the order given; {@code default} stands for
+     * every system of the default run ({@link Systems#defaultNames()}), so {@code default,quorumtx-tm}
+     * adds a diagnostic one. Each is run once.
+     */
+    static List<String> systems(List<String> requested) {
+        LinkedHashSet<String> systems = new LinkedHashSet<>();
+        for (String name : requested) {
+            if (name.equals("default")) {
+                systems.addAll(Systems.defaultNames());
+            } else if (Systems.byName(name).isPresent()) {
+                systems.add(name);
+            } else {
+                throw new IllegalArgumentException("bench.systems: unknown system '" + name + "'; allowed: default,"
+                        + String.join(",", Systems.allNames()));
+            }
+        }
+        return List.copyOf(systems);
     }
 
     private static List<String> list(String property, String defaultValue) {

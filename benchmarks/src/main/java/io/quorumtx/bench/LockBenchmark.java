@@ -61,17 +61,21 @@ final class LockBenchmark {
     record Row(String system, String db, int threads, double opsPerSecond, double p99Millis) {
     }
 
-    static void run(Path out, Duration warmUp, Duration measure) throws Exception {
+    /** On the servers: in the first of {@code servers}' databases, created if missing; what is skipped goes into {@code skips}. */
+    static void run(Path out, Duration warmUp, Duration measure, ServerSetup servers, Skips skips) throws Exception {
         List<Row> rows = new ArrayList<>();
         for (Workload db : List.of(Workload.H2_FILE, Workload.POSTGRES, Workload.MARIADB)) {
+            String problem = db.isServer() ? servers.ensureDatabases(db).map(p -> db.serverLabel() + ": " + p)
+                    .orElse(null) : null;
+            if (problem != null) {
+                skips.skipped("locks", db.label(), "all lock systems", problem);
+                continue;
+            }
             HikariDataSource pool;
             try {
-                pool = pool(db, out);
-                try (Connection c = pool.getConnection()) {
-                    c.isValid(3);
-                }
+                pool = connectedPool(db, out, servers.databases());
             } catch (RuntimeException | SQLException e) {
-                System.out.println("SKIPPED lock workload " + db.label() + ": " + e.getMessage());
+                skips.skipped("locks", db.label(), "all lock systems", "cannot connect: " + e.getMessage());
                 continue;
             }
             try (pool) {
@@ -159,11 +163,23 @@ final class LockBenchmark {
                 latencies.getIntervalHistogram().getValueAtPercentile(99) / 1000.0);
     }
 
-    private static HikariDataSource pool(Workload db, Path out) {
+    /** A pool that has connected once (closed again if it could not). */
+    private static HikariDataSource connectedPool(Workload db, Path out, DatabaseNames databases) throws SQLException {
+        HikariDataSource pool = pool(db, out, databases);
+        try (Connection c = pool.getConnection()) {
+            c.isValid(3);
+            return pool;
+        } catch (RuntimeException | SQLException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static HikariDataSource pool(Workload db, Path out, DatabaseNames databases) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db == Workload.H2_FILE
                 ? "jdbc:h2:file:" + out.resolve("data/locks").toAbsolutePath() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000"
-                : db.url(null, "locks", "a"));
+                : db.url(null, databases, "locks", "a"));
         config.setUsername(db.user());
         config.setMaximumPoolSize(24);
         config.setPoolName("lock-bench-" + db.label());
