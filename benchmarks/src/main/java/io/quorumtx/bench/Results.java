@@ -25,13 +25,16 @@ final class Results {
         Files.write(file, lines);
     }
 
+    /** One row per system, workload and thread count; the system column as wide as the longest name. */
     static void printTable(List<Result> results) {
+        int width = Math.max(16, results.stream().mapToInt(r -> r.system().length()).max().orElse(0));
         System.out.println();
-        System.out.printf(Locale.ROOT, "| %-16s | %-8s | %7s | %9s | %8s | %8s | %9s | %6s |%n",
+        System.out.printf(Locale.ROOT, "| %-" + width + "s | %-8s | %7s | %9s | %8s | %8s | %9s | %6s |%n",
                 "system", "workload", "threads", "tps", "p50 ms", "p99 ms", "cpu us/tx", "failed");
-        System.out.println("|------------------|----------|---------|-----------|----------|----------|-----------|--------|");
+        System.out.println("|" + "-".repeat(width + 2)
+                + "|----------|---------|-----------|----------|----------|-----------|--------|");
         for (Result r : results) {
-            System.out.printf(Locale.ROOT, "| %-16s | %-8s | %7d | %9.0f | %8.3f | %8.3f | %9.0f | %6d |%n",
+            System.out.printf(Locale.ROOT, "| %-" + width + "s | %-8s | %7d | %9.0f | %8.3f | %8.3f | %9.0f | %6d |%n",
                     r.system(), r.workload(), r.threads(), r.tps(), r.p50Millis(), r.p99Millis(),
                     r.cpuMicrosPerTx(), r.failures());
         }
