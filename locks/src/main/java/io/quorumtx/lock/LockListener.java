@@ -16,7 +16,7 @@ public interface LockListener {
     default void granted(String name, long waitedNanos) {
     }
 
-    /** An acquire of {@code name} found it held and starts waiting (once per acquire that waits). */
+    /** An acquire of {@code name} found it held (by another owner, or another thread of this service): it waits, or gives up at once if it may not. Once per acquire. */
     default void waiting(String name) {
     }
 
