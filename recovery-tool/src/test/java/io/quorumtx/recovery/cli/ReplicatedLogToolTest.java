@@ -89,8 +89,8 @@ class ReplicatedLogToolTest {
     }
 
     private boolean sameAcceptedBallot() {
-        var n2 = running.get(0).acceptor().slot(committed);
-        var n3 = running.get(1).acceptor().slot(committed);
+        var n2 = running.get(0).acceptorCopy(committed);
+        var n3 = running.get(1).acceptorCopy(committed);
         return n2 != null && n3 != null && n2.acceptedBallot() != null && n2.acceptedBallot().equals(n3.acceptedBallot());
     }
 
@@ -189,7 +189,7 @@ class ReplicatedLogToolTest {
                 .dataDirectory(dir.resolve("n2")).members(members).secret(SECRET.getBytes(StandardCharsets.UTF_8))
                 .lease(LEASE).startMode(io.quorumtx.tm.paxos.StartMode.REJOIN).build());
         running.add(n2);
-        String fence = java.time.Instant.ofEpochMilli(n2.acceptor().rejoined().fenceMillis()).toString();
+        String fence = n2.rejoinFence().orElseThrow().toString();
 
         Result scan = cli().env("CLUSTER_SECRET", SECRET).run("scan", "--config",
                 toolConfig("paxos.secret.env=CLUSTER_SECRET").toString());

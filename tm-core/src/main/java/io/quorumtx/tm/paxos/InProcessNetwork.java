@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Acceptors of several nodes in one JVM, reached by direct calls (tests, the embedded single-JVM
  * cluster). A node can be cut off ({@link #isolate}) to model a partition or a stopped process.
  */
-public final class InProcessNetwork {
+final class InProcessNetwork {
     private final Map<String, Acceptor> acceptors = new ConcurrentHashMap<>();
     private final Set<String> isolated = ConcurrentHashMap.newKeySet();
 

@@ -120,7 +120,7 @@ public final class ReplicatedLogConfig {
     }
 
     /** The acceptor's forgetting rules: the horizon is the tombstone retention. */
-    public AcceptorState.Rules acceptorRules() {
+    AcceptorState.Rules acceptorRules() {
         return new AcceptorState.Rules(tombstoneRetention.toMillis(), clockSkewMargin.toMillis());
     }
 
@@ -141,7 +141,7 @@ public final class ReplicatedLogConfig {
     }
 
     /** Non-null when the members talk through an in-process network (tests), not TCP. */
-    public InProcessNetwork inProcessNetwork() {
+    InProcessNetwork inProcessNetwork() {
         return inProcess;
     }
 
@@ -261,9 +261,12 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
-        /** Members reach each other through {@code network} instead of TCP (tests); addresses are then unused. */
-        public Builder inProcess(InProcessNetwork network) {
-            this.inProcess = network;
+        /**
+         * Members reach each other through {@code cluster} in this JVM instead of TCP (tests, see
+         * {@link InProcessCluster}); the members' addresses are then unused.
+         */
+        public Builder inProcess(InProcessCluster cluster) {
+            this.inProcess = cluster.network();
             return this;
         }
 

@@ -8,11 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** N members of a replicated log in one JVM over an {@link InProcessNetwork}, each with its own data directory. */
+/** N members of a replicated log in one JVM over an {@link InProcessCluster}, each with its own data directory. */
 final class PaxosCluster implements AutoCloseable {
     static final byte[] SECRET = "test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
-    final InProcessNetwork network = new InProcessNetwork();
+    final InProcessCluster inProcess = new InProcessCluster();
+    final InProcessNetwork network = inProcess.network();
     final Path root;
     final List<String> ids = new ArrayList<>();
     final Map<String, ReplicatedCommitLog> logs = new LinkedHashMap<>();
@@ -47,7 +48,7 @@ final class PaxosCluster implements AutoCloseable {
             members.add(m + "=127.0.0.1:" + port++);
         }
         return tweak.apply(ReplicatedLogConfig.builder().nodeId(id).dataDirectory(root.resolve(id)).members(members)
-                .secret(SECRET).inProcess(network).requestTimeout(Duration.ofMillis(300))
+                .secret(SECRET).inProcess(inProcess).requestTimeout(Duration.ofMillis(300))
                 .commitTimeout(Duration.ofSeconds(2)).lease(lease)).startMode(mode).build();
     }
 
