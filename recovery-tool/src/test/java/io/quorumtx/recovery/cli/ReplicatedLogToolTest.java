@@ -287,6 +287,26 @@ class ReplicatedLogToolTest {
         assertThat(inDoubt()).isEqualTo(4);
     }
 
+    /**
+     * A refused offline run (a minority of acceptor directories) releases the directories it
+     * opened: the tool runs in this JVM, so a leaked lock would make the next run, with a
+     * majority, find n2's directory still locked and refuse it as if n2 were running.
+     */
+    @Test
+    void anOfflineRunRefusedForWantOfAMajorityReleasesTheDirectoriesItOpened() throws Exception {
+        running.forEach(ReplicatedCommitLog::close);
+        running.clear();
+        Result refused = cli().run("scan", "--config",
+                toolConfig("paxos.acceptor.directories=" + dir.resolve("n2"), "paxos.tombstone.retention=5m").toString());
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(refused.err()).contains("Only 1 of 3 replicas");
+
+        Result scan = cli().run("scan", "--config", toolConfig("paxos.acceptor.directories=" + dir.resolve("n2") + ","
+                + dir.resolve("n3"), "paxos.tombstone.retention=5m").toString());
+        assertThat(scan.exit()).as(scan.toString()).isEqualTo(ExitCodes.IN_DOUBT);
+        assertThat(scan.out()).contains("n2 answered", "n3 answered");
+    }
+
     @Test
     void aWrongSecretReachesNoReplicaAndChangesNothing() throws Exception {
         Path config = toolConfig("paxos.secret.env=CLUSTER_SECRET");
