@@ -207,6 +207,7 @@ final class Acceptor implements AutoCloseable {
                 fence == null ? 0 : fence.fenceMillis());
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // forces and records: this thread is their only writer
     private void run() {
         List<Task> batch = new ArrayList<>();
         List<Work> done = new ArrayList<>();

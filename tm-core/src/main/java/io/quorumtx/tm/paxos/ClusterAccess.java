@@ -98,7 +98,7 @@ public final class ClusterAccess {
     /** Acceptors of stopped members run in this process; closing releases their directories. */
     public static final class Offline implements AutoCloseable {
         private final Set<String> members;
-        private final InProcessNetwork network = new InProcessNetwork();
+        private final InProcessCluster network = new InProcessCluster();
         private final List<Acceptor> held = new ArrayList<>();
 
         private Offline(Set<String> members) {

@@ -427,7 +427,7 @@ public final class ReplicatedCommitLog implements CommitLog {
     // ------------------------------------------------------------------ reading, taking over
 
     /** The answers of a majority read (or all that answered within the request timeout). */
-    public Learner read(String gtrid) {
+    Learner read(String gtrid) {
         return replicas.read(gtrid, l -> l.chosen() != null);
     }
 

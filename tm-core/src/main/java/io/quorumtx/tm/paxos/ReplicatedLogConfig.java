@@ -59,7 +59,7 @@ public final class ReplicatedLogConfig {
     private final Duration tombstoneRetention;
     private final Duration clockSkewMargin;
     private final StartMode startMode;
-    private final InProcessNetwork inProcess;
+    private final InProcessCluster inProcess;
     private final TlsSettings tls;
 
     private ReplicatedLogConfig(Builder b) {
@@ -140,8 +140,8 @@ public final class ReplicatedLogConfig {
         return key;
     }
 
-    /** Non-null when the members talk through an in-process network (tests), not TCP. */
-    InProcessNetwork inProcessNetwork() {
+    /** Non-null when the members talk through an in-process cluster (tests), not TCP. */
+    InProcessCluster inProcessCluster() {
         return inProcess;
     }
 
@@ -163,7 +163,7 @@ public final class ReplicatedLogConfig {
         private Duration tombstoneRetention = DEFAULT_TOMBSTONE_RETENTION;
         private Duration clockSkewMargin = DEFAULT_CLOCK_SKEW_MARGIN;
         private StartMode startMode = StartMode.RESTART;
-        private InProcessNetwork inProcess;
+        private InProcessCluster inProcess;
         private TlsSettings tls;
 
         public Builder nodeId(String nodeId) {
@@ -266,7 +266,7 @@ public final class ReplicatedLogConfig {
          * {@link InProcessCluster}); the members' addresses are then unused.
          */
         public Builder inProcess(InProcessCluster cluster) {
-            this.inProcess = cluster.network();
+            this.inProcess = cluster;
             return this;
         }
 

@@ -12,8 +12,7 @@ import java.util.Map;
 final class PaxosCluster implements AutoCloseable {
     static final byte[] SECRET = "test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
-    final InProcessCluster inProcess = new InProcessCluster();
-    final InProcessNetwork network = inProcess.network();
+    final InProcessCluster network = new InProcessCluster();
     final Path root;
     final List<String> ids = new ArrayList<>();
     final Map<String, ReplicatedCommitLog> logs = new LinkedHashMap<>();
@@ -48,7 +47,7 @@ final class PaxosCluster implements AutoCloseable {
             members.add(m + "=127.0.0.1:" + port++);
         }
         return tweak.apply(ReplicatedLogConfig.builder().nodeId(id).dataDirectory(root.resolve(id)).members(members)
-                .secret(SECRET).inProcess(inProcess).requestTimeout(Duration.ofMillis(300))
+                .secret(SECRET).inProcess(network).requestTimeout(Duration.ofMillis(300))
                 .commitTimeout(Duration.ofSeconds(2)).lease(lease)).startMode(mode).build();
     }
 
@@ -70,7 +69,7 @@ final class PaxosCluster implements AutoCloseable {
     /** The node's process stops: its log (and acceptor) close and it is unreachable. */
     void stop(String id) {
         ReplicatedCommitLog log = logs.remove(id);
-        network.unregister(id);
+        network.disconnect(id);
         if (log != null) {
             log.close();
         }
