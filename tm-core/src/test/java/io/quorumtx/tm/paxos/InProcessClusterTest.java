@@ -3,6 +3,7 @@ package io.quorumtx.tm.paxos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
@@ -52,11 +53,15 @@ class InProcessClusterTest {
                 n1.logEndForced(ended.gtrid());
 
                 assertThat(n1.decision(open.gtrid())).isEqualTo(Decision.COMMIT);
+                // A majority without n1's own acceptor may have answered first (n1's answers when it
+                // gets its turn on a loaded machine): wait for the forced END to reach it too.
+                Poll.until("n1's acceptor holds the END as a tombstone", Duration.ofSeconds(30), () -> {
+                    ReplicatedCommitLog.AcceptorCopy copy = n1.acceptorCopy(ended.gtrid());
+                    return copy != null && copy.finished();
+                });
                 ReplicatedCommitLog.AcceptorCounters counters = n1.acceptorCounters();
-                assertThat(counters.forces()).as("n1's acceptor forced what it accepted").isPositive();
+                assertThat(counters.forces()).as("n1's acceptor forced what it wrote").isPositive();
                 assertThat(counters.recordsWritten()).isGreaterThanOrEqualTo(counters.forces());
-                assertThat(n1.acceptorCopy(ended.gtrid())).isNotNull()
-                        .satisfies(c -> assertThat(c.finished()).as("forced END: a tombstone").isTrue());
                 assertThat(n1.acceptorCopy("n1.e1.999.0")).as("an instance it never saw").isNull();
                 assertThat(n1.rejoinFence()).as("bootstrapped, never rejoined").isEmpty();
             }
