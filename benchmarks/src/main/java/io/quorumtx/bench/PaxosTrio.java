@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import io.quorumtx.tm.paxos.Acceptor;
+import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 
 /**
@@ -25,9 +25,8 @@ final class PaxosTrio implements AutoCloseable {
     private final List<String> members = new ArrayList<>();
     private final List<Process> children = new ArrayList<>();
     private final Path directory;
-    private Acceptor ownAcceptor;
-    private long lastForces;
-    private long lastRecords;
+    private ReplicatedCommitLog ownLog;
+    private ReplicatedCommitLog.AcceptorCounters last;
 
     PaxosTrio(Path directory) throws IOException, InterruptedException {
         this.directory = directory;
@@ -72,21 +71,21 @@ final class PaxosTrio implements AutoCloseable {
                 .startMode(io.quorumtx.tm.paxos.StartMode.BOOTSTRAP).build();
     }
 
-    void ownAcceptor(Acceptor acceptor) {
-        this.ownAcceptor = acceptor;
-        lastForces = acceptor.forces();
-        lastRecords = acceptor.recordsWritten();
+    /** Reports the batching of {@code log}'s own acceptor (n1's) from now on. */
+    void ownLog(ReplicatedCommitLog log) {
+        this.ownLog = log;
+        last = log.acceptorCounters();
     }
 
     /** Records per force of n1's acceptor since the last call: how well Paxos batching works. */
     String sinceLastCall() {
-        if (ownAcceptor == null) {
+        if (ownLog == null) {
             return "";
         }
-        long forces = ownAcceptor.forces() - lastForces;
-        long records = ownAcceptor.recordsWritten() - lastRecords;
-        lastForces = ownAcceptor.forces();
-        lastRecords = ownAcceptor.recordsWritten();
+        ReplicatedCommitLog.AcceptorCounters now = ownLog.acceptorCounters();
+        long forces = now.forces() - last.forces();
+        long records = now.recordsWritten() - last.recordsWritten();
+        last = now;
         return String.format(Locale.ROOT, "n1 acceptor: %d records in %d forces (%.1f per force)", records, forces,
                 forces == 0 ? 0.0 : (double) records / forces);
     }

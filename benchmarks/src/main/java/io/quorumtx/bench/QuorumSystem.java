@@ -117,7 +117,7 @@ final class QuorumSystem implements TransferSystem {
         try {
             // The log replicatedLog(...) would open, held here to report its acceptor's batching.
             io.quorumtx.tm.paxos.ReplicatedCommitLog log = io.quorumtx.tm.paxos.ReplicatedCommitLog.open(trio.ownConfig());
-            trio.ownAcceptor(log.acceptor());
+            trio.ownLog(log);
             return new QuorumSystem(new LogSetup(bld -> bld.commitLog(log), trio::sinceLastCall, trio), "n1", true, a, b,
                     poolSize, protocol);
         } catch (Exception | Error e) {

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  *       point sits (the commit protocols, the manager's builder, the commit log's torn append) and
  *       by the demo that crashes on purpose.</li>
  *   <li>The recovery tool uses the replicated log through its façade ({@code ClusterAccess}) and
- *       the configuration and value types users see, never the acceptors or transports.</li>
+ *       the configuration and value types users see, never the acceptors or transports; no main
+ *       code outside {@code tm.paxos} runs an {@code InProcessCluster} (it is for tests).</li>
  *   <li>Modules depend downwards: tm-core on no other module, jdbc-adapter not on the tool.</li>
  *   <li>No package cycle, inside a module or across modules (a package and its own
  *       {@code internal} package count as one).</li>
@@ -112,6 +113,20 @@ class ArchitectureTest {
                 .should().dependOnClassesThat(paxosInternals)
                 .because("the tool reads and takes over the replicated log through ClusterAccess; acceptors,"
                         + " their files and the transports are tm-core's internals")
+                .check(classes);
+    }
+
+    /**
+     * {@code InProcessCluster} puts several members of a replicated log in one JVM: they die
+     * together, so such a cluster tolerates no failure at all. It is public for other modules'
+     * tests (crash tests, the tool's tests); main code of any module reaches the other members over
+     * TCP or TLS ({@code ReplicatedLogConfig}, {@code ClusterAccess}).
+     */
+    @Test
+    void noMainCodeOutsideThePaxosPackageRunsAnInProcessCluster() {
+        noClasses().that().resideOutsideOfPackage("io.quorumtx.tm.paxos")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.quorumtx.tm.paxos.InProcessCluster")
+                .because("members of one JVM share its fate: InProcessCluster is for tests, never for a deployment")
                 .check(classes);
     }
 

@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.quorumtx.testsupport.IsolatedClassLoader;
 import io.quorumtx.tm.QuorumTransactionManager;
 import jakarta.transaction.TransactionManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -61,7 +60,7 @@ class WithoutHikariTest {
 
     @Test
     void onlyHikariSupportRefersToHikariCP() throws Exception {
-        Path classes = Path.of(location(TransactionalDataSource.class).toURI());
+        Path classes = Path.of(IsolatedClassLoader.location(TransactionalDataSource.class).toURI());
         byte[] hikariPackage = "com/zaxxer/".getBytes(StandardCharsets.US_ASCII);
         List<String> referring;
         try (Stream<Path> files = Files.walk(classes)) {
@@ -96,28 +95,20 @@ class WithoutHikariTest {
     }
 
     private String probe(URLClassLoader loader) throws Exception {
-        Class<?> probeClass = loader.loadClass(WithoutHikariProbe.class.getName());
-        assertThat(probeClass.getClassLoader()).as("loaded in isolation").isSameAs(loader);
-        @SuppressWarnings("unchecked") // the probe implements Function<Path, String>; Function is the JDK's, shared
-        Function<Path, String> probe = (Function<Path, String>) probeClass.getConstructor().newInstance();
-        return probe.apply(dir);
+        return IsolatedClassLoader.runProbe(loader, WithoutHikariProbe.class, dir);
     }
 
-    private static URLClassLoader isolatedLoader(boolean withHikari) throws Exception {
-        List<URL> urls = new ArrayList<>(List.of(
-                location(TransactionalDataSource.class),  // jdbc-adapter's classes
-                location(WithoutHikariProbe.class),       // this module's test classes
-                location(QuorumTransactionManager.class), // tm-core's classes
-                location(TransactionManager.class),       // jakarta.transaction-api
-                location(Logger.class),                   // slf4j-api
-                location(JdbcDataSource.class)));         // H2
+    private static URLClassLoader isolatedLoader(boolean withHikari) {
+        List<Class<?>> sources = new ArrayList<>(List.of(
+                TransactionalDataSource.class,  // jdbc-adapter's classes
+                WithoutHikariProbe.class,       // this module's test classes
+                QuorumTransactionManager.class, // tm-core's classes
+                TransactionManager.class,       // jakarta.transaction-api
+                Logger.class,                   // slf4j-api
+                JdbcDataSource.class));         // H2
         if (withHikari) {
-            urls.add(location(HikariDataSource.class));
+            sources.add(HikariDataSource.class);
         }
-        return new URLClassLoader("without-hikari", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-    }
-
-    private static URL location(Class<?> type) throws Exception {
-        return type.getProtectionDomain().getCodeSource().getLocation().toURI().toURL();
+        return IsolatedClassLoader.of("without-hikari", sources.toArray(Class<?>[]::new));
     }
 }

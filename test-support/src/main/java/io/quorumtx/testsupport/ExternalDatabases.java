@@ -53,22 +53,8 @@ public final class ExternalDatabases {
 
     /** The two servers. */
     public enum Server {
-        POSTGRESQL("PostgreSQL at 127.0.0.1:5432", new Account("postgres", "")) {
-            @Override
-            public String url(String database) {
-                return "jdbc:postgresql://127.0.0.1:5432/" + database + "?connectTimeout=3";
-            }
-
-            @Override
-            public String dialect() {
-                return "postgresql";
-            }
-
-            @Override
-            public String xaDataSource() {
-                return "org.postgresql.xa.PGXADataSource";
-            }
-
+        POSTGRESQL("PostgreSQL at 127.0.0.1:5432", new Account("postgres", ""), "jdbc:postgresql://127.0.0.1:5432/",
+                "?connectTimeout=3", "postgresql", "org.postgresql.xa.PGXADataSource") {
             @Override
             void prepare(Connection admin) throws SQLException {
                 for (String db : List.of(DATABASE, DATABASE_A, DATABASE_B)) {
@@ -94,22 +80,8 @@ public final class ExternalDatabases {
                 }
             }
         },
-        MARIADB("MariaDB at 127.0.0.1:3306", new Account("root", "")) {
-            @Override
-            public String url(String database) {
-                return "jdbc:mariadb://127.0.0.1:3306/" + database + "?connectTimeout=3000";
-            }
-
-            @Override
-            public String dialect() {
-                return "mariadb";
-            }
-
-            @Override
-            public String xaDataSource() {
-                return "org.mariadb.jdbc.MariaDbDataSource";
-            }
-
+        MARIADB("MariaDB at 127.0.0.1:3306", new Account("root", ""), "jdbc:mariadb://127.0.0.1:3306/",
+                "?connectTimeout=3000", "mariadb", "org.mariadb.jdbc.MariaDbDataSource") {
             @Override
             void prepare(Connection admin) throws SQLException {
                 String password = appPassword();
@@ -133,10 +105,19 @@ public final class ExternalDatabases {
         private final String label;
         @SuppressWarnings("ImmutableEnumChecker") // Account is a record of two strings: immutable
         private final Account admin;
+        /** The URL up to the database name, and the options after it (a short connect timeout). */
+        private final String urlPrefix;
+        private final String urlOptions;
+        private final String dialect;
+        private final String xaDataSource;
 
-        Server(String label, Account admin) {
+        Server(String label, Account admin, String urlPrefix, String urlOptions, String dialect, String xaDataSource) {
             this.label = label;
             this.admin = admin;
+            this.urlPrefix = urlPrefix;
+            this.urlOptions = urlOptions;
+            this.dialect = dialect;
+            this.xaDataSource = xaDataSource;
         }
 
         public String label() {
@@ -149,7 +130,9 @@ public final class ExternalDatabases {
         }
 
         /** The URL of one database, with a short connect timeout and no credentials in it. */
-        public abstract String url(String database);
+        public String url(String database) {
+            return urlPrefix + database + urlOptions;
+        }
 
         /** A connection to {@code database} as {@code account}, outside any transaction manager. */
         public Connection open(String database, Account account) throws SQLException {
@@ -175,10 +158,14 @@ public final class ExternalDatabases {
         }
 
         /** The dialect name the recovery tool's configuration takes. */
-        public abstract String dialect();
+        public String dialect() {
+            return dialect;
+        }
 
         /** The driver's XADataSource class. */
-        public abstract String xaDataSource();
+        public String xaDataSource() {
+            return xaDataSource;
+        }
 
         abstract void prepare(Connection admin) throws SQLException;
 

@@ -2,10 +2,8 @@ package io.quorumtx.it.crash;
 
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.log.LogInspection;
-import io.quorumtx.tm.paxos.Acceptor;
-import io.quorumtx.tm.paxos.AcceptorLog;
-import io.quorumtx.tm.paxos.AcceptorState;
-import io.quorumtx.tm.paxos.InProcessNetwork;
+import io.quorumtx.tm.paxos.ClusterAccess;
+import io.quorumtx.tm.paxos.InProcessCluster;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
 import java.nio.charset.StandardCharsets;
@@ -13,11 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Which commit log a crash test's bank JVMs use: the local log in {@code txlog}, or the
@@ -37,23 +32,20 @@ enum CommitLogKind {
     REPLICATED {
         @Override
         AutoCloseable configure(QuorumTransactionManagerBuilder builder, Path dir) {
-            InProcessNetwork network = new InProcessNetwork();
+            InProcessCluster cluster = new InProcessCluster();
             // The bank JVM's first start bootstraps the cluster; every later one restarts on its files.
             boolean first = !Files.isDirectory(acceptorDirectory(dir, BankFiles.NODE_ID));
-            ReplicatedLogConfig config = ReplicatedLogConfig.builder().nodeId(BankFiles.NODE_ID)
-                    .dataDirectory(acceptorDirectory(dir, BankFiles.NODE_ID)).members(members())
-                    .secret(SECRET).inProcess(network).tombstoneRetention(TOMBSTONE_RETENTION)
-                    .startMode(first ? StartMode.BOOTSTRAP : StartMode.RESTART).build();
-            List<Acceptor> peers = new ArrayList<>();
-            for (String peer : PEERS) {
-                Path peerDirectory = acceptorDirectory(dir, peer);
-                AcceptorLog files = first ? AcceptorLog.bootstrap(peerDirectory, peer) : AcceptorLog.open(peerDirectory, peer);
-                Acceptor acceptor = new Acceptor(peer, MEMBER_IDS, files, config.acceptorRules());
-                network.register(acceptor);
-                peers.add(acceptor);
+            StartMode mode = first ? StartMode.BOOTSTRAP : StartMode.RESTART;
+            try {
+                for (String peer : PEERS) {
+                    cluster.startAcceptor(config(cluster, dir, peer, mode));
+                }
+            } catch (RuntimeException e) {
+                cluster.close();
+                throw e;
             }
-            builder.replicatedLog(config);
-            return () -> peers.forEach(Acceptor::close);
+            builder.replicatedLog(config(cluster, dir, BankFiles.NODE_ID, mode));
+            return cluster;
         }
     };
 
@@ -69,6 +61,12 @@ enum CommitLogKind {
      * manager (the in-process peers' acceptors).
      */
     abstract AutoCloseable configure(QuorumTransactionManagerBuilder builder, Path dir);
+
+    private static ReplicatedLogConfig config(InProcessCluster cluster, Path dir, String member, StartMode mode) {
+        return ReplicatedLogConfig.builder().nodeId(member).dataDirectory(acceptorDirectory(dir, member))
+                .members(members()).secret(SECRET).inProcess(cluster).tombstoneRetention(TOMBSTONE_RETENTION)
+                .startMode(mode).build();
+    }
 
     private static List<String> members() {
         List<String> members = new ArrayList<>();
@@ -95,25 +93,8 @@ enum CommitLogKind {
                     .forEach(r -> unfinished.add(r.gtrid()));
         }
         if (Files.isDirectory(dir.resolve("paxos"))) {
-            Map<String, List<AcceptorState.Slot>> slots = new HashMap<>();
-            for (String member : new TreeSet<>(MEMBER_IDS)) {
-                AcceptorState state = new AcceptorState();
-                AcceptorLog.read(acceptorDirectory(dir, member)).forEach(state::replay);
-                state.slots().forEach((g, s) -> slots.computeIfAbsent(g, k -> new ArrayList<>()).add(s));
-            }
-            slots.forEach((gtrid, copies) -> {
-                boolean finishedSomewhere = copies.stream().anyMatch(AcceptorState.Slot::finished);
-                Map<Object, Long> commitsByBallot = new HashMap<>();
-                for (AcceptorState.Slot s : copies) {
-                    if (s.accepted() != null && s.accepted().isCommit()) {
-                        commitsByBallot.merge(s.acceptedBallot(), 1L, Long::sum);
-                    }
-                }
-                boolean chosen = commitsByBallot.values().stream().anyMatch(n -> n >= 2);
-                if (chosen && !finishedSomewhere) {
-                    unfinished.add(gtrid);
-                }
-            });
+            unfinished.addAll(ClusterAccess.unfinishedCommits(MEMBER_IDS,
+                    MEMBER_IDS.stream().map(member -> acceptorDirectory(dir, member)).toList()));
         }
         return unfinished;
     }

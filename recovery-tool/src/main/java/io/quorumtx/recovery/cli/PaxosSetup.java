@@ -106,20 +106,38 @@ final class PaxosSetup implements AutoCloseable {
             }
             throw new ToolException(ExitCodes.BAD_INPUT, e.getMessage() + " Nothing was changed.", e);
         }
+        try {
+            Map<String, String> replicas = majorityOfReplicas(log, held, members);
+            return new PaxosSetup(config, members, log, replicas, held);
+        } catch (RuntimeException e) {
+            // without a majority nothing is read: release what was opened, the acceptor directories' locks included
+            log.close();
+            if (held != null) {
+                held.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Which replicas answered ({@code held} non-null: offline, only the directories opened count);
+     * refuses with exit 2 unless a majority did.
+     */
+    private static Map<String, String> majorityOfReplicas(ReplicatedCommitLog log, ClusterAccess.Offline held,
+                                                          Map<String, InetSocketAddress> members) {
         Map<String, String> replicas = log.probeReplicas();
-        if (paxos.offline()) {
+        if (held != null) {
             Set<String> here = held.nodeIds();
             replicas.replaceAll((id, state) -> here.contains(id) ? state : "not read: its directory is not configured");
         }
         long answered = replicas.values().stream().filter(PaxosSetup::answered).count();
         int quorum = members.size() / 2 + 1;
         if (answered < quorum) {
-            log.close();
             throw new ToolException(ExitCodes.BAD_INPUT, "Only " + answered + " of " + members.size() + " replicas of"
                     + " the replicated log answered (" + describe(replicas) + "); a majority (" + quorum + ") is needed"
                     + " to read decisions safely. Nothing was changed.");
         }
-        return new PaxosSetup(config, members, log, replicas, held);
+        return replicas;
     }
 
     static boolean answered(String replicaState) {

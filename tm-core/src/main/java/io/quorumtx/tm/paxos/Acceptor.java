@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * a member not heard from since this acceptor started counts from the start (a restart only
  * delays a takeover, never hastens one).
  */
-public final class Acceptor implements AutoCloseable {
+final class Acceptor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Acceptor.class);
     private static final int QUEUE_CAPACITY = 4096;
     private static final long COMPACT_BYTES = 64L * 1024 * 1024;
@@ -45,8 +45,9 @@ public final class Acceptor implements AutoCloseable {
     private volatile String failure;
     private long lastExpiryMillis;
     private long compactAt = COMPACT_BYTES;
-    private long forces;
-    private long records;
+    /** Written by the acceptor thread only; volatile so the benchmark's reader sees whole, recent values. */
+    private volatile long forces;
+    private volatile long records;
 
     private record Task(Function<AcceptorState, Work> work, CompletableFuture<PaxosMessage> reply) {
     }
@@ -206,6 +207,7 @@ public final class Acceptor implements AutoCloseable {
                 fence == null ? 0 : fence.fenceMillis());
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // forces and records: this thread is their only writer
     private void run() {
         List<Task> batch = new ArrayList<>();
         List<Work> done = new ArrayList<>();

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * file, forced, renamed, directory forced) and deletes the old file; at open, leftover
  * temporary files are deleted and only the newest file is used.
  */
-public final class AcceptorLog implements AutoCloseable {
+final class AcceptorLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptorLog.class);
     private static final int MAGIC = 0x51545841; // "QTXA"
     private static final int VERSION = 1;

@@ -6,7 +6,7 @@ import java.util.Objects;
  * What an acceptor makes durable before it answers: a promise, an accepted value, or that the
  * instance is finished (its tombstone). Replaying them in order rebuilds the acceptor's state.
  */
-public sealed interface AcceptorRecord {
+sealed interface AcceptorRecord {
 
     String gtrid();
 

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * Only instances with a QuorumTX gtrid carry a begin time; other gtrids (tests) are never
  * refused and their tombstones expire the horizon after they were finished.
  */
-public final class AcceptorState {
+final class AcceptorState {
     private static final Logger LOG = LoggerFactory.getLogger(AcceptorState.class);
 
 

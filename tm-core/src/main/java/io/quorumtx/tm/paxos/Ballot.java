@@ -8,7 +8,7 @@ import java.util.Objects;
  * its gtrid): it proposes exactly one value there and may skip phase 1, because no lower ballot
  * exists. Every other proposal uses a round of at least 1 and runs phase 1.
  */
-public record Ballot(long round, String nodeId) implements Comparable<Ballot> {
+record Ballot(long round, String nodeId) implements Comparable<Ballot> {
 
     /**
      * The highest round an acceptor takes part in (2^40). Honest proposers raise the round by one

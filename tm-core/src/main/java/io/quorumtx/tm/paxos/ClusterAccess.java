@@ -5,9 +5,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * How a program outside the cluster (the recovery tool) reaches the replicated log: as a
@@ -16,6 +20,7 @@ import java.util.Set;
  * this process. Either way the result is a {@link ReplicatedCommitLog} client that reads
  * decisions from a majority and can take over ({@link ReplicatedCommitLog#probeReplicas()} says
  * which replicas answered). The acceptors and transports behind it stay tm-core's internals.
+ * {@link #unfinishedCommits} reads stopped members' acceptor directories without running them.
  */
 public final class ClusterAccess {
 
@@ -54,10 +59,46 @@ public final class ClusterAccess {
         return new Offline(members);
     }
 
+    /**
+     * The transactions whose COMMIT is chosen but not finished, read straight from the acceptor
+     * directories of stopped members (a crash test's check after a whole cluster died): chosen
+     * means accepted at one ballot by a majority of {@code members}; unfinished, finished (a
+     * tombstone) in none of the directories. Takes no lock and runs no acceptor: the caller must
+     * know the members are stopped. A transaction chosen by a majority that includes a directory
+     * not given here is not seen: give every member's directory.
+     *
+     * @throws io.quorumtx.tm.log.CommitLogException if a directory cannot be read
+     */
+    public static List<String> unfinishedCommits(Set<String> members, Collection<Path> acceptorDirectories) {
+        Map<String, List<AcceptorState.Slot>> copies = new TreeMap<>();
+        for (Path directory : acceptorDirectories) {
+            AcceptorState state = new AcceptorState();
+            AcceptorLog.read(directory).forEach(state::replay);
+            state.slots().forEach((gtrid, slot) -> copies.computeIfAbsent(gtrid, g -> new ArrayList<>()).add(slot));
+        }
+        int majority = members.size() / 2 + 1;
+        List<String> unfinished = new ArrayList<>();
+        copies.forEach((gtrid, slots) -> {
+            if (slots.stream().anyMatch(AcceptorState.Slot::finished)) {
+                return;
+            }
+            Map<Ballot, Integer> commitsByBallot = new HashMap<>();
+            for (AcceptorState.Slot s : slots) {
+                if (s.accepted() != null && s.accepted().isCommit()) {
+                    commitsByBallot.merge(s.acceptedBallot(), 1, Integer::sum);
+                }
+            }
+            if (commitsByBallot.values().stream().anyMatch(n -> n >= majority)) {
+                unfinished.add(gtrid);
+            }
+        });
+        return unfinished;
+    }
+
     /** Acceptors of stopped members run in this process; closing releases their directories. */
     public static final class Offline implements AutoCloseable {
         private final Set<String> members;
-        private final InProcessNetwork network = new InProcessNetwork();
+        private final InProcessCluster network = new InProcessCluster();
         private final List<Acceptor> held = new ArrayList<>();
 
         private Offline(Set<String> members) {

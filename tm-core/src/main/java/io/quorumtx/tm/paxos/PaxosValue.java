@@ -8,7 +8,7 @@ import java.util.Objects;
  * or ABORT. The coordinator proposes COMMIT at round 0; a takeover that finds nothing accepted
  * proposes ABORT.
  */
-public record PaxosValue(CommitRecord commit) {
+record PaxosValue(CommitRecord commit) {
 
     private static final PaxosValue ABORT = new PaxosValue(null);
 

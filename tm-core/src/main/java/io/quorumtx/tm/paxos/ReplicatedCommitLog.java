@@ -6,10 +6,12 @@ import io.quorumtx.tm.log.CommitLogException;
 import io.quorumtx.tm.log.CommitRecord;
 import io.quorumtx.tm.log.Decision;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -177,8 +179,50 @@ public final class ReplicatedCommitLog implements CommitLog {
     }
 
     /** This node's acceptor (null for a client). */
-    public Acceptor acceptor() {
+    Acceptor acceptor() {
         return replicas.ownAcceptor();
+    }
+
+    /** How much this member's own acceptor wrote and how often it forced (the benchmark's batching figure). */
+    public record AcceptorCounters(long forces, long recordsWritten) {
+    }
+
+    /**
+     * What this member's own acceptor holds of one transaction (tests, figures): the ballot it last
+     * accepted a value at, as text (null: none; equal texts are one ballot), and whether the
+     * instance is finished (a tombstone).
+     */
+    public record AcceptorCopy(String acceptedBallot, boolean finished) {
+    }
+
+    /** This member's acceptor's counters since it opened. */
+    public AcceptorCounters acceptorCounters() {
+        Acceptor own = ownAcceptorOrFail();
+        return new AcceptorCounters(own.forces(), own.recordsWritten());
+    }
+
+    /** What this member's acceptor holds of {@code gtrid} (read on its thread), or null if nothing. */
+    public AcceptorCopy acceptorCopy(String gtrid) {
+        AcceptorState.Slot slot = ownAcceptorOrFail().slot(gtrid);
+        return slot == null ? null : new AcceptorCopy(slot.acceptedBallot() == null ? null
+                : slot.acceptedBallot().toString(), slot.finished());
+    }
+
+    /**
+     * The rejoin fence of this member's acceptor ({@link StartMode#REJOIN}): it leaves transactions
+     * begun before this instant to the other members; empty if it never rejoined.
+     */
+    public Optional<Instant> rejoinFence() {
+        AcceptorRecord.Rejoined fence = ownAcceptorOrFail().rejoined();
+        return fence == null ? Optional.empty() : Optional.of(Instant.ofEpochMilli(fence.fenceMillis()));
+    }
+
+    private Acceptor ownAcceptorOrFail() {
+        Acceptor own = replicas.ownAcceptor();
+        if (own == null) {
+            throw new IllegalStateException("this replicated-log client (" + self + ") has no acceptor of its own");
+        }
+        return own;
     }
 
     /** The transport to the other members' acceptors (for tests). */
@@ -383,7 +427,7 @@ public final class ReplicatedCommitLog implements CommitLog {
     // ------------------------------------------------------------------ reading, taking over
 
     /** The answers of a majority read (or all that answered within the request timeout). */
-    public Learner read(String gtrid) {
+    Learner read(String gtrid) {
         return replicas.read(gtrid, l -> l.chosen() != null);
     }
 

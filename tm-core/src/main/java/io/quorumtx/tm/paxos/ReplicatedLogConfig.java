@@ -59,7 +59,7 @@ public final class ReplicatedLogConfig {
     private final Duration tombstoneRetention;
     private final Duration clockSkewMargin;
     private final StartMode startMode;
-    private final InProcessNetwork inProcess;
+    private final InProcessCluster inProcess;
     private final TlsSettings tls;
 
     private ReplicatedLogConfig(Builder b) {
@@ -120,7 +120,7 @@ public final class ReplicatedLogConfig {
     }
 
     /** The acceptor's forgetting rules: the horizon is the tombstone retention. */
-    public AcceptorState.Rules acceptorRules() {
+    AcceptorState.Rules acceptorRules() {
         return new AcceptorState.Rules(tombstoneRetention.toMillis(), clockSkewMargin.toMillis());
     }
 
@@ -140,8 +140,8 @@ public final class ReplicatedLogConfig {
         return key;
     }
 
-    /** Non-null when the members talk through an in-process network (tests), not TCP. */
-    public InProcessNetwork inProcessNetwork() {
+    /** Non-null when the members talk through an in-process cluster (tests), not TCP. */
+    InProcessCluster inProcessCluster() {
         return inProcess;
     }
 
@@ -163,7 +163,7 @@ public final class ReplicatedLogConfig {
         private Duration tombstoneRetention = DEFAULT_TOMBSTONE_RETENTION;
         private Duration clockSkewMargin = DEFAULT_CLOCK_SKEW_MARGIN;
         private StartMode startMode = StartMode.RESTART;
-        private InProcessNetwork inProcess;
+        private InProcessCluster inProcess;
         private TlsSettings tls;
 
         public Builder nodeId(String nodeId) {
@@ -261,9 +261,12 @@ public final class ReplicatedLogConfig {
             return this;
         }
 
-        /** Members reach each other through {@code network} instead of TCP (tests); addresses are then unused. */
-        public Builder inProcess(InProcessNetwork network) {
-            this.inProcess = network;
+        /**
+         * Members reach each other through {@code cluster} in this JVM instead of TCP (tests, see
+         * {@link InProcessCluster}); the members' addresses are then unused.
+         */
+        public Builder inProcess(InProcessCluster cluster) {
+            this.inProcess = cluster;
             return this;
         }
 

@@ -43,9 +43,9 @@ record ServedAcceptor(Acceptor acceptor, PaxosTransport transport) {
         }
         PaxosTransport transport;
         try {
-            if (config.inProcessNetwork() != null) {
-                config.inProcessNetwork().register(acceptor);
-                transport = config.inProcessNetwork().transportFor(cluster.self());
+            if (config.inProcessCluster() != null) {
+                config.inProcessCluster().register(acceptor);
+                transport = config.inProcessCluster().transportFor(cluster.self());
             } else {
                 transport = config.tls() == null ? TcpTransport.serve(cluster, acceptor, config.requestTimeout())
                         : TcpTransport.serve(cluster, config.tls(), acceptor, config.requestTimeout());

@@ -136,7 +136,7 @@ class AcceptorLogFuzzTest {
             all.writeBytes(header);
             for (AcceptorRecord r : sampleRecords()) {
                 all.writeBytes(AcceptorRecords.encode(r));
-                String name = r.getClass().getSimpleName().toLowerCase();
+                String name = r.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
                 ByteArrayOutputStream one = new ByteArrayOutputStream();
                 one.writeBytes(header);
                 one.writeBytes(AcceptorRecords.encode(r));

@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** N members of a replicated log in one JVM over an {@link InProcessNetwork}, each with its own data directory. */
+/** N members of a replicated log in one JVM over an {@link InProcessCluster}, each with its own data directory. */
 final class PaxosCluster implements AutoCloseable {
     static final byte[] SECRET = "test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
-    final InProcessNetwork network = new InProcessNetwork();
+    final InProcessCluster network = new InProcessCluster();
     final Path root;
     final List<String> ids = new ArrayList<>();
     final Map<String, ReplicatedCommitLog> logs = new LinkedHashMap<>();
@@ -69,7 +69,7 @@ final class PaxosCluster implements AutoCloseable {
     /** The node's process stops: its log (and acceptor) close and it is unreachable. */
     void stop(String id) {
         ReplicatedCommitLog log = logs.remove(id);
-        network.unregister(id);
+        network.disconnect(id);
         if (log != null) {
             log.close();
         }

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quorumtx.testsupport.Poll;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitRecord;
-import io.quorumtx.tm.paxos.InProcessNetwork;
+import io.quorumtx.tm.paxos.InProcessCluster;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
@@ -45,7 +45,7 @@ class ReplicatedRelistedBranchGuardTest {
     @TempDir
     Path dir;
 
-    private final InProcessNetwork network = new InProcessNetwork();
+    private final InProcessCluster cluster = new InProcessCluster();
     private final Map<String, ReplicatedCommitLog> logs = new LinkedHashMap<>();
     private final ScriptedXAResource dbA = new ScriptedXAResource("db-a");
     private final ScriptedXAResource dbB = new ScriptedXAResource("db-b");
@@ -63,7 +63,7 @@ class ReplicatedRelistedBranchGuardTest {
             members.add(IDS.get(i) + "=127.0.0.1:" + (7000 + i));
         }
         ReplicatedCommitLog log = ReplicatedCommitLog.open(ReplicatedLogConfig.builder().nodeId(id)
-                .dataDirectory(dir.resolve(id)).members(members).secret(SECRET).inProcess(network)
+                .dataDirectory(dir.resolve(id)).members(members).secret(SECRET).inProcess(cluster)
                 .requestTimeout(Duration.ofMillis(300)).commitTimeout(Duration.ofSeconds(2))
                 .lease(Duration.ofSeconds(30))
                 // the shared fixture's gtrids carry a fixed begin time in the past: keep them inside the horizon
@@ -76,7 +76,7 @@ class ReplicatedRelistedBranchGuardTest {
 
     /** The node's process stops: its log and acceptor close and it is unreachable. */
     private void stop(String id) {
-        network.unregister(id);
+        cluster.disconnect(id);
         ReplicatedCommitLog log = logs.remove(id);
         if (log != null) {
             log.close();
@@ -134,8 +134,8 @@ class ReplicatedRelistedBranchGuardTest {
         stop("n1");
         ReplicatedCommitLog restarted = start("n1");
         assertThat(restarted.unfinished()).extracting(CommitRecord::gtrid).containsExactly(g);
-        network.isolate("n2");
-        network.isolate("n3");
+        cluster.isolate("n2");
+        cluster.isolate("n3");
 
         ResolveReport report = recoverWithImpostor(restarted, g);
         assertThat(dbA.committed()).as("report %s", report.summary()).isEmpty();
@@ -149,11 +149,11 @@ class ReplicatedRelistedBranchGuardTest {
     @Test
     void aFinishedBranchIsReadBackFromAMajorityThatTheRecordingDidNotReachWhole() {
         startAll();
-        network.isolate("n3");
+        cluster.isolate("n3");
         String g = loggedCommit();
         logs.get("n1").logBranchDone(g, A); // durable on n1 and n2 only
-        network.heal("n3");
-        network.isolate("n1");
+        cluster.heal("n3");
+        cluster.isolate("n1");
         assertThat(logs.get("n3").isBranchDone(g, A)).as("n3 asks n2 and n3 (n1 is cut off)").isTrue();
         assertThat(logs.get("n3").isBranchDone(g, B)).isFalse();
     }
@@ -182,7 +182,7 @@ class ReplicatedRelistedBranchGuardTest {
         String g = loggedCommit();
         logs.get("n1").logEnd(g);
         Poll.until("the lazy END reaches n1's acceptor", Duration.ofSeconds(10),
-                () -> logs.get("n1").acceptor().slot(g).finished());
+                () -> logs.get("n1").acceptorCopy(g).finished());
         assertThat(logs.get("n2").isBranchDone(g, A)).as("a branch of a finished commit").isTrue();
         assertImpostorRolledBack(g, recoverWithImpostor(logs.get("n2"), g));
     }

@@ -3,13 +3,10 @@ package io.quorumtx.tm.transactional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.IsolatedClassLoader;
 import jakarta.transaction.Transactional;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Function;
 import net.bytebuddy.ByteBuddy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,26 +47,15 @@ class WithoutByteBuddyTest {
     }
 
     private String probe(URLClassLoader loader) throws Exception {
-        Class<?> probeClass = loader.loadClass(WithoutByteBuddyProbe.class.getName());
-        assertThat(probeClass.getClassLoader()).as("loaded in isolation").isSameAs(loader);
-        @SuppressWarnings("unchecked") // the probe implements Function<Path, String>; Function is the JDK's, shared
-        Function<Path, String> probe = (Function<Path, String>) probeClass.getConstructor().newInstance();
-        return probe.apply(dir);
+        return IsolatedClassLoader.runProbe(loader, WithoutByteBuddyProbe.class, dir);
     }
 
-    private static URLClassLoader isolatedLoader(boolean withByteBuddy) throws Exception {
-        List<URL> urls = new ArrayList<>(List.of(
-                location(TransactionalProxies.class),     // tm-core's classes
-                location(WithoutByteBuddyProbe.class),    // this module's test classes
-                location(Transactional.class),            // jakarta.transaction-api
-                location(Logger.class)));                 // slf4j-api
-        if (withByteBuddy) {
-            urls.add(location(ByteBuddy.class));
-        }
-        return new URLClassLoader("without-byte-buddy", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-    }
-
-    private static URL location(Class<?> type) throws Exception {
-        return type.getProtectionDomain().getCodeSource().getLocation().toURI().toURL();
+    private static URLClassLoader isolatedLoader(boolean withByteBuddy) {
+        return withByteBuddy
+                ? IsolatedClassLoader.of("with-byte-buddy", TransactionalProxies.class, WithoutByteBuddyProbe.class,
+                        Transactional.class, Logger.class, ByteBuddy.class)
+                // tm-core's classes, this module's test classes, jakarta.transaction-api, slf4j-api
+                : IsolatedClassLoader.of("without-byte-buddy", TransactionalProxies.class, WithoutByteBuddyProbe.class,
+                        Transactional.class, Logger.class);
     }
 }
