@@ -97,8 +97,7 @@ class BankCrashTest {
         command.add("3");
         command.add("400");
         command.addAll(props);
-        Process child = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirect(ProcessBuilder.Redirect.PIPE).start();
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
         Set<String> acknowledged = new HashSet<>();
         String crashed = null;
