@@ -49,6 +49,7 @@ public final class DatabaseLockService implements AutoCloseable {
     private final Duration defaultLease;
     private final Duration backoffInitial;
     private final Duration backoffMax;
+    private final LockListeners listeners = new LockListeners();
     private volatile boolean closed;
 
     private DatabaseLockService(Builder b, LockTable table) {
@@ -59,7 +60,8 @@ public final class DatabaseLockService implements AutoCloseable {
         this.backoffMax = b.backoffMax;
         this.watchdog = b.customWatchdog != null ? b.customWatchdog
                 : b.watchdog ? Watchdog.onDaemonThread(ownerId) : Watchdog.OFF;
-        this.holders = new HeldLocks(table, watchdog);
+        this.holders = new HeldLocks(table, watchdog, listeners);
+        b.listeners.forEach(listeners::add);
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
@@ -94,19 +96,31 @@ public final class DatabaseLockService implements AutoCloseable {
         if (mine.isPresent()) {
             return mine; // reentrant: same owner thread
         }
-        long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
+        long begin = System.nanoTime();
+        long deadline = wait == null ? Long.MAX_VALUE : begin + wait.toNanos();
         // Threads of this service queue for the name here first (FIFO), so only one of them at a
         // time contends for the row in the database; other processes contend with that one.
         Semaphore turn = holders.turn(name);
-        if (wait == null) {
-            turn.acquire();
-        } else if (!turn.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-            return Optional.empty();
+        boolean waited = false;
+        if (!turn.tryAcquire(0, TimeUnit.NANOSECONDS)) { // honours the queue, unlike tryAcquire()
+            waited = true;
+            listeners.waiting(name);
+            if (wait == null) {
+                turn.acquire();
+            } else if (!turn.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                listeners.gaveUp(name);
+                return Optional.empty();
+            }
         }
         boolean granted = false;
         try {
-            Optional<LockHandle> handle = grantOrWait(name, owner, lease, deadline, turn);
+            Optional<LockHandle> handle = grantOrWait(name, owner, lease, deadline, turn, waited);
             granted = handle.isPresent();
+            if (granted) {
+                listeners.granted(name, System.nanoTime() - begin);
+            } else {
+                listeners.gaveUp(name);
+            }
             return handle;
         } finally {
             if (!granted) {
@@ -115,10 +129,14 @@ public final class DatabaseLockService implements AutoCloseable {
         }
     }
 
-    /** The database part of an acquire, holding this service's turn for the name. */
-    private Optional<LockHandle> grantOrWait(String name, String owner, Duration lease, long deadline, Semaphore turn)
-            throws InterruptedException {
+    /**
+     * The database part of an acquire, holding this service's turn for the name; tells the
+     * listeners when it starts waiting, unless the acquire already waited for its turn.
+     */
+    private Optional<LockHandle> grantOrWait(String name, String owner, Duration lease, long deadline, Semaphore turn,
+            boolean waited) throws InterruptedException {
         long backoff = backoffInitial.toNanos();
+        boolean told = waited;
         while (true) {
             Optional<Long> token = table.grant(name, owner, lease);
             if (token.isPresent()) {
@@ -127,6 +145,10 @@ public final class DatabaseLockService implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return Optional.empty();
+            }
+            if (!told) {
+                told = true;
+                listeners.waiting(name);
             }
             // Back-off with jitter: contenders spread out instead of hammering the row together.
             long sleep = Math.min(left, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
@@ -180,6 +202,19 @@ public final class DatabaseLockService implements AutoCloseable {
     public boolean breakLock(String name) {
         requireName(name);
         return table.breakLock(name);
+    }
+
+    /**
+     * Registers {@code listener}: from now on it is told of every grant, wait and loss of this
+     * service (see {@link LockListener}). Thread-safe.
+     */
+    public void addListener(LockListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes {@code listener}; returns false if it was not registered. */
+    public boolean removeListener(LockListener listener) {
+        return listeners.remove(listener);
     }
 
     /** This service's owner id (each thread holds as {@code ownerId:threadId}). */
@@ -242,6 +277,7 @@ public final class DatabaseLockService implements AutoCloseable {
                 + UUID.randomUUID().toString().substring(0, 8);
         private Duration backoffInitial = Duration.ofMillis(10);
         private Duration backoffMax = Duration.ofSeconds(1);
+        private final java.util.List<LockListener> listeners = new java.util.ArrayList<>();
 
         private Builder(DataSource dataSource, Dialect dialect) {
             this.dataSource = dataSource;
@@ -288,6 +324,12 @@ public final class DatabaseLockService implements AutoCloseable {
         public Builder backoff(Duration initial, Duration max) {
             this.backoffInitial = initial;
             this.backoffMax = max;
+            return this;
+        }
+
+        /** Registers {@code listener} from the start (see {@link DatabaseLockService#addListener}). */
+        public Builder listener(LockListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

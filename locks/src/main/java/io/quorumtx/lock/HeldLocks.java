@@ -27,14 +27,16 @@ final class HeldLocks {
 
     private final LockTable table;
     private final Watchdog watchdog;
+    private final LockListeners listeners;
     /** Held grants by owner and name. */
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
     /** One turn per lock name among this service's threads. */
     private final Map<String, Semaphore> turns = new ConcurrentHashMap<>();
 
-    HeldLocks(LockTable table, Watchdog watchdog) {
+    HeldLocks(LockTable table, Watchdog watchdog, LockListeners listeners) {
         this.table = table;
         this.watchdog = watchdog;
+        this.listeners = listeners;
     }
 
     /** Another handle on {@code owner}'s grant of {@code name}, if it holds one that was not lost. */
@@ -121,6 +123,7 @@ final class HeldLocks {
             if (!table.renew(name, owner, token, lease)) {
                 lost = true;
                 renewal.cancel();
+                listeners.lost(name);
                 throw new LockLostException("Lock '" + name + "' (token " + token + ") is no longer held by " + owner
                         + ": its lease ended by the database's clock before it was renewed, and another owner may hold it"
                         + " with a higher token");
@@ -142,6 +145,9 @@ final class HeldLocks {
             held.remove(key(owner, name), this);
             try {
                 if (!table.release(name, owner, token)) {
+                    if (!lost) {
+                        listeners.lost(name); // found only now: nobody renewed it in time, or it was broken
+                    }
                     throw new LockLostException("Cannot release lock '" + name + "' (token " + token + "): " + owner
                             + " no longer holds it (its lease ended and another owner took it, or an operator broke"
                             + " it)");

@@ -6,6 +6,9 @@ import io.quorumtx.tm.internal.RecoveryManager;
 import io.quorumtx.tm.internal.TransactionEngine;
 import io.quorumtx.tm.internal.TransactionSynchronizationRegistryImpl;
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.log.LocalCommitLog;
+import io.quorumtx.tm.log.LogStats;
+import io.quorumtx.tm.spi.TransactionObserver;
 import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
 import io.quorumtx.tm.protocol.ThreePhaseCommit;
@@ -23,7 +26,10 @@ import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -73,6 +79,7 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
                                 new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector()),
                 config.defaultProtocol());
         this.registry = new TransactionSynchronizationRegistryImpl(() -> threads.get().tx);
+        config.observers().forEach(engine::addObserver); // before the first recovery pass starts
         try {
             this.recovery = new RecoveryManager(engine, log, config.recoveryInterval(), config.recoverySafetyInterval());
             engine.recoveryGate(recovery);
@@ -312,6 +319,72 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     /** Transactions whose decided outcome is still being retried on some branch. */
     public int pendingPhase2Retries() {
         return engine.pendingRetries();
+    }
+
+    // ---------------------------------------------------------------- monitoring (metrics, tracing, health)
+
+    /**
+     * Registers {@code observer}, which from now on is told about every transaction's outcome,
+     * each commit's phases and every recovery pass (see {@link TransactionObserver}: its
+     * exceptions never affect a transaction). With none registered the commit path does no
+     * timing at all. Thread-safe; a transaction whose commit has started keeps the observers it
+     * started with.
+     */
+    public void addObserver(TransactionObserver observer) {
+        engine.addObserver(observer);
+    }
+
+    /** Removes {@code observer}; returns false if it was not registered. */
+    public boolean removeObserver(TransactionObserver observer) {
+        return engine.removeObserver(observer);
+    }
+
+    /**
+     * Prepared branches that recovery found and left in doubt (their owner may still decide, or
+     * completing them failed), over every registered resource, as of the last pass that scanned
+     * each. Branches of this manager's own commits in flight can appear here for a moment; see
+     * {@link #oldestInDoubtAge()}.
+     */
+    public int inDoubtBranches() {
+        return recovery.inDoubt().branches();
+    }
+
+    /** How long ago the transaction of the oldest branch counted by {@link #inDoubtBranches()} began; zero if none. */
+    public Duration oldestInDoubtAge() {
+        return recovery.inDoubt().oldestAge();
+    }
+
+    /**
+     * The heuristic outcomes seen (on the commit path or by recovery) that no operator has
+     * acknowledged yet, oldest first: each needs a person to check the data of its resource.
+     * {@link #heuristicOutcomes()} keeps every one, acknowledged or not.
+     */
+    public List<HeuristicOutcome> heuristicOutcomesWaiting() {
+        return engine.heuristicOutcomesWaiting();
+    }
+
+    /**
+     * Marks {@code outcomes} (from {@link #heuristicOutcomesWaiting()}) as dealt with, so health
+     * checks stop reporting them; returns how many of them were still waiting.
+     */
+    public int acknowledgeHeuristicOutcomes(Collection<HeuristicOutcome> outcomes) {
+        return engine.acknowledgeHeuristics(outcomes);
+    }
+
+    /**
+     * True once the commit log has failed stop (a write or force failed): no transaction can
+     * commit two-phase until the manager is restarted and its log reopened.
+     */
+    public boolean commitLogFailed() {
+        return engine.commitLog().hasFailed();
+    }
+
+    /**
+     * The counters of the local commit log (forces, records, ...), or empty when the manager uses
+     * another log (replicated, or one passed to {@link QuorumTransactionManagerBuilder#commitLog}).
+     */
+    public Optional<LogStats> logStats() {
+        return engine.commitLog() instanceof LocalCommitLog local ? Optional.of(local.stats()) : Optional.empty();
     }
 
     /** Transactions begun and not yet completed. */

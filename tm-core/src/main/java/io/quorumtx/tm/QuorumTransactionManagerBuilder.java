@@ -1,6 +1,7 @@
 package io.quorumtx.tm;
 
 import io.quorumtx.tm.log.CommitLog;
+import io.quorumtx.tm.spi.TransactionObserver;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
@@ -64,6 +65,7 @@ public final class QuorumTransactionManagerBuilder {
     private Duration recoverySafetyInterval; // null: twice the default timeout
     private CrashInjector crashInjector;
     private CommitProtocolType defaultProtocol = CommitProtocolType.TWO_PHASE;
+    private final java.util.List<TransactionObserver> observers = new java.util.ArrayList<>();
 
     QuorumTransactionManagerBuilder() {
     }
@@ -97,6 +99,20 @@ public final class QuorumTransactionManagerBuilder {
         this.logDirectory = directory;
         this.logOptions = Objects.requireNonNull(options, "options");
         return this;
+    }
+
+    /**
+     * Registers an observer from the start, so it also sees the first recovery pass (which runs in
+     * the background as soon as the manager is built); see {@link TransactionObserver}. One
+     * registered later with {@link QuorumTransactionManager#addObserver} may miss that pass.
+     */
+    public QuorumTransactionManagerBuilder observer(TransactionObserver observer) {
+        observers.add(Objects.requireNonNull(observer, "observer"));
+        return this;
+    }
+
+    java.util.List<TransactionObserver> observers() {
+        return java.util.List.copyOf(observers);
     }
 
     /**

@@ -77,6 +77,10 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
     private final Enlistments enlistments = new Enlistments(this);
     private HashMap<Object, Object> resources; // guarded by this
     private volatile CommitProtocolType protocolType;
+    /** Null unless an observer is registered; the completing thread's own (see {@link CommitWatch}). */
+    private CommitWatch watch;
+    /** A branch reported a heuristic outcome against the decision while this transaction completed. */
+    private volatile boolean heuristicMet;
 
     QuorumTransaction(TransactionEngine engine, String gtrid, long timeoutNanos) {
         this.engine = engine;
@@ -171,6 +175,7 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
             throw rolledBack();
         }
         int finalState = Status.STATUS_UNKNOWN;
+        watch = CommitWatch.start(engine.observers, gtrid, branches.size());
         try {
             engine.protocol(protocolType).commit(gtrid, branches, this);
             finalState = Status.STATUS_COMMITTED;
@@ -253,6 +258,7 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
     private void finish(int finalState) {
         state = finalState;
         engine.completed(this);
+        CommitWatch.finished(watch, engine.observers, gtrid, finalState, timedOut, heuristicMet);
         synchronizations.runAfterCompletion(finalState == Status.STATUS_COMMITTED
                 || finalState == Status.STATUS_ROLLEDBACK ? finalState : Status.STATUS_UNKNOWN, gtrid);
     }
@@ -285,6 +291,14 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
     @Override
     public void reached(int jtaStatus) {
         state = jtaStatus;
+        if (watch != null) {
+            watch.reached(jtaStatus);
+        }
+    }
+
+    /** See {@link TransactionEngine#heuristicMet}. */
+    void heuristicMet() {
+        heuristicMet = true;
     }
 
     // ---------------------------------------------------------------- status

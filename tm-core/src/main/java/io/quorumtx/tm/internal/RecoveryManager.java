@@ -82,6 +82,7 @@ public final class RecoveryManager implements AutoCloseable {
     private final Set<String> recovered = ConcurrentHashMap.newKeySet();
     private final Duration gateTimeout;
     private final OwnerLiveness liveness;
+    private final InDoubtTally inDoubt = new InDoubtTally();
     private volatile boolean closed;
 
     /**
@@ -177,6 +178,12 @@ public final class RecoveryManager implements AutoCloseable {
     /** A resource registered anew must be recovered anew before it is enlisted. */
     public void forget(String resourceName) {
         recovered.remove(resourceName);
+        inDoubt.forget(resourceName);
+    }
+
+    /** What the passes found left in doubt, per resource (see {@link InDoubtTally}). */
+    public InDoubtTally inDoubt() {
+        return inDoubt;
     }
 
     /**
@@ -244,8 +251,24 @@ public final class RecoveryManager implements AutoCloseable {
                 + " nothing was enlisted");
     }
 
-    /** One pass over the resources of {@code scope}; the caller holds passLock. */
+    /** One pass over the resources of {@code scope}, told to the observers; the caller holds passLock. */
     private ResolveReport pass(Scope scope) {
+        io.quorumtx.tm.spi.TransactionObserver observers = engine.observers();
+        if (observers == null) {
+            return passUnobserved(scope);
+        }
+        observers.recoveryPassStarted();
+        long start = System.nanoTime();
+        ResolveReport report = null;
+        try {
+            report = passUnobserved(scope);
+            return report;
+        } finally {
+            observers.recoveryPassFinished(InDoubtTally.summary(report, System.nanoTime() - start));
+        }
+    }
+
+    private ResolveReport passUnobserved(Scope scope) {
         engine.settleUnconfirmed();
         List<RecoverableResource> resources = engine.resources();
         if (scope == Scope.NOT_YET_RECOVERED) {
@@ -265,6 +288,7 @@ public final class RecoveryManager implements AutoCloseable {
         for (HeuristicOutcome h : report.heuristics()) {
             engine.recordHeuristic(h);
         }
+        inDoubt.update(resources, report);
         boolean acted = !report.endsWritten().isEmpty()
                 || report.steps().stream().anyMatch(s -> s.outcome() != ResolveReport.Outcome.LEFT);
         if (acted) {

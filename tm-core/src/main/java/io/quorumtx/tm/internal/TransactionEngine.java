@@ -40,6 +40,10 @@ public final class TransactionEngine implements AutoCloseable {
     private final long defaultTimeoutNanos;
     private final ConcurrentHashMap<String, QuorumTransaction> live = new ConcurrentHashMap<>();
     private final List<HeuristicOutcome> heuristics = new CopyOnWriteArrayList<>();
+    /** The heuristic outcomes no operator has acknowledged yet (see {@link #acknowledgeHeuristics}). */
+    private final List<HeuristicOutcome> heuristicsWaiting = new CopyOnWriteArrayList<>();
+    /** Null when no observer is registered: the commit path then reads this field and nothing else. */
+    volatile Observers observers;
     private final ConcurrentHashMap<String, RecoverableResource> resources = new ConcurrentHashMap<>();
     private volatile RecoveryManager recoveryGate;
     private final ScheduledExecutorService reaper;
@@ -59,10 +63,10 @@ public final class TransactionEngine implements AutoCloseable {
         this.xids = new XidFactory(nodeId);
         this.log = log;
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
-        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get,
+        this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, this::heuristicMet, resources::get,
                 this::requestRecovery);
-        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, heuristics::add, resources::get,
-                this::requestRecovery);
+        this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, this::heuristicMet,
+                resources::get, this::requestRecovery);
         this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
         long interval = reaperInterval.toNanos();
         reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
@@ -145,6 +149,62 @@ public final class TransactionEngine implements AutoCloseable {
     /** Adds a heuristic outcome met outside the commit path (by recovery). */
     public void recordHeuristic(HeuristicOutcome outcome) {
         heuristics.add(outcome);
+        heuristicsWaiting.add(outcome);
+    }
+
+    /**
+     * A protocol met a heuristic outcome. One that contradicts the decision marks its transaction,
+     * if it is still completing, so observers count it as {@code heuristic} (see {@link CommitWatch}).
+     */
+    private void heuristicMet(HeuristicOutcome outcome) {
+        recordHeuristic(outcome);
+        if (outcome.contradictsDecision()) {
+            QuorumTransaction tx = live.get(outcome.gtrid());
+            if (tx != null) {
+                tx.heuristicMet();
+            }
+        }
+    }
+
+    /** The heuristic outcomes seen and not yet acknowledged, oldest first. */
+    public List<HeuristicOutcome> heuristicOutcomesWaiting() {
+        return List.copyOf(heuristicsWaiting);
+    }
+
+    /** Marks {@code outcomes} as dealt with by an operator; returns how many of them were waiting. */
+    public int acknowledgeHeuristics(java.util.Collection<HeuristicOutcome> outcomes) {
+        int removed = 0;
+        for (HeuristicOutcome h : outcomes) {
+            if (heuristicsWaiting.remove(h)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Registers {@code observer} (see {@link io.quorumtx.tm.spi.TransactionObserver}). */
+    public synchronized void addObserver(io.quorumtx.tm.spi.TransactionObserver observer) {
+        observers = Observers.with(observers, observer);
+    }
+
+    /** Removes {@code observer}; returns false if it was not registered. */
+    public synchronized boolean removeObserver(io.quorumtx.tm.spi.TransactionObserver observer) {
+        Observers current = observers;
+        if (current == null || !current.contains(observer)) {
+            return false;
+        }
+        observers = Observers.without(current, observer);
+        return true;
+    }
+
+    /** The observers as one (exceptions caught), or null when none is registered. */
+    public io.quorumtx.tm.spi.TransactionObserver observers() {
+        return observers;
+    }
+
+    /** The commit log this engine commits to. */
+    public CommitLog commitLog() {
+        return log;
     }
 
     public boolean owns(QuorumTransaction tx) {

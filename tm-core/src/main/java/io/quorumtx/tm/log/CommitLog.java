@@ -105,6 +105,15 @@ public interface CommitLog extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True once the log has failed stop: a write or force failed, so it accepts no more commits
+     * until the transaction manager is restarted and the log reopened (see {@code LocalCommitLog}).
+     * For health checks; a log that cannot fail this way answers false.
+     */
+    default boolean hasFailed() {
+        return false;
+    }
+
     /** Called by the manager with a way to request a recovery pass when another node's lease lapses. */
     default void onTakeoverNeeded(Runnable trigger) {
     }

@@ -252,6 +252,11 @@ public final class LocalCommitLog implements CommitLog {
         return openReport;
     }
 
+    @Override
+    public boolean hasFailed() {
+        return writer.hasFailed();
+    }
+
     /** Counters since open, for tests, benchmarks and monitoring. */
     public LogStats stats() {
         return writer.stats();

@@ -159,6 +159,11 @@ public final class GroupCommitWriter {
     }
 
     /** Counters written only by the writer thread; a snapshot may mix values of adjacent batches. */
+    /** True once a write or force failed: fail-stop, no more commits accepted. */
+    public boolean hasFailed() {
+        return failure != null;
+    }
+
     public LogStats stats() {
         return new LogStats(recordsWritten, commitsWritten, forces, bytesWritten, segments, segmentsDeleted, commitsCarried);
     }
