@@ -57,6 +57,7 @@ public class QuorumTxProperties {
     private final Locks locks = new Locks();
     private final Startup startup = new Startup();
     private final Shutdown shutdown = new Shutdown();
+    private final Health health = new Health();
 
     public boolean isEnabled() {
         return enabled;
@@ -148,6 +149,10 @@ public class QuorumTxProperties {
 
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    public Health getHealth() {
+        return health;
     }
 
     /** Which commit log: a local directory (default) or the Paxos-replicated log. */
@@ -444,6 +449,23 @@ public class QuorumTxProperties {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+    }
+
+    /** The Actuator health indicator {@code quorumtx}. */
+    public static class Health {
+        /**
+         * A branch in doubt for longer than this makes the health OUT_OF_SERVICE: recovery cannot
+         * finish it on its own. Keep it well above the recovery safety interval.
+         */
+        private Duration inDoubtAge = Duration.ofMinutes(5);
+
+        public Duration getInDoubtAge() {
+            return inDoubtAge;
+        }
+
+        public void setInDoubtAge(Duration inDoubtAge) {
+            this.inDoubtAge = inDoubtAge;
         }
     }
 }

@@ -3,6 +3,9 @@ package io.quorumtx.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.lock.DatabaseLockService;
+import io.quorumtx.lock.LockHandle;
+import io.quorumtx.lock.LockInfo;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +31,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @SpringBootTest(classes = TwoDatabasesApp.class, properties = {
         "quorumtx.node-id=starter-test",
         "quorumtx.datasource.exclude=auditDb",
+        "quorumtx.locks.datasource=ordersDb",
         "quorumtx.recovery-interval=0s"})
 class QuorumTxStarterTest {
     private static Path logDir;
@@ -49,6 +53,8 @@ class QuorumTxStarterTest {
     DataSource paymentsDb;
     @Autowired
     QuorumTransactionManager tm;
+    @Autowired
+    DatabaseLockService locks;
 
     @DynamicPropertySource
     static void logDirectory(DynamicPropertyRegistry registry) throws IOException {
@@ -128,6 +134,30 @@ class QuorumTxStarterTest {
                     c.commit();
                     return null;
                 }))).hasStackTraceContaining("enlisted in a QuorumTX transaction");
+    }
+
+    @Test
+    void theLockServiceRunsOnThePoolSoAGrantIsNotRolledBackWithTheTransaction() throws Exception {
+        LockHandle[] held = new LockHandle[1];
+        transactions.executeWithoutResult(status -> {
+            try {
+                held[0] = locks.acquire("nightly-report");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            status.setRollbackOnly();
+        });
+        try {
+            assertThat(heldLocks()).as("the grant survived the rollback").contains("nightly-report");
+        } finally {
+            held[0].close();
+        }
+        assertThat(heldLocks()).doesNotContain("nightly-report");
+    }
+
+    private java.util.List<String> heldLocks() {
+        return locks.list().stream().filter(LockInfo::held).map(LockInfo::name).toList();
     }
 
     private boolean inOrders(String id) {
