@@ -142,13 +142,13 @@ public final class DatabaseLockService implements AutoCloseable {
             if (token.isPresent()) {
                 return Optional.of(holders.hold(name, owner, token.get(), lease, turn));
             }
+            if (!told) {
+                told = true;
+                listeners.waiting(name); // found it held: this acquire waits, or gives up at once
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return Optional.empty();
-            }
-            if (!told) {
-                told = true;
-                listeners.waiting(name);
             }
             // Back-off with jitter: contenders spread out instead of hammering the row together.
             long sleep = Math.min(left, ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));

@@ -12,11 +12,17 @@ package io.quorumtx.lock;
  */
 public interface LockListener {
 
-    /** The database granted {@code name} to this service (reentrant acquires are not grants); {@code waitedNanos} is 0 if it was free. */
+    /**
+     * The database granted {@code name} to this service (reentrant acquires are not grants);
+     * {@code waitedNanos} is the time since the acquire call.
+     */
     default void granted(String name, long waitedNanos) {
     }
 
-    /** An acquire of {@code name} found it held and starts waiting (once per acquire that waits). */
+    /**
+     * An acquire of {@code name} found it held (by another owner, or another thread of this
+     * service): it waits, or gives up at once if it may not wait. Once per acquire.
+     */
     default void waiting(String name) {
     }
 

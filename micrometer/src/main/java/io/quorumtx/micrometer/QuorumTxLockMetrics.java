@@ -46,7 +46,7 @@ public final class QuorumTxLockMetrics implements MeterBinder, AutoCloseable {
                 .description("Locks the database granted to this service (reentrant acquires excluded)")
                 .register(registry);
         Counter waits = Counter.builder(WAITS).tags(tags).baseUnit("waits")
-                .description("Acquires that found the lock held and had to wait").register(registry);
+                .description("Acquires that found the lock held (they waited, or gave up at once)").register(registry);
         Counter timeouts = Counter.builder(TIMEOUTS).tags(tags).baseUnit("acquires")
                 .description("Acquires whose wait ran out before the lock was granted").register(registry);
         Counter losses = Counter.builder(LOSSES).tags(tags).baseUnit("locks")

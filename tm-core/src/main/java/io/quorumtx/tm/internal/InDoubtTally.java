@@ -5,6 +5,7 @@ import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.spi.RecoveryPassSummary;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,8 +27,8 @@ public final class InDoubtTally {
 
     void update(List<RecoverableResource> scanned, ResolveReport report) {
         Instant now = Instant.now();
-        Map<String, int[]> counts = new java.util.HashMap<>();
-        Map<String, Instant> oldest = new java.util.HashMap<>();
+        Map<String, int[]> counts = new HashMap<>();
+        Map<String, Instant> oldest = new HashMap<>();
         for (ResolveReport.StepResult s : report.steps()) {
             if (s.outcome() != ResolveReport.Outcome.LEFT && s.outcome() != ResolveReport.Outcome.FAILED) {
                 continue;

@@ -24,6 +24,7 @@ public final class InMemoryCommitLog implements CommitLog {
     private Boolean nextFailureDefinitelyNotWritten;
     private int logCommitCalls;
     private boolean closed;
+    private boolean failed;
 
     /** The next logCommit throws CommitLogException with this definitelyNotWritten flag. */
     public synchronized InMemoryCommitLog failNextCommit(boolean definitelyNotWritten) {
@@ -31,11 +32,25 @@ public final class InMemoryCommitLog implements CommitLog {
         return this;
     }
 
+    /** From now on the log has failed stop, as a real log after a failed force: it refuses every commit. */
+    public synchronized InMemoryCommitLog failStop() {
+        this.failed = true;
+        return this;
+    }
+
+    @Override
+    public synchronized boolean hasFailed() {
+        return failed;
+    }
+
     @Override
     public synchronized void logCommit(CommitRecord record) {
         logCommitCalls++;
         if (closed) {
             throw CommitLogException.notWritten("commit log is closed");
+        }
+        if (failed) {
+            throw CommitLogException.notWritten("scripted fail-stop: the commit log has failed");
         }
         Boolean failure = nextFailureDefinitelyNotWritten;
         nextFailureDefinitelyNotWritten = null;
