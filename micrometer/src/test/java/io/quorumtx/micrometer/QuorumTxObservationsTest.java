@@ -68,33 +68,33 @@ class QuorumTxObservationsTest {
 
     @Test
     void aTwoPhaseCommitIsOneObservationWithPrepareDecisionAndPhase2Children() throws Exception {
-        try (QuorumTxObservations tracing = QuorumTxObservations.builder(tm, registry).register()) {
-            String gtrid = commitAcross(new ScriptedXAResource("a"), new ScriptedXAResource("b"));
+        QuorumTxObservations.builder(tm, registry).register();
+        String gtrid = commitAcross(new ScriptedXAResource("a"), new ScriptedXAResource("b"));
 
-            assertThat(registry).hasNumberOfObservationsWithNameEqualTo(COMMIT, 1)
-                    .hasNumberOfObservationsWithNameEqualTo(PHASE, 3);
-            assertThat(registry).hasObservationWithNameEqualTo(COMMIT).that()
-                    .hasContextualNameEqualTo("commit")
-                    .hasHighCardinalityKeyValue("quorumtx.gtrid", gtrid)
-                    .hasHighCardinalityKeyValue("quorumtx.branches", "2")
-                    .hasLowCardinalityKeyValue("quorumtx.outcome", "committed")
-                    .hasLowCardinalityKeyValue("quorumtx.node", "n1")
-                    .doesNotHaveParentObservation()
-                    .hasBeenStarted().hasBeenStopped();
-            Observation.Context commit = contexts(COMMIT).get(0);
-            assertThat(contexts(PHASE)).extracting(Observation.Context::getContextualName)
-                    .containsExactly("prepare", "decision", "phase2");
-            assertThat(contexts(PHASE)).allSatisfy(phase -> {
-                assertThat(phase.getParentObservation()).isNotNull();
-                assertThat(phase.getParentObservation().getContextView()).isSameAs(commit);
-                assertThat(phase.getHighCardinalityKeyValue("quorumtx.gtrid").getValue()).isEqualTo(gtrid);
-            });
-            assertThat(contexts(PHASE)).extracting(c -> c.getLowCardinalityKeyValue("quorumtx.phase").getValue())
-                    .containsExactly("prepare", "log", "phase2");
-        }
+        assertThat(registry).hasNumberOfObservationsWithNameEqualTo(COMMIT, 1)
+                .hasNumberOfObservationsWithNameEqualTo(PHASE, 3);
+        assertThat(registry).hasObservationWithNameEqualTo(COMMIT).that()
+                .hasContextualNameEqualTo("commit")
+                .hasHighCardinalityKeyValue("quorumtx.gtrid", gtrid)
+                .hasHighCardinalityKeyValue("quorumtx.branches", "2")
+                .hasLowCardinalityKeyValue("quorumtx.outcome", "committed")
+                .hasLowCardinalityKeyValue("quorumtx.node", "n1")
+                .doesNotHaveParentObservation()
+                .hasBeenStarted().hasBeenStopped();
+        Observation.Context commit = contexts(COMMIT).get(0);
+        assertThat(contexts(PHASE)).extracting(Observation.Context::getContextualName)
+                .containsExactly("prepare", "decision", "phase2");
+        assertThat(contexts(PHASE)).allSatisfy(phase -> {
+            assertThat(phase.getParentObservation()).isNotNull();
+            assertThat(phase.getParentObservation().getContextView()).isSameAs(commit);
+            assertThat(phase.getHighCardinalityKeyValue("quorumtx.gtrid").getValue()).isEqualTo(gtrid);
+        });
+        assertThat(contexts(PHASE)).extracting(c -> c.getLowCardinalityKeyValue("quorumtx.phase").getValue())
+                .containsExactly("prepare", "log", "phase2");
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is used by being open: Micrometer's own idiom
     void aCommitIsAChildOfTheObservationInScopeOnTheCommittingThread() throws Exception {
         QuorumTxObservations.builder(tm, registry).register();
         Observation request = Observation.start("http.server.request", registry);

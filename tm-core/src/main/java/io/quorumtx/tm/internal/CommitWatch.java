@@ -22,7 +22,9 @@ final class CommitWatch {
     private final long start;
     private CommitPhase current;
     private long phaseStart;
-    private final long[] nanos = {CommitTimings.NOT_RUN, CommitTimings.NOT_RUN, CommitTimings.NOT_RUN};
+    private long prepareNanos = CommitTimings.NOT_RUN;
+    private long logNanos = CommitTimings.NOT_RUN;
+    private long phase2Nanos = CommitTimings.NOT_RUN;
 
     private CommitWatch(TransactionObserver observer, String gtrid, int branches) {
         this.observer = observer;
@@ -72,8 +74,8 @@ final class CommitWatch {
             to = watch.observer; // the observers the commit started with, so its calls stay paired
             long now = System.nanoTime();
             watch.end(now);
-            to.commitFinished(gtrid, outcome, new CommitTimings(now - watch.start, watch.nanos[0], watch.nanos[1],
-                    watch.nanos[2]));
+            to.commitFinished(gtrid, outcome, new CommitTimings(now - watch.start, watch.prepareNanos, watch.logNanos,
+                    watch.phase2Nanos));
         }
         to.transactionFinished(gtrid, outcome);
     }
@@ -90,7 +92,12 @@ final class CommitWatch {
 
     private void end(long now) {
         if (current != null) {
-            nanos[current.ordinal()] = now - phaseStart;
+            long took = now - phaseStart;
+            switch (current) {
+                case PREPARE -> prepareNanos = took;
+                case LOG -> logNanos = took;
+                case PHASE2 -> phase2Nanos = took;
+            }
             current = null;
         }
     }
