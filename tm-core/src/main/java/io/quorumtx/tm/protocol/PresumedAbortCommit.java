@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>force COMMIT{gtrid, yes-voters} to the {@link CommitLog}. If the log says the record was
  *       certainly not written, roll back; if durability is merely unconfirmed, the outcome is in
  *       doubt: leave the prepared branches to recovery and throw {@link SystemException};</li>
- *   <li>phase 2: commit each branch (side by side when the prepares were). A failure does not undo a decided commit: the branch goes to
- *       the {@link Phase2Retrier} and {@code commit()} returns normally;</li>
+ *   <li>phase 2: commit each branch (side by side when the prepares were). A failure does not
+ *       undo a decided commit: the branch goes to the {@link Phase2Retrier} and {@code commit()}
+ *       returns normally;</li>
  *   <li>write END (lazy) once every branch is finished.</li>
  * </ol>
  * Heuristic answers are forgotten, recorded and surfaced as {@link HeuristicMixedException} or
