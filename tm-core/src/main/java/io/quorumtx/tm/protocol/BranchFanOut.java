@@ -226,7 +226,9 @@ public final class BranchFanOut implements AutoCloseable {
                     }
                 });
                 return true;
-            } catch (RejectedExecutionException saturatedOrClosed) {
+            } catch (RejectedExecutionException | OutOfMemoryError saturatedClosedOrNoThread) {
+                // Every helper busy, the manager closed, or no thread could be started: not handed
+                // over, so not counted, and the committing thread does the branch itself.
                 done();
                 return false;
             }
