@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.quorumtx.jdbc.TransactionalDataSource;
 import io.quorumtx.jdbc.dialect.Dialect;
+import io.quorumtx.tm.BranchExecution;
 import io.quorumtx.tm.CommitProtocolType;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
@@ -66,6 +67,8 @@ final class QuorumSystem implements TransferSystem {
         tm = logSetup.settings().apply(QuorumTransactionManager.builder()
                 .nodeId(nodeId)
                 .defaultProtocol(protocol)
+                // -Dbench.branches=SERIAL|PARALLEL compares the two; AUTO is the manager's default.
+                .branchExecution(BranchExecution.valueOf(System.getProperty("bench.branches", "AUTO")))
                 .defaultTimeout(Duration.ofSeconds(60)))
                 .build();
         if (xa) {

@@ -9,6 +9,7 @@ import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.log.LogStats;
 import io.quorumtx.tm.spi.TransactionObserver;
+import io.quorumtx.tm.protocol.BranchFanOut;
 import io.quorumtx.tm.protocol.HeuristicOutcome;
 import io.quorumtx.tm.protocol.PresumedAbortTwoPhaseCommit;
 import io.quorumtx.tm.protocol.ThreePhaseCommit;
@@ -41,11 +42,15 @@ import java.util.concurrent.TimeUnit;
  * <p>No global state: everything belongs to the instance, including the thread association
  * (an instance {@link ThreadLocal}), so several managers can run in one JVM, each with its own
  * log, threads and transactions; a transaction of one is invalid for another. A manager owns its
- * commit log, a reaper thread (timeouts), a retry thread (phase 2) and a recovery thread (see
- * {@link #recover()}), all daemons named after the node id, and releases them on {@link #close()}.
+ * commit log, a reaper thread (timeouts), a retry thread (phase 2), a recovery thread (see
+ * {@link #recover()}) and, unless {@link BranchExecution#SERIAL}, a bounded set of branch threads
+ * that prepare and commit a transaction's branches side by side, all daemons named after the node
+ * id, and releases them on {@link #close()}.
  *
- * <p>The success path runs entirely on the application's thread: begin, enlist, the
- * synchronizations, prepare, the forced commit record, phase 2 and {@code afterCompletion}.
+ * <p>The success path runs on the application's thread: begin, enlist, the synchronizations,
+ * prepare, the forced commit record, phase 2 and {@code afterCompletion}; only the XA calls of
+ * further branches may run on branch threads while it waits for them
+ * ({@link QuorumTransactionManagerBuilder#branchExecution}).
  * {@code afterCompletion} runs after phase 2 was attempted on every branch; branches that could
  * not be reached are retried in the background (see {@link #pendingPhase2Retries()}).
  */
@@ -62,6 +67,7 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
     private final ThreadLocal<ThreadContext> threads = ThreadLocal.withInitial(ThreadContext::new);
     private final TransactionSynchronizationRegistry registry;
     private final RecoveryManager recovery;
+    private final BranchFanOut fanOut;
 
     public static QuorumTransactionManagerBuilder builder() {
         return new QuorumTransactionManagerBuilder();
@@ -71,13 +77,22 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
         this.nodeId = config.nodeId();
         RetrySchedule retries = new RetrySchedule(config.retryInitialDelay(), config.retryMaxDelay(),
                 config.retryAttempts());
-        this.engine = new TransactionEngine(nodeId, log, config.defaultTimeout(), config.reaperInterval(),
-                (type, commitLog, heuristics, resources, requestRecovery) -> type == CommitProtocolType.THREE_PHASE
-                        ? new ThreePhaseCommit(commitLog, heuristics, resources, new NamedDaemonThreads(nodeId,
-                                "phase3-retry"), retries, config.crashInjector(), requestRecovery)
-                        : new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
-                                new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector()),
-                config.defaultProtocol());
+        this.fanOut = config.branchExecution() == BranchExecution.SERIAL ? BranchFanOut.serial()
+                : BranchFanOut.parallel(new NamedDaemonThreads(nodeId, "branch"), config.branchThreads(),
+                        config.branchExecution() == BranchExecution.AUTO);
+        try {
+            this.engine = new TransactionEngine(nodeId, log, config.defaultTimeout(), config.reaperInterval(),
+                    (type, commitLog, heuristics, resources, requestRecovery) -> type == CommitProtocolType.THREE_PHASE
+                            ? new ThreePhaseCommit(commitLog, heuristics, resources, new NamedDaemonThreads(nodeId,
+                                    "phase3-retry"), retries, config.crashInjector(), fanOut, requestRecovery)
+                            : new PresumedAbortTwoPhaseCommit(commitLog, heuristics, resources,
+                                    new NamedDaemonThreads(nodeId, "phase2-retry"), retries, config.crashInjector(),
+                                    fanOut),
+                    config.defaultProtocol());
+        } catch (RuntimeException | Error e) {
+            fanOut.close();
+            throw e;
+        }
         this.registry = new TransactionSynchronizationRegistryImpl(() -> threads.get().tx);
         config.observers().forEach(engine::addObserver); // before the first recovery pass starts
         try {
@@ -85,7 +100,11 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
             engine.recoveryGate(recovery);
             log.onTakeoverNeeded(recovery::requestPass);
         } catch (RuntimeException | Error e) {
-            engine.close();
+            try {
+                engine.close();
+            } finally {
+                fanOut.close();
+            }
             throw e;
         }
     }
@@ -402,7 +421,11 @@ public final class QuorumTransactionManager implements TransactionManager, UserT
         try {
             recovery.close();
         } finally {
-            engine.close();
+            try {
+                engine.close();
+            } finally {
+                fanOut.close();
+            }
         }
     }
 

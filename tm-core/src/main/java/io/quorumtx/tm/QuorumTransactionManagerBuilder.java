@@ -4,6 +4,7 @@ import io.quorumtx.tm.log.CommitLog;
 import io.quorumtx.tm.spi.TransactionObserver;
 import io.quorumtx.tm.log.LocalCommitLog;
 import io.quorumtx.tm.paxos.ReplicatedCommitLog;
+import io.quorumtx.tm.protocol.BranchFanOut;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.log.NodeIdFile;
 import io.quorumtx.tm.testing.CrashInjector;
@@ -66,6 +67,8 @@ public final class QuorumTransactionManagerBuilder {
     private CrashInjector crashInjector;
     private CommitProtocolType defaultProtocol = CommitProtocolType.TWO_PHASE;
     private final java.util.List<TransactionObserver> observers = new java.util.ArrayList<>();
+    private BranchExecution branchExecution = BranchExecution.AUTO;
+    private int branchThreads = BranchFanOut.DEFAULT_MAX_THREADS;
 
     QuorumTransactionManagerBuilder() {
     }
@@ -205,6 +208,27 @@ public final class QuorumTransactionManagerBuilder {
     }
 
     /**
+     * Whether a transaction's branches are prepared, committed and rolled back side by side
+     * ({@link BranchExecution}); default {@link BranchExecution#AUTO}: side by side when at least two
+     * branches are on database servers, one after the other otherwise (embedded H2, where a thread
+     * hop costs more than a prepare). Outcomes are the same either way. Side by side, the
+     * committing thread does one branch itself and hands the others to at most
+     * {@value BranchFanOut#DEFAULT_MAX_THREADS} branch threads of this manager; when all are busy it
+     * does them itself, as in serial mode, rather than wait in a queue.
+     */
+    public QuorumTransactionManagerBuilder branchExecution(BranchExecution execution) {
+        return branchExecution(execution, branchThreads);
+    }
+
+    /** {@link #branchExecution(BranchExecution)} with at most {@code maxThreads} (at least 1) branch threads. */
+    public QuorumTransactionManagerBuilder branchExecution(BranchExecution execution, int maxThreads) {
+        this.branchExecution = Objects.requireNonNull(execution,
+                "branchExecution must not be null; use AUTO, SERIAL or PARALLEL");
+        this.branchThreads = maxThreads;
+        return this;
+    }
+
+    /**
      * For crash tests only: called at each {@link CrashPoint} of the commit path (and, with a
      * {@link #logDirectory local log}, at {@link CrashPoint#LOG_APPEND_TORN}). Default none, which
      * costs nothing.
@@ -244,6 +268,10 @@ public final class QuorumTransactionManagerBuilder {
         if (retryMaxDelay.compareTo(retryInitialDelay) < 0) {
             throw new IllegalArgumentException("phase2Retry max delay (" + retryMaxDelay
                     + ") must be at least its initial delay (" + retryInitialDelay + ")");
+        }
+        if (branchThreads < 1) {
+            throw new IllegalArgumentException("branchExecution maxThreads must be at least 1 (default "
+                    + BranchFanOut.DEFAULT_MAX_THREADS + "), got " + branchThreads);
         }
         if (retryAttempts < 1) {
             throw new IllegalArgumentException("phase2Retry attempts must be at least 1 (default "
@@ -326,5 +354,13 @@ public final class QuorumTransactionManagerBuilder {
 
     CommitProtocolType defaultProtocol() {
         return defaultProtocol;
+    }
+
+    BranchExecution branchExecution() {
+        return branchExecution;
+    }
+
+    int branchThreads() {
+        return branchThreads;
     }
 }

@@ -1,7 +1,9 @@
 package io.quorumtx.jdbc.dialect;
 
 import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.JdbcLocality;
 import io.quorumtx.tm.spi.NamedResource;
+import io.quorumtx.tm.spi.ResourceLocality;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * synchronized because the transaction manager's reaper may roll back from another thread; no
  * application work runs under the lock.
  */
-public final class DialectXAResource implements XAResource, NamedResource, ConnectionBoundResource {
+public final class DialectXAResource implements XAResource, NamedResource, ConnectionBoundResource,
+        ResourceLocality {
 
     private static final Logger LOG = LoggerFactory.getLogger(DialectXAResource.class);
 
@@ -38,11 +41,30 @@ public final class DialectXAResource implements XAResource, NamedResource, Conne
     private boolean rollbackOnly;
     private boolean failed;
     private Release parked;
+    private Boolean inProcess; // null: not known yet, read from the connection's URL when first asked
 
     public DialectXAResource(Connection connection, Dialect dialect, String resourceName) {
         this.connection = connection;
         this.dialect = dialect;
         this.resourceName = resourceName;
+    }
+
+    /**
+     * As {@link #DialectXAResource(Connection, Dialect, String)}, saying whether the database is
+     * embedded (a DataSource knows it once for all its connections).
+     */
+    public DialectXAResource(Connection connection, Dialect dialect, String resourceName, boolean inProcess) {
+        this(connection, dialect, resourceName);
+        this.inProcess = inProcess;
+    }
+
+    /** Embedded H2 is in-process; PostgreSQL, MariaDB and H2 over TCP are not (see the README). */
+    @Override
+    public synchronized boolean inProcess() {
+        if (inProcess == null) {
+            inProcess = JdbcLocality.inProcess(connection);
+        }
+        return inProcess;
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.quorumtx.jdbc.internal;
 
 import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
 import io.quorumtx.jdbc.internal.shared.DatabaseChecks;
+import io.quorumtx.jdbc.internal.shared.JdbcLocality;
 import io.quorumtx.tm.spi.NamedResource;
+import io.quorumtx.tm.spi.ResourceLocality;
 import java.sql.SQLException;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -17,13 +19,14 @@ import javax.transaction.xa.Xid;
  * pooled connection: nothing is allocated per transaction. Methods are synchronized because the
  * transaction manager may retry phase 2 or time a branch out from another thread.
  */
-final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource {
+final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource, ResourceLocality {
 
     private enum State { IDLE, ACTIVE, PREPARED }
 
     private final String resourceName;
     private final XAResource driver;
     private final String url;
+    private final boolean inProcess;
     private State state = State.IDLE;
     private boolean broken;
     private Release parked;
@@ -32,6 +35,13 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
         this.resourceName = resourceName;
         this.driver = driver;
         this.url = url;
+        this.inProcess = JdbcLocality.inProcess(url);
+    }
+
+    /** From the JDBC URL ({@link JdbcLocality}): embedded H2 is in-process, a server is not. */
+    @Override
+    public boolean inProcess() {
+        return inProcess;
     }
 
     @Override

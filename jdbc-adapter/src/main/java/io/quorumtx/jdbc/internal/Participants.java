@@ -3,6 +3,7 @@ package io.quorumtx.jdbc.internal;
 import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.jdbc.dialect.DialectXAResource;
 import io.quorumtx.jdbc.internal.shared.ConnectionBoundResource;
+import io.quorumtx.jdbc.internal.shared.JdbcLocality;
 import io.quorumtx.jdbc.internal.shared.Redaction;
 import io.quorumtx.tm.spi.PreCommitMarkers;
 import io.quorumtx.tm.spi.RecoverableResource;
@@ -76,6 +77,9 @@ public interface Participants extends RecoverableResource {
     /** Style (b): a {@link DialectXAResource} over the pooled connection itself. */
     static Participants dialect(String name, DataSource pool, Dialect dialect, PreCommitMarkers markers) {
         return new Participants() {
+            /** Whether the pool's database is embedded: one answer for all its connections, read from the first. */
+            private volatile Boolean inProcess;
+
             @Override
             public PreCommitMarkers preCommitMarkers() {
                 return markers;
@@ -83,7 +87,12 @@ public interface Participants extends RecoverableResource {
 
             @Override
             public XAResource resourceFor(Connection pooled) {
-                return new DialectXAResource(pooled, dialect, name);
+                Boolean embedded = inProcess;
+                if (embedded == null) {
+                    embedded = JdbcLocality.inProcess(pooled);
+                    inProcess = embedded;
+                }
+                return new DialectXAResource(pooled, dialect, name, embedded);
             }
 
             @Override

@@ -37,16 +37,20 @@ import org.slf4j.LoggerFactory;
  * two-phase commit is the commit point. The sequence:
  * <ol>
  *   <li>one branch: commit it in one phase, log nothing;</li>
- *   <li>otherwise prepare each branch in turn (serially: two branches is the common case and a
- *       thread hop costs more than a prepare); XA_RDONLY votes drop out; when every branch but the
- *       last has dropped out, the last commits in one phase instead of preparing;</li>
+ *   <li>otherwise prepare each branch in turn; XA_RDONLY votes drop out; when every branch but the
+ *       last has dropped out, the last commits in one phase instead of preparing. Or, when the
+ *       {@link BranchFanOut} says so (two or more branches on database servers, where each prepare
+ *       is a round trip and a force there), prepare them side by side and wait for every vote:
+ *       then every branch is prepared, since skipping the last one's prepare needs every other
+ *       vote before it starts, the very wait the fan-out removes;</li>
  *   <li>any NO vote or prepare error rolls every branch back (nothing logged) and throws
  *       {@link RollbackException} with that cause;</li>
  *   <li>force COMMIT{gtrid, yes-voters} to the {@link CommitLog}. If the log says the record was
  *       certainly not written, roll back; if durability is merely unconfirmed, the outcome is in
  *       doubt: leave the prepared branches to recovery and throw {@link SystemException};</li>
- *   <li>phase 2: commit each branch. A failure does not undo a decided commit: the branch goes to
- *       the {@link Phase2Retrier} and {@code commit()} returns normally;</li>
+ *   <li>phase 2: commit each branch (side by side when the prepares were). A failure does not
+ *       undo a decided commit: the branch goes to the {@link Phase2Retrier} and {@code commit()}
+ *       returns normally;</li>
  *   <li>write END (lazy) once every branch is finished.</li>
  * </ol>
  * Heuristic answers are forgotten, recorded and surfaced as {@link HeuristicMixedException} or
@@ -61,6 +65,7 @@ abstract class PresumedAbortCommit implements CommitProtocol {
     private final CommitLog log;
     private final BranchCompletion completion;
     private final Phase2Retrier retrier;
+    private final BranchFanOut fanOut;
     /** Finds the registered resource of a branch by name (null if none is registered). */
     protected final Function<String, RecoverableResource> resources;
     /** Null unless a crash test set one: then each crash point is one null check. */
@@ -75,11 +80,13 @@ abstract class PresumedAbortCommit implements CommitProtocol {
      * @param threads makes the retry thread
      * @param retries back-off and bound of phase-2 retries (see {@link Phase2Retrier})
      * @param crash called (if not null) at each {@link CrashPoint} of the commit path
+     * @param fanOut runs the XA calls of several branches side by side, or serially (not closed by this protocol)
      */
     protected PresumedAbortCommit(CommitLog log, Consumer<HeuristicOutcome> heuristics,
             Function<String, RecoverableResource> resources, ThreadFactory threads, RetrySchedule retries,
-            CrashInjector crash) {
+            CrashInjector crash, BranchFanOut fanOut) {
         this.crash = crash;
+        this.fanOut = fanOut;
         this.resources = resources;
         this.log = log;
         this.completion = new BranchCompletion(heuristics);
@@ -106,29 +113,20 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         }
         Participant[] yes = new Participant[n];
         int yesCount = 0;
-        for (int i = 0; i < n; i++) {
+        boolean parallel = fanOut.parallelFor(branches);
+        if (parallel) {
+            yesCount = prepareInParallel(gtrid, branches, yes, progress);
+        }
+        for (int i = 0; i < n && !parallel; i++) {
             Participant p = branches.get(i);
             if (i == n - 1 && yesCount == 0) {
                 progress.reached(Status.STATUS_COMMITTING);
                 onePhase(p);
                 return;
             }
-            XaOutcome vote;
-            Exception failure = null;
-            try {
-                int returned = p.resource().prepare(p.xid());
-                vote = XaOutcome.returned(XaCall.PREPARE, returned);
-                if (vote != XaOutcome.PREPARED && vote != XaOutcome.READ_ONLY) {
-                    failure = new IllegalStateException("prepare returned " + returned + ", which is neither XA_OK"
-                            + " nor XA_RDONLY");
-                }
-            } catch (XAException e) {
-                vote = XaOutcome.threw(XaCall.PREPARE, e.errorCode);
-                failure = e;
-            } catch (RuntimeException e) {
-                vote = XaOutcome.threwUnchecked(XaCall.PREPARE);
-                failure = e;
-            }
+            BranchVote answer = BranchVote.prepare(p);
+            XaOutcome vote = answer.outcome();
+            Exception failure = answer.failure();
             if (vote == XaOutcome.READ_ONLY) {
                 continue;
             }
@@ -281,15 +279,67 @@ abstract class PresumedAbortCommit implements CommitProtocol {
     private void abortAfterFailedVote(String gtrid, List<Participant> branches, Participant[] yes, int yesCount,
             int failed, boolean failedAlreadyRolledBack, Exception cause, Progress progress)
             throws RollbackException, HeuristicMixedException {
-        progress.reached(Status.STATUS_ROLLING_BACK);
         List<Participant> toRollBack = new ArrayList<>(branches.size());
         toRollBack.addAll(Arrays.asList(yes).subList(0, yesCount));
         if (!failedAlreadyRolledBack) {
             toRollBack.add(branches.get(failed));
         }
         toRollBack.addAll(branches.subList(failed + 1, branches.size()));
+        abortAfterFailedVote(gtrid, toRollBack, branches.get(failed), failedAlreadyRolledBack, cause, progress);
+    }
+
+    /**
+     * The prepare round side by side ({@link BranchFanOut}): the same votes as the serial loop,
+     * decided once every branch has answered. Every branch is prepared (no one-phase last branch,
+     * see the class comment). A NO vote or a prepare error anywhere rolls back every branch not
+     * known to be gone (yes-voters and failures that may have left a prepared branch; not NO or
+     * read-only voters), and the exception names the first failing branch in enlistment order, the
+     * one the serial loop would have met first. With a crash injector the committing thread's own
+     * branch is prepared first and {@link CrashPoint#AFTER_SOME_PREPARED} fires, when it voted yes,
+     * before any other starts. Returns the number of yes-voters put into {@code yes}.
+     */
+    private int prepareInParallel(String gtrid, List<Participant> branches, Participant[] yes, Progress progress)
+            throws RollbackException, HeuristicMixedException {
+        int n = branches.size();
+        BranchVote[] votes = fanOut.prepare(branches,
+                crash == null ? null : () -> crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid));
+        int yesCount = 0;
+        int failed = -1;
+        for (int i = 0; i < n; i++) {
+            if (votes[i].yes()) {
+                yes[yesCount++] = branches.get(i);
+            } else if (!votes[i].readOnly() && failed < 0) {
+                failed = i;
+            }
+        }
+        if (failed < 0) {
+            return yesCount;
+        }
+        List<Participant> toRollBack = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (votes[i].yes() || !(votes[i].readOnly() || votes[i].rolledBack())) {
+                toRollBack.add(branches.get(i));
+            }
+        }
+        try {
+            abortAfterFailedVote(gtrid, toRollBack, branches.get(failed), votes[failed].rolledBack(),
+                    votes[failed].failure(), progress);
+        } catch (RollbackException | HeuristicMixedException e) {
+            for (int i = failed + 1; i < n; i++) {
+                if (votes[i].failure() != null) {
+                    e.addSuppressed(votes[i].failure());
+                }
+            }
+            throw e;
+        }
+        throw new AssertionError("abortAfterFailedVote returned");
+    }
+
+    private void abortAfterFailedVote(String gtrid, List<Participant> toRollBack, Participant p,
+            boolean failedAlreadyRolledBack, Exception cause, Progress progress)
+            throws RollbackException, HeuristicMixedException {
+        progress.reached(Status.STATUS_ROLLING_BACK);
         RollbackTally tally = rollBackAll(gtrid, toRollBack);
-        Participant p = branches.get(failed);
         String why = "resource " + p.resourceName() + (failedAlreadyRolledBack ? " voted no in prepare ("
                 : " failed in prepare (") + XaCodes.describe(cause) + ")";
         if (tally.anyAgainstDecision()) {
@@ -344,12 +394,16 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         int rolledBack = 0;
         int mixed = 0;
         List<Participant> retry = null;
+        List<Participant> committing = Arrays.asList(yes).subList(0, yesCount);
+        BranchCompletion.Result[] parallel = !fanOut.parallelFor(committing) ? null
+                : fanOut.complete(committing, completion, XaCall.PHASE2_COMMIT,
+                        crash == null ? null : () -> crash.reached(CrashPoint.BETWEEN_PHASE2_COMMITS, gtrid));
         for (int i = 0; i < yesCount; i++) {
             Participant p = yes[i];
-            if (crash != null && i > 0) {
+            if (crash != null && i > 0 && parallel == null) {
                 crash.reached(CrashPoint.BETWEEN_PHASE2_COMMITS, gtrid);
             }
-            switch (completion.complete(p.resource(), p, XaCall.PHASE2_COMMIT)) {
+            switch (parallel != null ? parallel[i] : completion.complete(p.resource(), p, XaCall.PHASE2_COMMIT)) {
                 case DONE, HEURISTIC_COMMIT -> committed++;
                 case HEURISTIC_ROLLBACK -> rolledBack++;
                 case HEURISTIC_MIXED -> mixed++;
@@ -407,8 +461,11 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         int contrary = 0;
         int mixed = 0;
         List<Participant> retry = null;
-        for (Participant p : branches) {
-            switch (completion.complete(p.resource(), p, XaCall.ROLLBACK)) {
+        BranchCompletion.Result[] parallel = !fanOut.parallelFor(branches) ? null
+                : fanOut.complete(branches, completion, XaCall.ROLLBACK, null);
+        for (int i = 0; i < branches.size(); i++) {
+            Participant p = branches.get(i);
+            switch (parallel != null ? parallel[i] : completion.complete(p.resource(), p, XaCall.ROLLBACK)) {
                 case DONE, HEURISTIC_ROLLBACK -> asDecided++;
                 case HEURISTIC_COMMIT -> contrary++;
                 case HEURISTIC_MIXED -> mixed++;

@@ -17,7 +17,7 @@ public final class PresumedAbortTwoPhaseCommit extends PresumedAbortCommit {
     /** See {@link PresumedAbortCommit#PresumedAbortCommit}. */
     public PresumedAbortTwoPhaseCommit(CommitLog log, Consumer<HeuristicOutcome> heuristics,
             Function<String, RecoverableResource> resources, ThreadFactory threads, RetrySchedule retries,
-            CrashInjector crash) {
-        super(log, heuristics, resources, threads, retries, crash);
+            CrashInjector crash, BranchFanOut fanOut) {
+        super(log, heuristics, resources, threads, retries, crash, fanOut);
     }
 }

@@ -40,8 +40,8 @@ public final class ThreePhaseCommit extends PresumedAbortCommit {
      */
     public ThreePhaseCommit(CommitLog log, Consumer<HeuristicOutcome> heuristics,
             Function<String, RecoverableResource> resources, ThreadFactory threads, RetrySchedule retries,
-            CrashInjector crash, Runnable recoverSoon) {
-        super(log, heuristics, resources, threads, retries, crash);
+            CrashInjector crash, BranchFanOut fanOut, Runnable recoverSoon) {
+        super(log, heuristics, resources, threads, retries, crash, fanOut);
         this.recoverSoon = recoverSoon;
     }
 

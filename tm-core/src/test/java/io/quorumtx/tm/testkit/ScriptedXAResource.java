@@ -1,6 +1,7 @@
 package io.quorumtx.tm.testkit;
 
 import io.quorumtx.tm.spi.NamedResource;
+import io.quorumtx.tm.spi.ResourceLocality;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -9,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -28,9 +30,14 @@ import javax.transaction.xa.Xid;
  * recorded in {@link #calls()}, so background recovery passes do not disturb call-sequence
  * assertions.
  *
+ * <p>It runs in this JVM, so it says {@link #inProcess()} (and {@code BranchExecution.AUTO}
+ * keeps its branches serial) unless {@link #remote()} makes it play a database server. A hook
+ * ({@link #onCall}) runs before a call, outside the resource's lock, so a test can hold a call
+ * where it wants (two prepares that wait for each other).
+ *
  * <p>Thread-safe. Published in the tm-core test-jar for other modules' tests.
  */
-public class ScriptedXAResource implements XAResource, NamedResource {
+public class ScriptedXAResource implements XAResource, NamedResource, ResourceLocality {
 
     /** The XA operations that can be scripted to fail. */
     public enum Op { START, END, PREPARE, COMMIT, ROLLBACK, FORGET, RECOVER }
@@ -58,6 +65,8 @@ public class ScriptedXAResource implements XAResource, NamedResource {
     private int recoverCalls;
     private boolean oneRollbackPerRecover;
     private boolean rollbackArmed;
+    private volatile boolean remote;
+    private final Map<Op, Runnable> hooks = new ConcurrentHashMap<>();
 
     /** A resource named {@code name} (null: unnamed, the TM generates a branch qualifier). */
     public ScriptedXAResource(String name) {
@@ -152,6 +161,21 @@ public class ScriptedXAResource implements XAResource, NamedResource {
         return this;
     }
 
+    /** Plays a database server: {@link #inProcess()} answers false. */
+    public ScriptedXAResource remote() {
+        this.remote = true;
+        return this;
+    }
+
+    /** Runs {@code hook} at the start of every {@code op} call (prepare, commit or rollback), outside the lock. */
+    public ScriptedXAResource onCall(Op op, Runnable hook) {
+        if (op != Op.PREPARE && op != Op.COMMIT && op != Op.ROLLBACK) {
+            throw new IllegalArgumentException("Only PREPARE, COMMIT and ROLLBACK take a hook, not " + op);
+        }
+        hooks.put(op, hook);
+        return this;
+    }
+
     // ------------------------------------------------------------ observations
 
     public synchronized List<Call> calls() {
@@ -206,7 +230,24 @@ public class ScriptedXAResource implements XAResource, NamedResource {
     }
 
     @Override
-    public synchronized int prepare(Xid xid) throws XAException {
+    public boolean inProcess() {
+        return !remote;
+    }
+
+    private void hook(Op op) {
+        Runnable hook = hooks.get(op);
+        if (hook != null) {
+            hook.run();
+        }
+    }
+
+    @Override
+    public int prepare(Xid xid) throws XAException {
+        hook(Op.PREPARE);
+        return prepareLocked(xid);
+    }
+
+    private synchronized int prepareLocked(Xid xid) throws XAException {
         try {
             record(Op.PREPARE, xid, 0);
         } catch (XAException e) {
@@ -225,7 +266,12 @@ public class ScriptedXAResource implements XAResource, NamedResource {
     }
 
     @Override
-    public synchronized void commit(Xid xid, boolean onePhase) throws XAException {
+    public void commit(Xid xid, boolean onePhase) throws XAException {
+        hook(Op.COMMIT);
+        commitLocked(xid, onePhase);
+    }
+
+    private synchronized void commitLocked(Xid xid, boolean onePhase) throws XAException {
         record(Op.COMMIT, xid, onePhase ? TMONEPHASE : TMNOFLAGS);
         if (!prepared.contains(xid) && !(onePhase && started.contains(xid))) {
             throw new XAException(unknownBranchCode);
@@ -237,7 +283,12 @@ public class ScriptedXAResource implements XAResource, NamedResource {
     }
 
     @Override
-    public synchronized void rollback(Xid xid) throws XAException {
+    public void rollback(Xid xid) throws XAException {
+        hook(Op.ROLLBACK);
+        rollbackLocked(xid);
+    }
+
+    private synchronized void rollbackLocked(Xid xid) throws XAException {
         record(Op.ROLLBACK, xid, 0);
         if (oneRollbackPerRecover && prepared.contains(xid)) {
             if (!rollbackArmed) {
