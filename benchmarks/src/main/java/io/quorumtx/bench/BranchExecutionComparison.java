@@ -74,6 +74,9 @@ public final class BranchExecutionComparison {
         }
     }
 
+    /** The two databases, as the bank benchmark names them ({@code -Dbench.databases}). */
+    private static final DatabaseNames DATABASES = DatabaseNames.parse(System.getProperty("bench.databases", ""));
+
     private static Side open(Workload workload, BranchExecution mode, int threads, Path logRoot) throws SQLException {
         String table = "bench_par_" + UUID.randomUUID().toString().substring(0, 8);
         QuorumTransactionManager tm = QuorumTransactionManager.builder()
@@ -84,7 +87,7 @@ public final class BranchExecutionComparison {
         TransactionalDataSource[] ds = new TransactionalDataSource[2];
         String[] dbs = {"a", "b"};
         for (int i = 0; i < 2; i++) {
-            String url = workload.url(logRoot, "cmp", dbs[i]);
+            String url = workload.url(logRoot, DATABASES, "cmp", dbs[i]);
             try (Connection c = java.sql.DriverManager.getConnection(url, workload.user(), "");
                  Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, balance BIGINT NOT NULL)");
@@ -173,7 +176,7 @@ public final class BranchExecutionComparison {
         side.pools().forEach(HikariDataSource::close);
         side.tm().close();
         for (String db : List.of("a", "b")) {
-            try (Connection c = java.sql.DriverManager.getConnection(workload.url(Path.of("."), "cmp", db), workload.user(), "");
+            try (Connection c = java.sql.DriverManager.getConnection(workload.url(Path.of("."), DATABASES, "cmp", db), workload.user(), "");
                  Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + side.table());
             } catch (SQLException e) {
