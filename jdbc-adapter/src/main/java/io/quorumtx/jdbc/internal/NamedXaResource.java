@@ -24,11 +24,18 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
     private final String resourceName;
     private final XAResource driver;
     private final String url;
+    /** The XAConnection's logical connection, on which the branch's statements run (null for recovery). */
+    private final java.sql.Connection logical;
     private State state = State.IDLE;
     private boolean broken;
     private Release parked;
 
     public NamedXaResource(String resourceName, XAResource driver, String url) {
+        this(resourceName, driver, url, null);
+    }
+
+    public NamedXaResource(String resourceName, XAResource driver, String url, java.sql.Connection logical) {
+        this.logical = logical;
         this.resourceName = resourceName;
         this.driver = driver;
         this.url = url;
@@ -37,6 +44,11 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
     @Override
     public String resourceName() {
         return resourceName;
+    }
+
+    @Override
+    public java.sql.Connection branchConnection() {
+        return logical;
     }
 
     public XAResource driverResource() {

@@ -58,6 +58,7 @@ public final class TransactionEngine implements AutoCloseable {
         this.nodeId = nodeId;
         this.xids = new XidFactory(nodeId);
         this.log = log;
+        log.startIncarnation(nodeId, xids.epoch());
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
         this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, heuristics::add, resources::get,
                 this::requestRecovery);
