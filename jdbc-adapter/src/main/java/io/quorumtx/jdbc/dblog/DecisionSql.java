@@ -71,7 +71,7 @@ final class DecisionSql {
         String text = kind == Kind.MARIADB ? "TEXT" : "VARCHAR(" + MAX_BRANCHES_LENGTH + ")";
         List<String> ddl = new ArrayList<>();
         ddl.add("CREATE TABLE IF NOT EXISTS " + decisions + " (gtrid VARCHAR(64)" + id + " NOT NULL PRIMARY KEY,"
-                + " decision CHAR(1) NOT NULL, owner VARCHAR(64)" + id + " NOT NULL, decided_at BIGINT NOT NULL,"
+                + " decision CHAR(1) NOT NULL, owner VARCHAR(100)" + id + " NOT NULL, decided_at BIGINT NOT NULL,"
                 + " branches " + text + " NOT NULL)");
         ddl.add("CREATE TABLE IF NOT EXISTS " + done + " (gtrid VARCHAR(64)" + id + " NOT NULL, resource_name"
                 + " VARCHAR(64)" + id + " NOT NULL, branch_qualifier VARCHAR(64)" + id + " NOT NULL,"
