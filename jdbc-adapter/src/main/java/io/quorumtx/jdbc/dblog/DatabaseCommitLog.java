@@ -17,9 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import javax.transaction.xa.XAResource;
@@ -81,13 +78,10 @@ public final class DatabaseCommitLog implements CommitLog {
     private final Duration lease;
     private final Duration settleTimeout;
     private final Duration deleteInterval;
-    private final String identity;
+    private final CarrierCheck carrierCheck;
     private final Incarnations incarnations;
-    /** Resource name to whether its branch connection reaches this log's database (checked once). */
-    private final ConcurrentHashMap<String, Boolean> carrierVerdicts = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<String> ended = new ConcurrentLinkedQueue<>();
+    private final FinishedRows finished;
     private final AtomicLong carried = new AtomicLong();
-    private final AtomicLong deleted = new AtomicLong();
     private volatile String incarnation;
     private volatile DecisionWriter writer;
     private volatile Maintenance maintenance;
@@ -101,50 +95,12 @@ public final class DatabaseCommitLog implements CommitLog {
         this.settleTimeout = b.settleTimeout;
         this.deleteInterval = b.deleteInterval;
         this.incarnations = new Incarnations(dataSource, sql, lease);
-        this.identity = open(b.createTables);
+        this.finished = new FinishedRows(dataSource, sql);
+        this.carrierCheck = new CarrierCheck(sql, CarrierCheck.open(dataSource, sql, b.createTables));
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
         return new Builder(dataSource, dialect);
-    }
-
-    /** Creates the tables if asked and reads (or writes, the first time) the database identity token. */
-    private String open(boolean createTables) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(true);
-            try (Statement s = c.createStatement()) {
-                if (createTables) {
-                    for (String ddl : sql.ddl()) {
-                        s.execute(ddl);
-                    }
-                }
-            }
-            String token = readIdentity(c);
-            if (token == null) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + sql.meta + " (meta_name, meta_value) VALUES"
-                        + " ('identity', ?)")) {
-                    ps.setString(1, UUID.randomUUID().toString());
-                    ps.executeUpdate();
-                } catch (SQLException e) {
-                    if (!sql.isDuplicateKey(e)) {
-                        throw e;
-                    }
-                }
-                token = readIdentity(c);
-            }
-            return token;
-        } catch (SQLException e) {
-            throw CommitLogException.cannotOpen("cannot open the database commit log (tables " + sql.decisions + ", "
-                    + sql.done + ", " + sql.nodes + ", " + sql.meta + "): " + e.getMessage() + (createTables ? ""
-                    : "; create them from the README's DDL, or call createTables(true)"), e);
-        }
-    }
-
-    private String readIdentity(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT meta_value FROM " + sql.meta + " WHERE meta_name = 'identity'")) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 
     @Override
@@ -173,7 +129,7 @@ public final class DatabaseCommitLog implements CommitLog {
             throw CommitLogException.notWritten("resource " + carrier + " cannot carry the decision of "
                     + record.gtrid() + ": its branch is not on a QuorumTX TransactionalDataSource connection");
         }
-        verifyCarrier(c);
+        carrierCheck.verify(carrier, c);
         String branches = encodeChecked(record);
         try (PreparedStatement ps = c.prepareStatement(sql.insertDecision())) {
             ps.setString(1, record.gtrid());
@@ -187,35 +143,6 @@ public final class DatabaseCommitLog implements CommitLog {
                     + " branch of " + carrier + ": " + e.getMessage(), e);
         }
         carried.incrementAndGet();
-    }
-
-    /**
-     * Refuses a carrier that is not this log's database: its commit would then not make the
-     * decision durable here, and recovery would roll back what was committed. Checked through the
-     * branch's own connection the first time; the verdict is kept.
-     */
-    private void verifyCarrier(Connection branch) {
-        Boolean verdict = carrierVerdicts.get(carrier);
-        if (verdict == null) {
-            String seen;
-            try {
-                seen = readIdentity(branch);
-            } catch (SQLException e) {
-                throw CommitLogException.notWritten(misconfigured("its database has no readable table " + sql.meta
-                        + " (" + e.getMessage() + ")"), e);
-            }
-            verdict = identity.equals(seen);
-            carrierVerdicts.put(carrier, verdict);
-        }
-        if (!verdict) {
-            throw CommitLogException.notWritten(misconfigured("its database identity differs from the log's"));
-        }
-    }
-
-    private String misconfigured(String why) {
-        return "the database commit log is configured with carriedBy(\"" + carrier + "\"), but that resource is a"
-                + " different database than the log's DataSource: " + why + ". The transaction was rolled back;"
-                + " name the TransactionalDataSource of the log's own database, or drop carriedBy";
     }
 
     @Override
@@ -247,7 +174,7 @@ public final class DatabaseCommitLog implements CommitLog {
     @Override
     public void logEnd(String gtrid) {
         if (!closed) {
-            ended.add(gtrid);
+            finished.ended(gtrid);
         }
     }
 
@@ -255,55 +182,11 @@ public final class DatabaseCommitLog implements CommitLog {
     public void logEndForced(String gtrid) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            deleteRows(c, List.of(gtrid));
+            finished.delete(c, List.of(gtrid));
             c.commit();
         } catch (SQLException e) {
             throw CommitLogException.inDoubt("could not delete the finished decision of " + gtrid + ": "
                     + e.getMessage(), e);
-        }
-    }
-
-    /** Deletes the COMMIT rows (never ABORT rows) of finished transactions and their BRANCH_DONE rows. */
-    void deleteRows(Connection c, List<String> gtrids) throws SQLException {
-        try (PreparedStatement done = c.prepareStatement(sql.deleteDone(gtrids.size()));
-             PreparedStatement rows = c.prepareStatement(sql.deleteDecisions(gtrids.size()) + " AND decision = 'C'")) {
-            for (int i = 0; i < gtrids.size(); i++) {
-                done.setString(i + 1, gtrids.get(i));
-                rows.setString(i + 1, gtrids.get(i));
-            }
-            done.executeUpdate();
-            deleted.addAndGet(rows.executeUpdate());
-        }
-    }
-
-    /** Deletes up to {@code max} ended rows in one transaction (the maintenance thread's batch). */
-    void deleteEnded(int max) throws SQLException {
-        List<String> batch = new ArrayList<>();
-        for (String g; batch.size() < max && (g = ended.poll()) != null; ) {
-            batch.add(g);
-        }
-        if (batch.isEmpty()) {
-            return;
-        }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            deleteRows(c, batch);
-            c.commit();
-        } catch (SQLException e) {
-            ended.addAll(batch); // tried again next round
-            throw e;
-        }
-    }
-
-    /** Deletes ABORT rows whose owner incarnation is fenced or gone, and at least {@code age} old. */
-    void deleteFencedAborts(Duration age) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.decisions + " WHERE decision = 'A' AND"
-                     + " decided_at < ? AND NOT EXISTS (SELECT 1 FROM " + sql.nodes + " n WHERE n.incarnation = "
-                     + sql.decisions + ".owner AND n.fenced = 0)")) {
-            c.setAutoCommit(true);
-            ps.setLong(1, System.currentTimeMillis() - age.toMillis());
-            deleted.addAndGet(ps.executeUpdate());
         }
     }
 
@@ -484,7 +367,7 @@ public final class DatabaseCommitLog implements CommitLog {
 
     /** For tests: deletes the ABORT rows of fenced incarnations now, whatever their age. */
     void deleteFencedAbortsNow() throws SQLException {
-        deleteFencedAborts(Duration.ZERO);
+        finished.deleteFencedAborts(Duration.ZERO);
     }
 
     /** For tests: stop renewing this incarnation's lease, as a paused process would. */
@@ -497,7 +380,11 @@ public final class DatabaseCommitLog implements CommitLog {
         maintenance.runRoundNow();
     }
 
-        Incarnations incarnations() {
+        FinishedRows finished() {
+        return finished;
+    }
+
+    Incarnations incarnations() {
         return incarnations;
     }
 
@@ -509,7 +396,7 @@ public final class DatabaseCommitLog implements CommitLog {
     /** Counters for tests, benchmarks and metrics. */
     public Stats stats() {
         DecisionWriter w = writer;
-        return new Stats(carried.get(), w == null ? 0 : w.decisions(), w == null ? 0 : w.commits(), deleted.get());
+        return new Stats(carried.get(), w == null ? 0 : w.decisions(), w == null ? 0 : w.commits(), finished.deleted());
     }
 
     /**
@@ -537,7 +424,9 @@ public final class DatabaseCommitLog implements CommitLog {
             m.close();
         }
         try {
-            deleteEnded(Integer.MAX_VALUE);
+            while (finished.deleteEnded(1000) > 0) {
+                // until every queued END is applied
+            }
             String inc = incarnation;
             if (inc != null) {
                 try (Connection c = dataSource.getConnection()) {

@@ -52,7 +52,7 @@ final class Maintenance implements AutoCloseable {
 
     private void round() {
         try {
-            log.deleteEnded(DELETES_PER_ROUND);
+            log.finished().deleteEnded(DELETES_PER_ROUND);
             long now = System.nanoTime();
             if (!renewalPaused && now - lastRenewal >= TimeUnit.MILLISECONDS.toNanos(lease.toMillis() / 3)) {
                 lastRenewal = now;
@@ -71,7 +71,7 @@ final class Maintenance implements AutoCloseable {
             }
             if (now - lastAbortCleanup >= TimeUnit.MILLISECONDS.toNanos(lease.toMillis())) {
                 lastAbortCleanup = now;
-                log.deleteFencedAborts(lease);
+                log.finished().deleteFencedAborts(lease);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("A maintenance round of the database commit log failed; the next round tries again", e);
