@@ -95,10 +95,21 @@ final class Incarnations {
         return !anyLive(c, "incarnation", incarnation);
     }
 
-    /** True if no incarnation of {@code nodeId} holds a live lease. */
+    /**
+     * True if {@code nodeId} registered in this log and no incarnation of it holds a live lease. A
+     * node with no row at all never used this log (every incarnation registers before it issues a
+     * gtrid): its decisions are kept elsewhere, so it is not known to be gone.
+     */
     boolean isNodeLapsed(String nodeId) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            boolean lapsed = !anyLive(c, "node_id", nodeId);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + sql.nodes + " WHERE node_id = ?")) {
+            ps.setString(1, nodeId);
+            boolean registered;
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                registered = rs.getLong(1) > 0;
+            }
+            boolean lapsed = registered && !anyLive(c, "node_id", nodeId);
             commitIfManual(c);
             return lapsed;
         }
