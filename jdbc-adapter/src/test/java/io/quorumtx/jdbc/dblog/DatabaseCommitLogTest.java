@@ -227,6 +227,23 @@ class DatabaseCommitLogTest {
     }
 
     @Test
+    void threePhaseCommitWritesItsDecisionStandaloneBeforeItsMarkers() throws Exception {
+        DatabaseCommitLog log = managerOnLogIn(db.urlA, "bank-a", Style.DIALECT);
+
+        tm.begin(io.quorumtx.tm.CommitProtocolType.THREE_PHASE);
+        try (Connection a = bankA.dataSource().getConnection(); Connection b = bankB.dataSource().getConnection()) {
+            H2Bank.addToBalance(a, 1, -30);
+            H2Bank.addToBalance(b, 1, 30);
+        }
+        tm.commit();
+
+        assertThat(balance(db.urlA, 1)).isEqualTo(970);
+        assertThat(balance(db.urlB, 1)).isEqualTo(1030);
+        assertThat(log.stats().carriedDecisions()).as("3PC needs a durable decision before its markers").isZero();
+        assertThat(log.stats().standaloneDecisions()).isEqualTo(1);
+    }
+
+    @Test
     void anIncarnationIsRegisteredOnlyOnce() throws Exception {
         String epoch = new XidFactory("twice").epoch();
         db.startedLog(db.urlA, "twice", epoch, LEASE);
