@@ -29,20 +29,30 @@ class ForeignOwnerTest {
     void aNodeThatNeverRegisteredInThisLogIsLeftAlone() throws Exception {
         XidFactory stranger = new XidFactory("stranger");
         String gtrid = stranger.newGtrid();
-        try (DbLogFixture db = new DbLogFixture(directory)) {
+        DbLogFixture db = new DbLogFixture(directory);
+        QuorumTransactionManager tm = null;
+        Wrapped bankB = null;
+        try {
             DbLogFixture.leavePrepared(db.urlB, stranger.branch(gtrid, "1", false), 55);
             DatabaseCommitLog log = db.log(db.urlA, "bank-a", Duration.ofSeconds(30));
-            try (QuorumTransactionManager tm = QuorumTransactionManager.builder().nodeId("node-a").commitLog(log)
-                    .build(); Wrapped bankB = Wrapped.of(Style.DIALECT, tm, "bank-b", db.urlB)) {
-                assertThat(log.isOwnerLeaseLapsed("stranger")).as("no row: not this log's node, so not known gone")
-                        .isFalse();
+            tm = QuorumTransactionManager.builder().nodeId("node-a").commitLog(log).build();
+            bankB = Wrapped.of(Style.DIALECT, tm, "bank-b", db.urlB); // registers bank-b for recovery
+            assertThat(log.isOwnerLeaseLapsed("stranger")).as("no row: not this log's node, so not known gone")
+                    .isFalse();
 
-                tm.recover();
+            tm.recover();
 
-                assertThat(inDoubt(db.urlB)).as("left to its own coordinator").isEqualTo(1);
-                assertThat(log.decision(gtrid)).as("no ABORT row written for it").isEqualTo(Decision.UNKNOWN);
-                assertThat(balance(db.urlB, 1)).isEqualTo(1000);
+            assertThat(inDoubt(db.urlB)).as("left to its own coordinator").isEqualTo(1);
+            assertThat(log.decision(gtrid)).as("no ABORT row written for it").isEqualTo(Decision.UNKNOWN);
+            assertThat(balance(db.urlB, 1)).isEqualTo(1000);
+        } finally {
+            if (bankB != null) {
+                bankB.close();
             }
+            if (tm != null) {
+                tm.close();
+            }
+            db.close();
         }
     }
 }
