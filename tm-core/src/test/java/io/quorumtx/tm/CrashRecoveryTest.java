@@ -83,7 +83,8 @@ class CrashRecoveryTest {
 
     @ParameterizedTest
     @EnumSource(value = CrashPoint.class, mode = EnumSource.Mode.EXCLUDE,
-            names = {"AFTER_SOME_MARKERS", "AFTER_ALL_MARKERS"}) // three-phase commit only: ThreePhaseCrashRecoveryTest
+            names = {"AFTER_SOME_MARKERS", "AFTER_ALL_MARKERS", // three-phase commit only: ThreePhaseCrashRecoveryTest
+                "BEFORE_DECISION_BRANCH_COMMIT", "AFTER_DECISION_BRANCH_COMMIT"}) // a log that carries decisions only
     void aCrashAtEachPointIsFinishedByARestartedManagerWithOneOutcomeForEveryBranch(CrashPoint point) throws Exception {
         List<String> reached = Collections.synchronizedList(new ArrayList<>());
         try (QuorumTransactionManager tm = manager((p, gtrid) -> {

@@ -76,6 +76,11 @@ public final class DialectXAResource implements XAResource, NamedResource, Conne
         return connection;
     }
 
+    @Override
+    public Connection branchConnection() {
+        return connection;
+    }
+
     /** True when no branch is open on the connection and every call on it succeeded. */
     public synchronized boolean connectionReusable() {
         return state == State.IDLE && !failed;

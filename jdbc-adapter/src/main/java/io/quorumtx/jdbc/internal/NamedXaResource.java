@@ -27,11 +27,18 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
     private final XAResource driver;
     private final String url;
     private final boolean inProcess;
+    /** The XAConnection's logical connection, on which the branch's statements run (null for recovery). */
+    private final java.sql.Connection logical;
     private State state = State.IDLE;
     private boolean broken;
     private Release parked;
 
     public NamedXaResource(String resourceName, XAResource driver, String url) {
+        this(resourceName, driver, url, null);
+    }
+
+    public NamedXaResource(String resourceName, XAResource driver, String url, java.sql.Connection logical) {
+        this.logical = logical;
         this.resourceName = resourceName;
         this.driver = driver;
         this.url = url;
@@ -47,6 +54,11 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
     @Override
     public String resourceName() {
         return resourceName;
+    }
+
+    @Override
+    public java.sql.Connection branchConnection() {
+        return logical;
     }
 
     public XAResource driverResource() {

@@ -37,7 +37,7 @@ public final class XaConnectionSource implements DataSource {
     private Connection wrap(XAConnection xa) throws SQLException {
         try {
             Connection logical = xa.getConnection();
-            NamedXaResource resource = new NamedXaResource(resourceName, xa.getXAResource(), Redaction.url(logical));
+            NamedXaResource resource = new NamedXaResource(resourceName, xa.getXAResource(), Redaction.url(logical), logical);
             boolean h2 = "H2".equalsIgnoreCase(logical.getMetaData().getDatabaseProductName());
             return new ForwardingXaPhysicalConnection(xa, logical, resource, h2);
         } catch (SQLException | RuntimeException e) {

@@ -112,6 +112,9 @@ public final class ResolveCommand extends ToolCommand {
         if (toolConfig.paxos().isPresent()) {
             return replicated(toolConfig, lostLogOwners);
         }
+        if (toolConfig.databaseLog().isPresent()) {
+            return database(toolConfig);
+        }
         if (override == null) {
             java.util.Optional<String> missing = RecoverySetup.missingLogDirectory(toolConfig);
             if (missing.isPresent()) {
@@ -209,6 +212,46 @@ public final class ResolveCommand extends ToolCommand {
             print("paxos:" + String.join(",", px.members.keySet()), px.describeLog(), null, List.of(), RecoverySetup.databaseViews(toolConfig,
                     report.steps().stream().map(s -> s.step().branch()).toList(), report.unreachableResources(),
                     context), report, exit, px.replicas);
+            report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
+                    "Database " + name + " could not be reached: " + error)));
+            return exit;
+        }
+    }
+
+    /**
+     * Resolve against the database commit log: a branch whose gtrid has a COMMIT row is committed;
+     * an undecided one of an owner whose lease lapsed gets an ABORT row first (which fails if the
+     * coordinator's COMMIT won) and is then rolled back; owners with a live lease are left alone.
+     * Operator overrides are refused: a row, once committed, is the decision.
+     */
+    private int database(ToolConfig toolConfig) {
+        if (override != null) {
+            throw new ToolException(ExitCodes.BAD_INPUT, "--commit and --rollback do not apply to the database commit"
+                    + " log: a decision row, once committed, is final, and resolve settles an undecided transaction by"
+                    + " inserting its ABORT row (which fails if the coordinator's COMMIT is there). Nothing was changed.");
+        }
+        if (assumeLogLost != null) {
+            throw new ToolException(ExitCodes.BAD_INPUT, "--assume-log-lost applies only when the commit log cannot"
+                    + " be read; the database commit log is read from its database. Nothing was changed.");
+        }
+        try (DatabaseLogSetup db = DatabaseLogSetup.open(toolConfig, context)) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig, context);
+            CommitLog log = dryRun ? db.readOnly() : db.log;
+            if (!dryRun) {
+                try (Progress progress = new Progress(context, resources.size())) {
+                    requireReachable(new Recovery(db.readOnly(), progress.track(resources), db.liveness(),
+                            toolConfig.safetyInterval()).scan());
+                }
+            }
+            ResolveReport report;
+            try (Progress progress = new Progress(context, resources.size())) {
+                report = new Recovery(log, progress.track(resources), db.liveness(), toolConfig.safetyInterval())
+                        .resolve(dryRun);
+            }
+            int exit = exitCode(report);
+            print(db.label(), db.describeLog(), null, List.of(), RecoverySetup.databaseViews(toolConfig,
+                    report.steps().stream().map(s -> s.step().branch()).toList(), report.unreachableResources(),
+                    context), report, exit, null);
             report.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
                     "Database " + name + " could not be reached: " + error)));
             return exit;

@@ -50,6 +50,9 @@ public final class ScanCommand extends ToolCommand {
         if (toolConfig.paxos().isPresent()) {
             return replicated(toolConfig);
         }
+        if (toolConfig.databaseLog().isPresent()) {
+            return database(toolConfig);
+        }
         java.util.Optional<String> missing = RecoverySetup.missingLogDirectory(toolConfig);
         if (missing.isPresent()) {
             return new LostLog(toolConfig, context, missing.get()).scan(json);
@@ -119,6 +122,41 @@ public final class ScanCommand extends ToolCommand {
                 TextReport.header(context.out(), px.describeLog(), view);
                 TextReport.branches(context.out(), view.branches());
                 TextReport.markers(context.out(), view.markers());
+            }
+            scan.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
+                    "Database " + name + " could not be reached: " + error)));
+            return exit;
+        }
+    }
+
+    /** Scan against the database commit log: decisions read from its rows, leases from its nodes table; writes nothing. */
+    private int database(ToolConfig toolConfig) {
+        try (DatabaseLogSetup db = DatabaseLogSetup.open(toolConfig, context)) {
+            List<RecoverableResource> resources = Databases.resources(toolConfig, context);
+            ScanResult scan;
+            List<PlannedStep> plan;
+            try (Progress progress = new Progress(context, resources.size())) {
+                Recovery recovery = new Recovery(db.readOnly(), progress.track(resources), db.liveness(),
+                        toolConfig.safetyInterval());
+                scan = recovery.scan();
+                plan = recovery.plan(scan);
+            }
+            int exit = !scan.unreachableResources().isEmpty() ? ExitCodes.BAD_INPUT
+                    : scan.branches().isEmpty() ? ExitCodes.OK : ExitCodes.IN_DOUBT;
+            RecoveryView view = new RecoveryView("scan", db.label(), null, false, List.of(),
+                    RecoverySetup.databaseViews(toolConfig, scan.branches(), scan.unreachableResources(), context),
+                    plan.stream().map(RecoveryView.BranchView::of).toList(),
+                    scan.unfinishedWithoutBranches().stream().map(RecoveryView.UnfinishedView::of).toList(),
+                    null, null, null, null, null, null, exit, null, RecoveryView.MarkerView.of(scan));
+            if (json) {
+                new Json().print(context.out(), view);
+            } else {
+                TextReport.header(context.out(), db.describeLog(), view);
+                TextReport.branches(context.out(), view.branches());
+                TextReport.markers(context.out(), view.markers());
+                TextReport.unfinished(context.out(), "Logged commits whose row is not deleted yet, without a prepared"
+                        + " branch", "every branch finished; the row is deleted by its node or by resolve",
+                        view.unfinishedCommits());
             }
             scan.unreachableResources().forEach((name, error) -> context.err().println(context.scrub(
                     "Database " + name + " could not be reached: " + error)));

@@ -52,6 +52,10 @@ import java.util.regex.Pattern;
  * paxos.clock.skew.margin=30s                        (optional; the nodes' clockSkewMargin, default 30s)
  * </pre>
  *
+ * <p>With the database commit log, instead of {@code log.directory}: {@code log.type=database},
+ * {@code log.url}, {@code log.user}, {@code log.password.env}, {@code log.dialect} and
+ * {@code log.table-prefix} (see {@link DatabaseLogConfig}).
+ *
  * <p>Offline the tool runs the stopped members' acceptors itself, so it must apply the cluster's
  * forgetting rules: with a shorter retention it would drop tombstones the cluster keeps, and
  * report instances past its horizon that the cluster still decides. It has no way to know the
@@ -78,7 +82,7 @@ import java.util.regex.Pattern;
  */
 public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<String> nodeId, Duration safetyInterval,
                          List<DatabaseConfig> databases, Optional<PaxosSettings> paxos,
-                         List<ParticipantConfig> participants) {
+                         List<ParticipantConfig> participants, Optional<DatabaseLogConfig> databaseLog) {
 
     /**
      * A three-phase-commit participant that is not a database ({@code participant.<name>.class}):
@@ -169,7 +173,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     private static final List<String> GLOBAL_KEYS = Stream.concat(Stream.of(LOG_DIRECTORY, NODE_ID, SAFETY_INTERVAL,
             "paxos.members", "paxos.secret.env", PAXOS_SECRET_PREVIOUS_ENV, PAXOS_SECRET_NEXT_ENV,
             "paxos.acceptor.directories", "paxos.lease", PAXOS_TOMBSTONE_RETENTION, PAXOS_CLOCK_SKEW_MARGIN),
-            TLS_KEYS.stream()).toList();
+            Stream.concat(TLS_KEYS.stream(), DatabaseLogConfig.KEYS.stream())).toList();
     /** Longest first: "password.env" must win over a name that ends in ".password". */
     private static final List<String> DATABASE_KEYS = List.of("xa-data-source", "password.env", "marker-table", "dialect",
             "user", "url");
@@ -241,6 +245,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         for (var db : databases.entrySet()) {
             parsed.add(database(db.getKey(), db.getValue(), source));
         }
+        Optional<DatabaseLogConfig> databaseLog = DatabaseLogConfig.parse(values, source);
         Optional<PaxosSettings> paxos = paxos(values, source);
         if (paxos.isPresent() && values.containsKey(LOG_DIRECTORY)) {
             throw new ConfigException(source + " sets both " + LOG_DIRECTORY + " (a local commit log) and "
@@ -262,7 +267,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
         }
         return new ToolConfig(source, logDirectory(values.get(LOG_DIRECTORY), source), nodeId(values.get(NODE_ID), source),
                 duration(SAFETY_INTERVAL, values.get(SAFETY_INTERVAL), source, Duration.ZERO), parsed, paxos,
-                participants);
+                participants, databaseLog);
     }
 
     private static Optional<PaxosSettings> paxos(Map<String, String> values, Path source) {
@@ -392,6 +397,10 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
 
     /** The log directory, which must be set and exist. */
     public Path requireLogDirectory() {
+        if (databaseLog.isPresent()) {
+            throw new ConfigException(source + " configures the database commit log (" + DatabaseLogConfig.TYPE
+                    + "=database), which has no directory: scan and resolve read it from its database");
+        }
         Path dir = logDirectory.orElseThrow(() -> new ConfigException(LOG_DIRECTORY + " is missing in " + source
                 + ": set it to the commit log directory of the node whose transactions to recover"));
         if (!Files.isDirectory(dir)) {
@@ -424,7 +433,7 @@ public record ToolConfig(Path source, Optional<Path> logDirectory, Optional<Stri
     }
 
     private static ConfigException unknownKey(String key, Set<String> names, Path source) {
-        if ((key.startsWith("database.") || key.startsWith("paxos.tls."))
+        if ((key.startsWith("database.") || key.startsWith("paxos.tls.") || key.startsWith("log."))
                 && (key.endsWith(".password") || key.endsWith(".pass"))) {
             return new ConfigException("Key '" + key + "' in " + source + " would put a password in the file, which"
                     + " the tool refuses: store the password in an environment variable and name that variable with '"

@@ -46,9 +46,22 @@ final class CrashRecoverDemo {
     /** gtrid to transfer name, for the transactions the application was killed in. */
     private final Map<String, String> heldTransfers = new HashMap<>();
 
+    /** The database commit log (decision rows in bank-a) instead of the local log directory. */
+    private final boolean databaseLog;
+
     CrashRecoverDemo(Path dir, PrintStream out) {
+        this(dir, out, false);
+    }
+
+    CrashRecoverDemo(Path dir, PrintStream out, boolean databaseLog) {
         this.dir = dir;
         this.out = out;
+        this.databaseLog = databaseLog;
+    }
+
+    /** The application node's working directory (its output); deleted after the crash with the database log. */
+    private Path nodeDirectory() {
+        return dir.resolve("node-" + DemoBank.NODE_ID);
     }
 
     /** Runs the demo; true only if the final check holds. */
@@ -61,7 +74,9 @@ final class CrashRecoverDemo {
                 + "  (H2 XADataSource; alice, carol)");
         out.println("  " + DemoBank.BANK_B + "  " + DemoBank.url(dir, DemoBank.BANK_B)
                 + "  (HikariCP pool + H2 dialect; bob, dave)");
-        out.println("  commit log  " + DemoBank.logDirectory(dir));
+        out.println("  commit log  " + (databaseLog ? "the database commit log: tables quorumtx_log_* in " + DemoBank.BANK_A
+                + " (the decision rides in " + DemoBank.BANK_A + "'s own one-phase commit); nothing on the node's disk"
+                : DemoBank.logDirectory(dir)));
         out.println();
         long before = printBalances("Balances before");
 
@@ -73,7 +88,7 @@ final class CrashRecoverDemo {
                 DemoBank.BANK_A, a.inDoubt().size(), DemoBank.BANK_B, b.inDoubt().size());
         out.println();
 
-        boolean recoveryClean = recover();
+        boolean recoveryClean = databaseLog ? recoverOnAnotherNode() : recover();
 
         long after = printBalances("Balances after");
         a = DemoBank.read(dir, DemoBank.BANK_A);
@@ -106,9 +121,10 @@ final class CrashRecoverDemo {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), DemoBankJvm.class.getName(),
-                dir.toAbsolutePath().toString(), Integer.toString(transfers));
-        Path stderr = dir.resolve("application-jvm.err");
-        Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+                dir.toAbsolutePath().toString(), Integer.toString(transfers), databaseLog ? "database" : "local");
+        Path work = Files.createDirectories(databaseLog ? nodeDirectory() : dir);
+        Path stderr = work.resolve("application-jvm.err");
+        Process child = new ProcessBuilder(command).directory(work.toFile()).redirectError(stderr.toFile()).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> relay(child, lines), "demo-child-stdout");
         reader.setDaemon(true);
@@ -165,6 +181,16 @@ final class CrashRecoverDemo {
         } finally {
             lines.add(EOF);
         }
+    }
+
+    /** The database log's recovery: the node's directory deleted, another node id recovers from the rows. */
+    private boolean recoverOnAnotherNode() throws Exception {
+        DemoFiles.deleteRecursively(nodeDirectory());
+        out.println("3. Deleted node " + DemoBank.NODE_ID + "'s working directory " + nodeDirectory() + " (exists: "
+                + Files.exists(nodeDirectory()) + "). A transaction manager with another node id, "
+                + DatabaseLogRecovery.RECOVERING_NODE + ", starts with nothing on disk; its commit log is the same table"
+                + " in " + DemoBank.BANK_A + ":");
+        return DatabaseLogRecovery.recover(dir, out, heldTransfers);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.quorumtx.recovery.demo;
 import io.quorumtx.tm.testing.CrashInjector;
 import io.quorumtx.tm.testing.CrashPoint;
 import io.quorumtx.tm.QuorumTransactionManager;
+import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import jakarta.transaction.Status;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code Y} (alice to bob) stops between its two phase-2 commits: the decision is durable
  *       and one database already committed, so the other must be committed too.</li>
  * </ul>
- * A {@link CrashInjector} holds each transaction at its point; the parent, told so on stdout,
+ * With the database commit log (third argument {@code database}), X is held before bank-a's
+ * one-phase commit (its COMMIT row written but uncommitted) and Y after it (decided; bank-b still
+ * prepared). A {@link CrashInjector} holds each transaction at its point; the parent, told so on stdout,
  * kills this JVM with SIGKILL.
  *
  * <p>Protocol on stdout: {@code SAY <text>} for the user; {@code ACK <id>} when a transfer's
@@ -39,10 +42,15 @@ public final class DemoBankJvm {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int transfers = Integer.parseInt(args[1]);
+        boolean databaseLog = args.length > 2 && args[2].equals("database");
         Holds holds = new Holds();
-        try (QuorumTransactionManager tm = QuorumTransactionManager.builder()
-                        .nodeId(DemoBank.NODE_ID)
-                        .logDirectory(DemoBank.logDirectory(dir))
+        QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder().nodeId(DemoBank.NODE_ID);
+        if (databaseLog) {
+            builder.commitLog(DatabaseLogRecovery.log(dir)); // nothing on this node's disk
+        } else {
+            builder.logDirectory(DemoBank.logDirectory(dir));
+        }
+        try (QuorumTransactionManager tm = builder
                         .defaultTimeout(Duration.ofSeconds(60))
                         .crashInjector(holds)
                         .build();
@@ -59,15 +67,19 @@ public final class DemoBankJvm {
                 say(String.format("transfer t%-2d %-5s -> %-5s %3d  committed", i, from, to, amount));
             }
 
-            holds.hold(CrashPoint.AFTER_ALL_PREPARED);
-            say("transfer X  carol -> dave  300  commit() starts; both branches prepare; held before the COMMIT record");
+            holds.hold(databaseLog ? CrashPoint.BEFORE_DECISION_BRANCH_COMMIT : CrashPoint.AFTER_ALL_PREPARED);
+            say(databaseLog ? "transfer X  carol -> dave  300  commit() starts; COMMIT row written in bank-a's branch,"
+                    + " bank-b prepares; held before bank-a's one-phase commit (the commit point)"
+                    : "transfer X  carol -> dave  300  commit() starts; both branches prepare; held before the COMMIT record");
             Thread x = new Thread(() -> transferQuietly(tm, bank, "X", "carol", "dave", 300), "transfer-X");
             x.setDaemon(true);
             x.start();
             holds.awaitHeld();
 
-            holds.hold(CrashPoint.BETWEEN_PHASE2_COMMITS);
-            say("transfer Y  alice -> bob   200  commit() starts; COMMIT record forced; held after the first phase-2 commit");
+            holds.hold(databaseLog ? CrashPoint.AFTER_DECISION_BRANCH_COMMIT : CrashPoint.BETWEEN_PHASE2_COMMITS);
+            say(databaseLog ? "transfer Y  alice -> bob   200  commit() starts; bank-a commits with its COMMIT row;"
+                    + " held before bank-b's commit"
+                    : "transfer Y  alice -> bob   200  commit() starts; COMMIT record forced; held after the first phase-2 commit");
             Thread y = new Thread(() -> transferQuietly(tm, bank, "Y", "alice", "bob", 200), "transfer-Y");
             y.setDaemon(true);
             y.start();

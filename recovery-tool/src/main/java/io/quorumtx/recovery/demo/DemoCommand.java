@@ -25,8 +25,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--transfers", defaultValue = "5", description = "Transfers committed before the crash (default: ${DEFAULT-VALUE}).")
     int transfers;
 
+    @Option(names = "--log", defaultValue = "local", paramLabel = "local|database", description = "The commit log:"
+            + " local (a directory, the default) or database (decision rows in bank-a; after the crash the node's working"
+            + " directory is deleted and a node with another id recovers).")
+    String log;
+
     @Override
     public Integer call() throws Exception {
+        if (!log.equals("local") && !log.equals("database")) {
+            System.err.println("--log must be local or database, got " + log);
+            return 2;
+        }
         if (transfers < 0 || transfers > 10_000) {
             System.err.println("--transfers must be between 0 and 10000, got " + transfers);
             return 2;
@@ -34,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("quorumtx-demo") : Files.createDirectories(dir);
         try {
-            return new CrashRecoverDemo(work, System.out).run(transfers) ? 0 : 1;
+            return new CrashRecoverDemo(work, System.out, log.equals("database")).run(transfers) ? 0 : 1;
         } finally {
             if (temporary) {
                 DemoFiles.deleteRecursively(work);

@@ -13,20 +13,24 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
 
-    @Test
-    void demoKillsTheApplicationMidCommitAndRecoveryLeavesEveryTransferInBothDatabasesOrNeither(@TempDir Path dir)
-            throws Exception {
+    /** The README's first command unchanged (local log), and {@code --log database}. */
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "database"})
+    void demoKillsTheApplicationMidCommitAndRecoveryLeavesEveryTransferInBothDatabasesOrNeither(String log,
+            @TempDir Path dir) throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream previous = System.out;
         int exit;
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            exit = QuorumTxCli.run("demo", "--dir", dir.toString(), "--transfers", "4");
+            exit = log.equals("local") ? QuorumTxCli.run("demo", "--dir", dir.toString(), "--transfers", "4")
+                    : QuorumTxCli.run("demo", "--dir", dir.toString(), "--transfers", "4", "--log", "database");
         } finally {
             System.setOut(previous);
         }
@@ -34,6 +38,12 @@ class DemoCommandTest {
 
         assertThat(exit).as(output).isZero();
         assertThat(output).contains("Killed the application JVM with SIGKILL").contains("-> OK");
+        if (log.equals("database")) {
+            assertThat(output).contains("working directory").contains("(exists: false)").contains("demo-2")
+                    .contains("nothing left in doubt");
+            assertThat(dir.resolve("node-demo")).as("the crashed node's working directory").doesNotExist();
+            assertThat(dir.resolve("txlog")).as("no local commit log").doesNotExist();
+        }
 
         // The databases the demo left behind, read directly: 4000 in total, nothing in doubt, the
         // same transfers in both. Y's commit record was durable when the JVM died between its

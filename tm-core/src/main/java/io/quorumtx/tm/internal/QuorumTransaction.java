@@ -156,6 +156,19 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
             all = enlistments.toArray();
             branches = Enlistments.primaries(all);
         }
+        CommitProtocol protocol = engine.protocol(protocolType);
+        Participant decisionBranch = null;
+        if (!rollback) {
+            try {
+                // Before end: the decision is written into a branch that is still associated.
+                decisionBranch = protocol.writeDecisionInBranch(gtrid, branches);
+            } catch (RuntimeException e) {
+                rollback = true;
+                rollbackOnly = true;
+                rollbackCause = e;
+                state = Status.STATUS_ROLLING_BACK;
+            }
+        }
         if (!rollback) {
             Throwable endFailure = Enlistments.endAll(all);
             if (endFailure != null) {
@@ -177,7 +190,7 @@ public final class QuorumTransaction implements Transaction, CommitProtocol.Prog
         int finalState = Status.STATUS_UNKNOWN;
         watch = CommitWatch.start(engine.observers, gtrid, branches.size());
         try {
-            engine.protocol(protocolType).commit(gtrid, branches, this);
+            protocol.commit(gtrid, branches, decisionBranch, this);
             finalState = Status.STATUS_COMMITTED;
         } catch (RollbackException | HeuristicRollbackException e) {
             finalState = Status.STATUS_ROLLEDBACK;

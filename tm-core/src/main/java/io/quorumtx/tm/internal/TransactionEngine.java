@@ -62,6 +62,7 @@ public final class TransactionEngine implements AutoCloseable {
         this.nodeId = nodeId;
         this.xids = new XidFactory(nodeId);
         this.log = log;
+        log.startIncarnation(nodeId, xids.epoch());
         this.defaultTimeoutNanos = defaultTimeout.toNanos();
         this.twoPhase = protocolFactory.create(CommitProtocolType.TWO_PHASE, log, this::heuristicMet, resources::get,
                 this::requestRecovery);

@@ -1,6 +1,8 @@
 package io.quorumtx.tm.log;
 
 import java.util.List;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
 
 /**
  * The one boundary between the commit protocol and durability.
@@ -10,9 +12,11 @@ import java.util.List;
  * why {@link #logCommit} is the commit point of a two-phase commit and why nothing is logged
  * for a rollback or for a one-phase commit.
  *
- * <p>Implementations: the local append-only log ({@code LocalCommitLog}) and, later, a
- * Paxos-replicated log. Both must be safe for many committing threads at once; callers never
- * synchronise around a log.
+ * <p>Implementations: the local append-only log ({@code LocalCommitLog}), the Paxos-replicated
+ * log ({@code ReplicatedCommitLog}) and the database log ({@code io.quorumtx.jdbc.dblog.DatabaseCommitLog}
+ * in jdbc-adapter), which can also let a participant carry the decision in its own one-phase
+ * commit ({@link #decisionCarrier()}). All must be safe for many committing threads at once;
+ * callers never synchronise around a log.
  */
 public interface CommitLog extends AutoCloseable {
 
@@ -112,6 +116,45 @@ public interface CommitLog extends AutoCloseable {
      */
     default boolean hasFailed() {
         return false;
+    }
+
+    /**
+     * The resource name of the participant that can carry this log's COMMIT decision inside its
+     * own branch, or null (the default: none). When a two-phase transaction has two or more branches
+     * and one of them lives in the resource named here, the protocol writes the decision into that
+     * branch ({@link #writeCommitInBranch}) before the branches are ended, prepares the others and
+     * then commits that branch in one phase: its local commit is the commit point, and there is no
+     * separate log force. The database log names the {@code TransactionalDataSource} of its own database.
+     */
+    default String decisionCarrier() {
+        return null;
+    }
+
+    /**
+     * Writes the COMMIT decision {@code record} into the still-open branch {@code xid} of
+     * {@code carrierResource} (a branch of the resource named by {@link #decisionCarrier()}). Not
+     * durable, and not visible to {@link #decision}, until that branch commits; gone if it rolls
+     * back. {@code record} lists the other branches only: the carrier's own branch commits with it.
+     * Called on the committing thread before {@code XAResource.end}, so the write joins the branch
+     * in both wrapping styles.
+     *
+     * @throws CommitLogException (always {@link CommitLogException#definitelyNotWritten()}) if the
+     *     decision cannot be carried by this branch (for example the named resource is a different
+     *     database than the log's); the caller rolls the transaction back
+     */
+    default void writeCommitInBranch(CommitRecord record, XAResource carrierResource, Xid xid) {
+        throw CommitLogException.notWritten("this commit log (" + getClass().getSimpleName()
+                + ") cannot carry a decision in a participant's branch");
+    }
+
+    /**
+     * Called once by the transaction manager when it starts, before its first transaction and its
+     * first recovery pass, with its node id and the boot epoch in every gtrid it will issue. The
+     * database log registers the incarnation (its lease and its fence) here; others ignore it.
+     *
+     * @throws CommitLogException if the incarnation cannot be registered (the manager does not start)
+     */
+    default void startIncarnation(String nodeId, String bootEpoch) {
     }
 
     /** Called by the manager with a way to request a recovery pass when another node's lease lapses. */

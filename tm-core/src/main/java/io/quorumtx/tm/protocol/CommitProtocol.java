@@ -38,6 +38,34 @@ public interface CommitProtocol extends AutoCloseable {
             throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException;
 
     /**
+     * Called before the branches are ended, on the committing thread: if the commit log can carry
+     * the decision in one of these branches ({@link io.quorumtx.tm.log.CommitLog#decisionCarrier()}),
+     * writes the COMMIT decision into that still-associated branch and returns its participant, to
+     * be passed to {@link #commit(String, List, Participant, Progress)}; otherwise returns null and
+     * writes nothing. Default: null.
+     *
+     * @throws io.quorumtx.tm.log.CommitLogException the decision could not be written into the
+     *     branch (nothing is decided): the caller rolls the transaction back
+     */
+    default Participant writeDecisionInBranch(String gtrid, List<Participant> branches) {
+        return null;
+    }
+
+    /**
+     * As {@link #commit(String, List, Progress)}, where {@code decisionBranch} (one of
+     * {@code branches}, or null) already holds the uncommitted COMMIT decision written by
+     * {@link #writeDecisionInBranch}: the other branches are prepared, then that branch commits in
+     * one phase as the commit point, then the others commit.
+     */
+    default void commit(String gtrid, List<Participant> branches, Participant decisionBranch, Progress progress)
+            throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
+        if (decisionBranch != null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " cannot commit with a decision branch");
+        }
+        commit(gtrid, branches, progress);
+    }
+
+    /**
      * Rolls back {@code branches} (each already ended). Branches that cannot be reached are left to
      * retries and recovery (presumed abort: nothing was logged, so recovery rolls them back too).
      *

@@ -63,7 +63,7 @@ abstract class PresumedAbortCommit implements CommitProtocol {
     static final Logger LOG = LoggerFactory.getLogger(PresumedAbortCommit.class);
 
     private final CommitLog log;
-    private final BranchCompletion completion;
+    final BranchCompletion completion;
     private final Phase2Retrier retrier;
     private final BranchFanOut fanOut;
     /** Finds the registered resource of a branch by name (null if none is registered). */
@@ -72,6 +72,8 @@ abstract class PresumedAbortCommit implements CommitProtocol {
     protected final CrashInjector crash;
     /** Gtrids whose COMMIT record may or may not be durable; decided only after the log is reopened. */
     private final Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
+    /** The path where a participant carries the decision (see {@link DecisionBranchCommit}). */
+    private final DecisionBranchCommit decisionBranch;
 
     /**
      * @param log where COMMIT and END records go (not closed by this protocol)
@@ -91,6 +93,7 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         this.log = log;
         this.completion = new BranchCompletion(heuristics);
         this.retrier = new Phase2Retrier(threads, log, completion, resources, retries);
+        this.decisionBranch = new DecisionBranchCommit(this, log, crash);
     }
 
     @Override
@@ -157,6 +160,35 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         }
         progress.reached(Status.STATUS_COMMITTING);
         phaseTwo(gtrid, yes, yesCount);
+    }
+
+    @Override
+    public final Participant writeDecisionInBranch(String gtrid, List<Participant> branches) {
+        return carriesDecisionInBranch() ? decisionBranch.write(gtrid, branches) : null;
+    }
+
+    @Override
+    public final void commit(String gtrid, List<Participant> branches, Participant carrier, Progress progress)
+            throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
+        if (carrier == null) {
+            commit(gtrid, branches, progress);
+        } else {
+            decisionBranch.commit(gtrid, branches, carrier, progress);
+        }
+    }
+
+    /**
+     * Whether the commit log may carry the decision in a participant's one-phase commit
+     * ({@link CommitLog#decisionCarrier()}). True for 2PC; 3PC says no, because its pre-commit
+     * markers must all be written after a durable decision and before any branch commits.
+     */
+    protected boolean carriesDecisionInBranch() {
+        return true;
+    }
+
+    /** Holds {@code gtrid} until the log settles it (see {@link #settleUnconfirmed}). */
+    final void holdUnconfirmed(String gtrid) {
+        unconfirmed.add(gtrid);
     }
 
     /**
@@ -388,7 +420,7 @@ abstract class PresumedAbortCommit implements CommitProtocol {
                 e);
     }
 
-    private void phaseTwo(String gtrid, Participant[] yes, int yesCount)
+    final void phaseTwo(String gtrid, Participant[] yes, int yesCount)
             throws HeuristicMixedException, HeuristicRollbackException {
         int committed = 0;
         int rolledBack = 0;

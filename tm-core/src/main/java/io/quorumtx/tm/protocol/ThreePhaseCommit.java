@@ -45,6 +45,12 @@ public final class ThreePhaseCommit extends PresumedAbortCommit {
         this.recoverSoon = recoverSoon;
     }
 
+    /** The decision must be durable before the first marker and the first branch commit: never carried. */
+    @Override
+    protected boolean carriesDecisionInBranch() {
+        return false;
+    }
+
     @Override
     protected String cannotCommit(List<Participant> branches) {
         for (Participant p : branches) {

@@ -20,6 +20,17 @@ public enum CrashPoint {
     /** Three-phase commit: every participant holds its pre-commit marker, no branch is committed yet. */
     AFTER_ALL_MARKERS,
     /**
+     * The decision is carried by a participant ({@code CommitLog#decisionCarrier}): its branch holds
+     * the uncommitted COMMIT row, the other branches are prepared, and the carrier's one-phase commit
+     * (the commit point) has not run: recovery must roll back (after an ABORT row is inserted).
+     */
+    BEFORE_DECISION_BRANCH_COMMIT,
+    /**
+     * The carrier's one-phase commit (with the COMMIT row in it) has returned, no other branch is
+     * committed yet: recovery must commit every other branch.
+     */
+    AFTER_DECISION_BRANCH_COMMIT,
+    /**
      * Some branches are committed and at least one is not (phase 2 of 2PC, phase 3 of 3PC):
      * recovery must commit the rest.
      */

@@ -22,6 +22,16 @@ public interface ConnectionBoundResource {
     }
 
     /**
+     * The connection the branch's statements run on while it is associated (the pooled connection
+     * of the dialect style, the XAConnection's logical connection of the XA style), or null if this
+     * resource has none (a recovery resource). The database commit log writes its COMMIT row on
+     * it, so the row commits or rolls back with the branch.
+     */
+    default java.sql.Connection branchConnection() {
+        return null;
+    }
+
+    /**
      * Called when the transaction has completed: calls {@code release} now, or later when a
      * prepared branch still open on the connection is finished (or fails again) through this resource.
      */
