@@ -400,6 +400,8 @@ public final class DatabaseCommitLog implements CommitLog {
     }
 
     /**
+     * What the log has done since it started.
+     *
      * @param carriedDecisions COMMIT rows written inside a participant's branch
      * @param standaloneDecisions COMMIT rows written by the group-committing writer
      * @param standaloneCommits the writer's local commits (each a round trip and a server force)

@@ -92,6 +92,7 @@ final class DecisionWriter implements AutoCloseable {
         return commits.get();
     }
 
+    @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: identity is what is meant
     private void run() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (!closed) {

@@ -135,6 +135,7 @@ class DatabaseCommitLogConcurrencyTest {
         DatabaseCommitLog log = db.startedLog(db.urlC, "solo", xids.epoch(), LEASE);
         int threads = 16;
         int perThread = 20;
+        long decisions = (long) threads * perThread;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<?>> done = new ArrayList<>();
@@ -157,10 +158,10 @@ class DatabaseCommitLogConcurrencyTest {
             pool.shutdownNow();
         }
         DatabaseCommitLog.Stats stats = log.stats();
-        assertThat(stats.standaloneDecisions()).isEqualTo(threads * perThread);
+        assertThat(stats.standaloneDecisions()).isEqualTo(decisions);
         assertThat(stats.standaloneCommits()).as("group commit: fewer local commits than decisions")
-                .isLessThan(threads * perThread);
-        assertThat(log.unfinished()).hasSize(threads * perThread);
+                .isLessThan(decisions);
+        assertThat(log.unfinished()).hasSize((int) decisions);
         if (stats.standaloneCommits() == 0) {
             fail("no commit counted");
         }

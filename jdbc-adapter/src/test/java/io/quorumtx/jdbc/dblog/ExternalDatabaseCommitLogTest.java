@@ -178,8 +178,11 @@ class ExternalDatabaseCommitLogTest {
         assertThat(H2Bank.balance(h2Url, 1)).isEqualTo(1030);
         assertThat(log.stats().carriedDecisions()).isEqualTo(1);
         assertThat(query("SELECT COUNT(*) FROM " + prefix + "_decisions WHERE decision = 'C'")).isEqualTo(1);
-        log.runMaintenanceNow();
-        assertThat(query("SELECT COUNT(*) FROM " + prefix + "_decisions")).isZero();
+        // END is lazy (a phase-2 retry writes it later): each round deletes what has ended by then
+        io.quorumtx.testsupport.Poll.until("the deleter removes the finished COMMIT row", Duration.ofSeconds(30), () -> {
+            log.runMaintenanceNow();
+            return query("SELECT COUNT(*) FROM " + prefix + "_decisions") == 0;
+        });
     }
 
     @ParameterizedTest

@@ -78,7 +78,7 @@ final class DecisionBranchCommit {
         }
         List<BranchRecord> others = new ArrayList<>(branches.size() - 1);
         for (Participant p : branches) {
-            if (p != carrier) {
+            if (!p.equals(carrier)) {
                 others.add(p.toRecord());
             }
         }
@@ -91,7 +91,7 @@ final class DecisionBranchCommit {
             throws RollbackException, HeuristicMixedException, HeuristicRollbackException, SystemException {
         List<Participant> others = new ArrayList<>(branches.size() - 1);
         for (Participant p : branches) {
-            if (p != carrier) {
+            if (!p.equals(carrier)) {
                 others.add(p);
             }
         }
