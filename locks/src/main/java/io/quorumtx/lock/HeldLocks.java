@@ -81,6 +81,8 @@ final class HeldLocks {
         final long token;
         final Duration lease;
         private final Semaphore turn;
+        /** True once {@link #turn} was handed back: at the loss or at the release, whichever came first. */
+        private boolean turnReturned;
         private int count;
         /** Written under the holder's lock; read without it by {@link Handle#isHeld()}. */
         private volatile boolean freed;
@@ -119,11 +121,29 @@ final class HeldLocks {
                 throw new LockLostException("Lock '" + name + "' was released; it cannot be renewed");
             }
             if (!table.renew(name, owner, token, lease)) {
-                lost = true;
-                renewal.cancel();
+                markLost();
                 throw new LockLostException("Lock '" + name + "' (token " + token + ") is no longer held by " + owner
                         + ": its lease ended by the database's clock before it was renewed, and another owner may hold it"
                         + " with a higher token");
+            }
+        }
+
+        /**
+         * The grant is gone: stop renewing, and give up this holder's place at once — its owner
+         * thread's next acquire must not find a reentrant hold that no longer exists, nor wait for a
+         * turn that only a close of the lost handle would return.
+         */
+        synchronized void markLost() {
+            lost = true;
+            renewal.cancel();
+            held.remove(key(owner, name), this);
+            returnTurn();
+        }
+
+        private void returnTurn() {
+            if (!turnReturned) {
+                turnReturned = true;
+                turn.release(); // the next thread of this service may try
             }
         }
 
@@ -147,7 +167,7 @@ final class HeldLocks {
                             + " it)");
                 }
             } finally {
-                turn.release(); // the next thread of this service may try
+                returnTurn();
             }
         }
     }
