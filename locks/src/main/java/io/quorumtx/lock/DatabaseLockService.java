@@ -49,6 +49,7 @@ public final class DatabaseLockService implements AutoCloseable {
     private final Duration defaultLease;
     private final Duration backoffInitial;
     private final Duration backoffMax;
+    private final Ticker ticker;
     private volatile boolean closed;
 
     private DatabaseLockService(Builder b, LockTable table) {
@@ -59,7 +60,8 @@ public final class DatabaseLockService implements AutoCloseable {
         this.backoffMax = b.backoffMax;
         this.watchdog = b.customWatchdog != null ? b.customWatchdog
                 : b.watchdog ? Watchdog.onDaemonThread(ownerId) : Watchdog.OFF;
-        this.holders = new HeldLocks(table, watchdog);
+        this.ticker = b.ticker;
+        this.holders = new HeldLocks(table, watchdog, ticker, b.listeners);
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
@@ -120,9 +122,10 @@ public final class DatabaseLockService implements AutoCloseable {
             throws InterruptedException {
         long backoff = backoffInitial.toNanos();
         while (true) {
+            long sent = ticker.nanoTime(); // the lease's end is the database's now (no earlier) plus the lease
             Optional<Long> token = table.grant(name, owner, lease);
             if (token.isPresent()) {
-                return Optional.of(holders.hold(name, owner, token.get(), lease, turn));
+                return Optional.of(holders.hold(name, owner, token.get(), lease, sent, turn));
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -197,6 +200,7 @@ public final class DatabaseLockService implements AutoCloseable {
         watchdog.stop();
         table.stopListening();
         holders.releaseAll();
+        table.closeRenewals();
     }
 
     private String owner() {
@@ -242,6 +246,8 @@ public final class DatabaseLockService implements AutoCloseable {
                 + UUID.randomUUID().toString().substring(0, 8);
         private Duration backoffInitial = Duration.ofMillis(10);
         private Duration backoffMax = Duration.ofSeconds(1);
+        private Ticker ticker = Ticker.SYSTEM;
+        private final List<LockListener> listeners = new java.util.ArrayList<>();
 
         private Builder(DataSource dataSource, Dialect dialect) {
             this.dataSource = dataSource;
@@ -275,6 +281,18 @@ public final class DatabaseLockService implements AutoCloseable {
         /** Tests: renewals scheduled by {@code watchdog} (e.g. run by hand) instead of the service's own thread. */
         Builder watchdog(Watchdog watchdog) {
             this.customWatchdog = Objects.requireNonNull(watchdog, "watchdog");
+            return this;
+        }
+
+        /** Told when a held lock is lost or about to be ({@link LockListener}); may be called several times. */
+        public Builder listener(LockListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Tests: the monotonic clock of certain validity, moved by the test. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

@@ -38,12 +38,14 @@ final class LockTable {
     private final PgNotifications notifications;
     /** Lock names whose row is known to exist: no INSERT attempt for them. */
     private final Set<String> rowsKnown = ConcurrentHashMap.newKeySet();
+    private final RenewalConnection renewals;
 
     /** @throws IllegalArgumentException if the table name is not a plain identifier or the dialect unknown */
     LockTable(DataSource dataSource, Dialect dialect, String table) {
         this.dataSource = dataSource;
         this.sql = LockSql.of(dialect, table);
         this.notifications = dialect.name().equals("postgresql") ? new PgNotifications(dataSource, sql.table) : null;
+        this.renewals = new RenewalConnection(dataSource);
     }
 
     /** The table's name as used in SQL (lower case). */
@@ -122,19 +124,25 @@ final class LockTable {
     }
 
     /**
-     * Extends the grant's lease to the database's now plus {@code lease}.
+     * Extends the grant's lease to the database's now plus {@code lease}, on the service's own
+     * renewal connection ({@link RenewalConnection}), never waiting for the application's pool.
      *
      * @return false if the grant no longer holds the lock: its lease had ended by the database's clock
      */
     boolean renew(String name, String owner, long token, Duration lease) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.renew())) {
-            ps.setLong(1, lease.toMillis());
-            ps.setString(2, owner);
-            ps.setLong(3, token);
-            ps.setString(4, name);
-            return ps.executeUpdate() == 1;
+        try {
+            return renewals.renew(sql.renew(), name, owner, token, lease) == 1;
         } catch (SQLException e) {
             throw failure("renew lock '" + name + "'", e);
+        }
+    }
+
+    /** Takes the renewal connection now, at a grant, so that later renewals never wait for the pool. */
+    void reserveRenewalConnection() {
+        try {
+            renewals.reserve();
+        } catch (SQLException e) {
+            throw failure("take a connection for renewing leases", e);
         }
     }
 
@@ -222,6 +230,11 @@ final class LockTable {
         if (notifications != null) {
             notifications.close();
         }
+    }
+
+    /** Returns the renewal connection to the pool (the service is closing; after the last release). */
+    void closeRenewals() {
+        renewals.close();
     }
 
     /** PostgreSQL: wakes the waiters of {@code name} in every process (the release is committed: autocommit). */
