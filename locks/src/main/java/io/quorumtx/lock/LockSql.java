@@ -17,11 +17,19 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Rows are never deleted: a released lock keeps its token, so the next grant's token is higher,
- * across restarts and takeovers.
+ * across restarts and takeovers. And a row that is new — a name met for the first time, a table
+ * recreated, a name that {@link ShardedLockService} now places on another database — does not
+ * restart the count: every grant's token is {@code GREATEST(token + 1, <database now in ms> << 20)},
+ * the database's clock in the high bits (an epoch), a count in the low 20. A new row's first
+ * token is thus above every token granted on any database before that millisecond, as long as the
+ * clocks of the databases a name moves between agree to within the pause of the move (see
+ * {@link ShardedLockService}), and no row gets 2^20 grants in one millisecond.
  */
 final class LockSql {
     /** Longest lock name (and owner id); longer ones are refused before any SQL runs. */
     static final int MAX_NAME_LENGTH = 200;
+    /** Bits of a token below the epoch (the database's milliseconds). */
+    static final int EPOCH_SHIFT = 20;
     private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
     private final String kind;
@@ -94,7 +102,8 @@ final class LockSql {
 
     /** Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3. */
     private String buildGrant() {
-        return "UPDATE " + table + " SET owner = ?, token = token + 1, lease_until = " + plusMillis() + " WHERE name = ?"
+        return "UPDATE " + table + " SET owner = ?, token = " + nextToken() + ", lease_until = " + plusMillis()
+                + " WHERE name = ?"
                 + " AND (owner IS NULL OR lease_until < " + now() + ")";
     }
 
@@ -132,6 +141,16 @@ final class LockSql {
     private String now() {
         return kind.equals("mysql") ? "UTC_TIMESTAMP(3)" : kind.equals("postgresql") ? "clock_timestamp()"
                 : "CURRENT_TIMESTAMP(3)";
+    }
+
+    /** The token of a grant: one more than the last, and never below the epoch of the database's now. */
+    private String nextToken() {
+        String millis = switch (kind) {
+            case "mysql" -> "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000)";
+            case "postgresql" -> "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+            default -> "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP(3)) * 1000 AS BIGINT)";
+        };
+        return "GREATEST(token + 1, " + millis + " * " + (1L << EPOCH_SHIFT) + ")";
     }
 
     private String plusMillis() {
