@@ -100,11 +100,37 @@ final class LockSql {
         return "INSERT INTO " + table + " (name, owner, token, lease_until) VALUES (?, NULL, 0, NULL)";
     }
 
-    /** Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3. */
+    /**
+     * Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3; one statement that also
+     * returns the new token, so a grant is one round trip. PostgreSQL: {@code UPDATE … RETURNING};
+     * H2: the data-change delta table {@code SELECT token FROM FINAL TABLE (UPDATE …)}; MySQL/MariaDB
+     * (no {@code UPDATE … RETURNING}): the new token is assigned through {@code LAST_INSERT_ID(expr)},
+     * which the server sends back in the UPDATE's own OK packet, read with
+     * {@link java.sql.Statement#getGeneratedKeys()} (see {@link #grantReturnsGeneratedKey()}).
+     */
     private String buildGrant() {
-        return "UPDATE " + table + " SET owner = ?, token = " + nextToken() + ", lease_until = " + plusMillis()
-                + " WHERE name = ?"
-                + " AND (owner IS NULL OR lease_until < " + now() + ")";
+        String token = kind.equals("mysql") ? "LAST_INSERT_ID(" + nextToken() + ")" : nextToken();
+        String update = "UPDATE " + table + " SET owner = ?, token = " + token + ", lease_until = " + plusMillis()
+                + " WHERE name = ? AND (owner IS NULL OR lease_until < " + now() + ")";
+        return switch (kind) {
+            case "postgresql" -> update + " RETURNING token";
+            case "h2" -> "SELECT token FROM FINAL TABLE (" + update + ")";
+            default -> update;
+        };
+    }
+
+    /** True if the grant is an UPDATE whose token comes back as the generated key (MySQL/MariaDB). */
+    boolean grantReturnsGeneratedKey() {
+        return kind.equals("mysql");
+    }
+
+    /**
+     * PostgreSQL: the release of owner ?1, token ?2, lock ?3 and its announcement on channel ?4 in
+     * one statement (one round trip); returns a row if released. Null elsewhere.
+     */
+    String releaseAndNotify() {
+        return kind.equals("postgresql") ? "WITH r AS (" + release + " RETURNING name) SELECT pg_notify(?, r.name)"
+                + " FROM r" : null;
     }
 
     /** Extends the lease of owner ?2 with token ?3 on lock ?4 by ?1 milliseconds, if it still holds it. */

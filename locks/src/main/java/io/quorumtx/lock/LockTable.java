@@ -86,30 +86,43 @@ final class LockTable {
                 insertIfAbsent(c, name);
                 rowsKnown.add(name);
             }
-            int granted;
-            try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
-                ps.setString(1, owner);
-                ps.setLong(2, lease.toMillis());
-                ps.setString(3, name);
-                granted = ps.executeUpdate();
-            }
-            if (granted != 1) {
-                return Optional.empty();
-            }
-            // Ours until the lease ends: nobody else can change the token before, so reading it now is exact.
-            try (PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
-                ps.setString(1, name);
-                ps.setString(2, owner);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-                }
-            }
+            return grantStatement(c, name, owner, lease);
         } catch (SQLException e) {
             if (isConflict(e)) {
                 return Optional.empty(); // another contender's grant won the row at the same moment
             }
             throw failure("acquire lock '" + name + "'", e);
         }
+    }
+
+    /** The one granting statement; its token, or empty if the lock is held by another owner. */
+    private Optional<Long> grantStatement(Connection c, String name, String owner, Duration lease) throws SQLException {
+        if (sql.grantReturnsGeneratedKey()) {
+            try (PreparedStatement ps = c.prepareStatement(sql.grant(), Statement.RETURN_GENERATED_KEYS)) {
+                bindGrant(ps, name, owner, lease);
+                if (ps.executeUpdate() != 1) {
+                    return Optional.empty();
+                }
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (!keys.next()) {
+                        throw new SQLException("The grant of lock '" + name + "' returned no token (LAST_INSERT_ID)");
+                    }
+                    return Optional.of(keys.getLong(1));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
+            bindGrant(ps, name, owner, lease);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void bindGrant(PreparedStatement ps, String name, String owner, Duration lease) throws SQLException {
+        ps.setString(1, owner);
+        ps.setLong(2, lease.toMillis());
+        ps.setString(3, name);
     }
 
     private void insertIfAbsent(Connection c, String name) throws SQLException {
@@ -153,15 +166,19 @@ final class LockTable {
      * @return false if another grant or an operator's break had taken the lock from it
      */
     boolean release(String name, String owner, long token) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.release())) {
+        String releaseAndNotify = sql.releaseAndNotify();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(releaseAndNotify != null ? releaseAndNotify : sql.release())) {
             ps.setString(1, owner);
             ps.setLong(2, token);
             ps.setString(3, name);
-            boolean released = ps.executeUpdate() == 1;
-            if (released) {
-                announceRelease(c, name);
+            if (releaseAndNotify != null) { // PostgreSQL: released and announced in one round trip
+                ps.setString(4, notifications.channel());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
             }
-            return released;
+            return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure("release lock '" + name + "'", e);
         }
