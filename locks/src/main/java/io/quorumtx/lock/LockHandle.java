@@ -5,7 +5,7 @@ package io.quorumtx.lock;
  * reentrant acquire gives another handle, and the lock is free only when every handle is
  * closed). Pass {@link #token()} to the storage you write under the lock and have it reject
  * writes with a lower token than it has seen: that, not the lease, is what stops a holder that
- * stalled past its lease.
+ * stalled past its lease ({@link LockFence} has the database of the protected data do that check).
  */
 public interface LockHandle extends AutoCloseable {
 
