@@ -50,6 +50,7 @@ public final class DatabaseLockService implements AutoCloseable {
     private final Duration backoffInitial;
     private final Duration backoffMax;
     private final LockListeners listeners = new LockListeners();
+    private final Ticker ticker;
     private volatile boolean closed;
 
     private DatabaseLockService(Builder b, LockTable table) {
@@ -60,8 +61,9 @@ public final class DatabaseLockService implements AutoCloseable {
         this.backoffMax = b.backoffMax;
         this.watchdog = b.customWatchdog != null ? b.customWatchdog
                 : b.watchdog ? Watchdog.onDaemonThread(ownerId) : Watchdog.OFF;
-        this.holders = new HeldLocks(table, watchdog, listeners);
+        this.ticker = b.ticker;
         b.listeners.forEach(listeners::add);
+        this.holders = new HeldLocks(table, watchdog, ticker, listeners);
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
@@ -138,9 +140,10 @@ public final class DatabaseLockService implements AutoCloseable {
         long backoff = backoffInitial.toNanos();
         boolean told = waited;
         while (true) {
+            long sent = ticker.nanoTime(); // the lease's end is the database's now (no earlier) plus the lease
             Optional<Long> token = table.grant(name, owner, lease);
             if (token.isPresent()) {
-                return Optional.of(holders.hold(name, owner, token.get(), lease, turn));
+                return Optional.of(holders.hold(name, owner, token.get(), lease, sent, turn));
             }
             if (!told) {
                 told = true;
@@ -232,6 +235,7 @@ public final class DatabaseLockService implements AutoCloseable {
         watchdog.stop();
         table.stopListening();
         holders.releaseAll();
+        table.closeRenewals();
     }
 
     private String owner() {
@@ -277,7 +281,8 @@ public final class DatabaseLockService implements AutoCloseable {
                 + UUID.randomUUID().toString().substring(0, 8);
         private Duration backoffInitial = Duration.ofMillis(10);
         private Duration backoffMax = Duration.ofSeconds(1);
-        private final java.util.List<LockListener> listeners = new java.util.ArrayList<>();
+        private Ticker ticker = Ticker.SYSTEM;
+        private final List<LockListener> listeners = new java.util.ArrayList<>();
 
         private Builder(DataSource dataSource, Dialect dialect) {
             this.dataSource = dataSource;
@@ -311,6 +316,12 @@ public final class DatabaseLockService implements AutoCloseable {
         /** Tests: renewals scheduled by {@code watchdog} (e.g. run by hand) instead of the service's own thread. */
         Builder watchdog(Watchdog watchdog) {
             this.customWatchdog = Objects.requireNonNull(watchdog, "watchdog");
+            return this;
+        }
+
+        /** Tests: the monotonic clock of certain validity, moved by the test. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

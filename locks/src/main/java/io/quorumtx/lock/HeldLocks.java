@@ -15,31 +15,48 @@ import org.slf4j.LoggerFactory;
  * {@link LockHandle} of the holder (reentrancy), and the lock is released when the last handle
  * is closed. While held, the {@link Watchdog} renews the lease every third of its length.
  *
+ * <p><b>Certain validity.</b> A holder knows until when its lease is certainly valid by its own
+ * monotonic clock: the database set the lease's end to <em>its</em> now plus the lease, and its
+ * now was no earlier than the moment the statement was sent, so the lease lasts at least until
+ * the send time plus the lease by the holder's clock (less {@link #RATE_ALLOWANCE_DIVISOR a
+ * 1% allowance} for the two clocks ticking at different rates). The round trip only makes that
+ * bound conservative. When renewals have not moved the bound by the time a sixth of the lease
+ * is left, the holder is marked lost and the {@link LockListener}s are told — while the database
+ * still shows the lease — and from then {@link LockHandle#token()} throws.
+ *
  * <p>Within a service, threads wanting the same name take turns (a fair semaphore per name):
  * only the thread whose turn it is contends for the row in the database, and it keeps the turn
- * until its holder is freed. Other processes contend with that one thread.
+ * until its holder is freed or lost. Other processes contend with that one thread.
  *
  * <p>Threads: a holder is touched by its owner thread (enter, exit, renew), by the watchdog's
- * thread (renew) and by the service's close (free); its methods are synchronized.
+ * threads (renew, the loss notice) and by the service's close (free). State changes happen under
+ * the holder's monitor; database calls and listeners run outside it, so a renewal stuck in the
+ * database never delays the loss notice.
  */
 final class HeldLocks {
     private static final Logger LOG = LoggerFactory.getLogger(HeldLocks.class);
+    /** Certain validity is the lease less lease / 100: allowance for clock rates (NTP keeps them within 0.05%). */
+    static final int RATE_ALLOWANCE_DIVISOR = 100;
+    /** The loss notice comes when lease / 6 of certain validity is left. */
+    static final int NOTICE_DIVISOR = 6;
 
     private final LockTable table;
     private final Watchdog watchdog;
+    private final Ticker ticker;
     private final LockListeners listeners;
     /** Held grants by owner and name. */
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
     /** One turn per lock name among this service's threads. */
     private final Map<String, Semaphore> turns = new ConcurrentHashMap<>();
 
-    HeldLocks(LockTable table, Watchdog watchdog, LockListeners listeners) {
+    HeldLocks(LockTable table, Watchdog watchdog, Ticker ticker, LockListeners listeners) {
         this.table = table;
         this.watchdog = watchdog;
+        this.ticker = ticker;
         this.listeners = listeners;
     }
 
-    /** Another handle on {@code owner}'s grant of {@code name}, if it holds one that was not lost. */
+    /** Another handle on {@code owner}'s grant of {@code name}, if it holds one that is still valid. */
     Optional<LockHandle> reenter(String owner, String name) {
         Holder mine = held.get(key(owner, name));
         return mine != null && !mine.lost ? Optional.of(mine.enter()) : Optional.empty();
@@ -51,13 +68,17 @@ final class HeldLocks {
     }
 
     /**
-     * Records a grant the database just made, starts renewing it, and returns its first handle.
-     * The holder releases {@code turn} when it is freed.
+     * Records a grant the database just made (its statement sent at {@code sentNanos} by the
+     * ticker), starts renewing it, and returns its first handle. The holder releases {@code turn}
+     * when it is freed or lost.
      */
-    LockHandle hold(String name, String owner, long token, Duration lease, Semaphore turn) {
-        Holder h = new Holder(name, owner, token, lease, turn);
+    LockHandle hold(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn) {
+        if (watchdog != Watchdog.OFF) {
+            table.reserveRenewalConnection();
+        }
+        Holder h = new Holder(name, owner, token, lease, sentNanos, turn);
         held.put(key(owner, name), h);
-        h.scheduleRenewal();
+        h.schedule();
         return h.enter();
     }
 
@@ -76,25 +97,36 @@ final class HeldLocks {
         return owner + '\u0000' + name;
     }
 
+    private static long certain(Duration lease) {
+        return lease.toNanos() - lease.toNanos() / RATE_ALLOWANCE_DIVISOR;
+    }
+
     /** One grant held by one owner thread, shared by its reentrant handles. */
-    private final class Holder {
+    final class Holder {
         final String name;
         final String owner;
         final long token;
         final Duration lease;
         private final Semaphore turn;
+        /** True once {@link #turn} was handed back: at the loss or at the release, whichever came first. */
+        private boolean turnReturned;
         private int count;
-        /** Written under the holder's lock; read without it by {@link Handle#isHeld()}. */
+        /** The ticker's time until which the lease certainly lasts; only ever moves forward. */
+        private volatile long validUntil;
+        /** Written under the holder's lock; read without it. */
         private volatile boolean freed;
         volatile boolean lost;
+        private volatile String lastFailure = "no renewal was attempted";
         private Watchdog.Renewal renewal = Watchdog.NOT_SCHEDULED;
+        private Watchdog.Renewal notice = Watchdog.NOT_SCHEDULED;
 
-        Holder(String name, String owner, long token, Duration lease, Semaphore turn) {
+        Holder(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn) {
             this.name = name;
             this.owner = owner;
             this.token = token;
             this.lease = lease;
             this.turn = turn;
+            this.validUntil = sentNanos + certain(lease);
         }
 
         synchronized LockHandle enter() {
@@ -102,8 +134,34 @@ final class HeldLocks {
             return new Handle(this);
         }
 
-        synchronized void scheduleRenewal() {
+        synchronized void schedule() {
             renewal = watchdog.every(Duration.ofMillis(Math.max(1, lease.toMillis() / 3)), this::watchdogRenew);
+            scheduleNotice();
+        }
+
+        /** The loss notice, due when a sixth of the lease is left of the certain validity. */
+        private void scheduleNotice() {
+            notice.cancel();
+            long due = validUntil - lease.toNanos() / NOTICE_DIVISOR - ticker.nanoTime();
+            notice = watchdog.after(Duration.ofNanos(Math.max(0, due)), this::noticeDue);
+        }
+
+        private void noticeDue() {
+            synchronized (this) {
+                if (freed || lost) {
+                    return;
+                }
+                if (validUntil - lease.toNanos() / NOTICE_DIVISOR > ticker.nanoTime()) {
+                    scheduleNotice(); // renewed meanwhile
+                    return;
+                }
+            }
+            lose("it could not be renewed in time (" + lastFailure + "); its lease may end soon by the database's"
+                    + " clock");
+        }
+
+        long validUntil() {
+            return validUntil;
         }
 
         private void watchdogRenew() {
@@ -112,21 +170,80 @@ final class HeldLocks {
             } catch (LockLostException e) {
                 LOG.warn("Watchdog: {}", e.getMessage());
             } catch (RuntimeException e) {
+                lastFailure = "last renewal failed: " + e.getMessage();
                 LOG.warn("Watchdog could not renew lock '{}' (will retry while the lease lasts): {}", name, e.getMessage());
             }
         }
 
-        synchronized void renew() {
+        void renew() {
             if (freed) {
                 throw new LockLostException("Lock '" + name + "' was released; it cannot be renewed");
             }
+            if (lost) {
+                throw lostException();
+            }
+            long sent = ticker.nanoTime();
             if (!table.renew(name, owner, token, lease)) {
+                lose("its lease ended by the database's clock before it was renewed, and another owner may hold"
+                        + " it with a higher token");
+                throw lostException();
+            }
+            synchronized (this) {
+                if (!lost && !freed && sent + certain(lease) > validUntil) {
+                    validUntil = sent + certain(lease);
+                    scheduleNotice();
+                }
+            }
+        }
+
+        /**
+         * The grant is gone or no longer certain: stop renewing, give up this holder's place at
+         * once — its owner thread's next acquire must not find a reentrant hold that no longer
+         * exists, nor wait for a turn that only a close of the lost handle would return — and tell
+         * the listeners.
+         */
+        void lose(String reason) {
+            synchronized (this) {
+                if (lost || freed) {
+                    return;
+                }
                 lost = true;
+                lastFailure = reason;
                 renewal.cancel();
-                listeners.lost(name);
-                throw new LockLostException("Lock '" + name + "' (token " + token + ") is no longer held by " + owner
-                        + ": its lease ended by the database's clock before it was renewed, and another owner may hold it"
-                        + " with a higher token");
+                notice.cancel();
+                held.remove(key(owner, name), this);
+                returnTurn();
+            }
+            LockLoss loss = new LockLoss(name, owner, token, reason, validUntil - ticker.nanoTime());
+            LOG.warn("Lock '{}' (token {}) is lost to {}: {}", name, token, owner, reason);
+            listeners.lost(loss);
+        }
+
+        LockLostException lostException() {
+            return new LockLostException("Lock '" + name + "' (token " + token + ") is no longer held by " + owner
+                    + ": " + lastFailure);
+        }
+
+        /** The token, if the grant is still certainly valid (or was released normally). */
+        long checkedToken() {
+            if (lost) {
+                throw lostException();
+            }
+            if (!freed && ticker.nanoTime() >= validUntil) {
+                lose("its certain validity passed before it was renewed (" + lastFailure + ")");
+                throw lostException();
+            }
+            return token;
+        }
+
+        boolean certainlyValid() {
+            return !freed && !lost && ticker.nanoTime() < validUntil;
+        }
+
+        private void returnTurn() {
+            if (!turnReturned) {
+                turnReturned = true;
+                turn.release(); // the next thread of this service may try
             }
         }
 
@@ -142,18 +259,21 @@ final class HeldLocks {
             }
             freed = true;
             renewal.cancel();
+            notice.cancel();
             held.remove(key(owner, name), this);
             try {
                 if (!table.release(name, owner, token)) {
                     if (!lost) {
-                        listeners.lost(name); // found only now: nobody renewed it in time, or it was broken
+                        // found only now: nobody renewed it in time, or it was broken
+                        listeners.lost(new LockLoss(name, owner, token, "found at release: its lease ended or it was"
+                                + " broken", 0));
                     }
                     throw new LockLostException("Cannot release lock '" + name + "' (token " + token + "): " + owner
                             + " no longer holds it (its lease ended and another owner took it, or an operator broke"
                             + " it)");
                 }
             } finally {
-                turn.release(); // the next thread of this service may try
+                returnTurn();
             }
         }
     }
@@ -174,7 +294,12 @@ final class HeldLocks {
 
         @Override
         public long token() {
-            return holder.token;
+            return holder.checkedToken();
+        }
+
+        @Override
+        public long validUntilNanos() {
+            return holder.validUntil();
         }
 
         @Override
@@ -184,7 +309,7 @@ final class HeldLocks {
 
         @Override
         public boolean isHeld() {
-            return !holder.freed && table.holds(holder.name, holder.owner, holder.token);
+            return holder.certainlyValid() && table.holds(holder.name, holder.owner, holder.token);
         }
 
         @Override

@@ -35,8 +35,8 @@ final class LockListeners {
         each(l -> l.gaveUp(name));
     }
 
-    void lost(String name) {
-        each(l -> l.lost(name));
+    void lost(LockLoss loss) {
+        each(l -> l.onLost(loss));
     }
 
     private void each(Consumer<LockListener> call) {

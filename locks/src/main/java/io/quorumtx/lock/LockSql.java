@@ -17,11 +17,19 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Rows are never deleted: a released lock keeps its token, so the next grant's token is higher,
- * across restarts and takeovers.
+ * across restarts and takeovers. And a row that is new — a name met for the first time, a table
+ * recreated, a name that {@link ShardedLockService} now places on another database — does not
+ * restart the count: every grant's token is {@code GREATEST(token + 1, <database now in ms> << 20)},
+ * the database's clock in the high bits (an epoch), a count in the low 20. A new row's first
+ * token is thus above every token granted on any database before that millisecond, as long as the
+ * clocks of the databases a name moves between agree to within the pause of the move (see
+ * {@link ShardedLockService}), and no row gets 2^20 grants in one millisecond.
  */
 final class LockSql {
     /** Longest lock name (and owner id); longer ones are refused before any SQL runs. */
     static final int MAX_NAME_LENGTH = 200;
+    /** Bits of a token below the epoch (the database's milliseconds). */
+    static final int EPOCH_SHIFT = 20;
     private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
     private final String kind;
@@ -92,10 +100,37 @@ final class LockSql {
         return "INSERT INTO " + table + " (name, owner, token, lease_until) VALUES (?, NULL, 0, NULL)";
     }
 
-    /** Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3. */
+    /**
+     * Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3; one statement that also
+     * returns the new token, so a grant is one round trip. PostgreSQL: {@code UPDATE … RETURNING};
+     * H2: the data-change delta table {@code SELECT token FROM FINAL TABLE (UPDATE …)}; MySQL/MariaDB
+     * (no {@code UPDATE … RETURNING}): the new token is assigned through {@code LAST_INSERT_ID(expr)},
+     * which the server sends back in the UPDATE's own OK packet, read with
+     * {@link java.sql.Statement#getGeneratedKeys()} (see {@link #grantReturnsGeneratedKey()}).
+     */
     private String buildGrant() {
-        return "UPDATE " + table + " SET owner = ?, token = token + 1, lease_until = " + plusMillis() + " WHERE name = ?"
-                + " AND (owner IS NULL OR lease_until < " + now() + ")";
+        String token = kind.equals("mysql") ? "LAST_INSERT_ID(" + nextToken() + ")" : nextToken();
+        String update = "UPDATE " + table + " SET owner = ?, token = " + token + ", lease_until = " + plusMillis()
+                + " WHERE name = ? AND (owner IS NULL OR lease_until < " + now() + ")";
+        return switch (kind) {
+            case "postgresql" -> update + " RETURNING token";
+            case "h2" -> "SELECT token FROM FINAL TABLE (" + update + ")";
+            default -> update;
+        };
+    }
+
+    /** True if the grant is an UPDATE whose token comes back as the generated key (MySQL/MariaDB). */
+    boolean grantReturnsGeneratedKey() {
+        return kind.equals("mysql");
+    }
+
+    /**
+     * PostgreSQL: the release of owner ?1, token ?2, lock ?3 and its announcement on channel ?4 in
+     * one statement (one round trip); returns a row if released. Null elsewhere.
+     */
+    String releaseAndNotify() {
+        return kind.equals("postgresql") ? "WITH r AS (" + release + " RETURNING name) SELECT pg_notify(?, r.name)"
+                + " FROM r" : null;
     }
 
     /** Extends the lease of owner ?2 with token ?3 on lock ?4 by ?1 milliseconds, if it still holds it. */
@@ -132,6 +167,16 @@ final class LockSql {
     private String now() {
         return kind.equals("mysql") ? "UTC_TIMESTAMP(3)" : kind.equals("postgresql") ? "clock_timestamp()"
                 : "CURRENT_TIMESTAMP(3)";
+    }
+
+    /** The token of a grant: one more than the last, and never below the epoch of the database's now. */
+    private String nextToken() {
+        String millis = switch (kind) {
+            case "mysql" -> "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000)";
+            case "postgresql" -> "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+            default -> "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP(3)) * 1000 AS BIGINT)";
+        };
+        return "GREATEST(token + 1, " + millis + " * " + (1L << EPOCH_SHIFT) + ")";
     }
 
     private String plusMillis() {

@@ -38,12 +38,14 @@ final class LockTable {
     private final PgNotifications notifications;
     /** Lock names whose row is known to exist: no INSERT attempt for them. */
     private final Set<String> rowsKnown = ConcurrentHashMap.newKeySet();
+    private final RenewalConnection renewals;
 
     /** @throws IllegalArgumentException if the table name is not a plain identifier or the dialect unknown */
     LockTable(DataSource dataSource, Dialect dialect, String table) {
         this.dataSource = dataSource;
         this.sql = LockSql.of(dialect, table);
         this.notifications = dialect.name().equals("postgresql") ? new PgNotifications(dataSource, sql.table) : null;
+        this.renewals = new RenewalConnection(dataSource);
     }
 
     /** The table's name as used in SQL (lower case). */
@@ -84,30 +86,43 @@ final class LockTable {
                 insertIfAbsent(c, name);
                 rowsKnown.add(name);
             }
-            int granted;
-            try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
-                ps.setString(1, owner);
-                ps.setLong(2, lease.toMillis());
-                ps.setString(3, name);
-                granted = ps.executeUpdate();
-            }
-            if (granted != 1) {
-                return Optional.empty();
-            }
-            // Ours until the lease ends: nobody else can change the token before, so reading it now is exact.
-            try (PreparedStatement ps = c.prepareStatement(sql.heldToken())) {
-                ps.setString(1, name);
-                ps.setString(2, owner);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-                }
-            }
+            return grantStatement(c, name, owner, lease);
         } catch (SQLException e) {
             if (isConflict(e)) {
                 return Optional.empty(); // another contender's grant won the row at the same moment
             }
             throw failure("acquire lock '" + name + "'", e);
         }
+    }
+
+    /** The one granting statement; its token, or empty if the lock is held by another owner. */
+    private Optional<Long> grantStatement(Connection c, String name, String owner, Duration lease) throws SQLException {
+        if (sql.grantReturnsGeneratedKey()) {
+            try (PreparedStatement ps = c.prepareStatement(sql.grant(), Statement.RETURN_GENERATED_KEYS)) {
+                bindGrant(ps, name, owner, lease);
+                if (ps.executeUpdate() != 1) {
+                    return Optional.empty();
+                }
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (!keys.next()) {
+                        throw new SQLException("The grant of lock '" + name + "' returned no token (LAST_INSERT_ID)");
+                    }
+                    return Optional.of(keys.getLong(1));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
+            bindGrant(ps, name, owner, lease);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void bindGrant(PreparedStatement ps, String name, String owner, Duration lease) throws SQLException {
+        ps.setString(1, owner);
+        ps.setLong(2, lease.toMillis());
+        ps.setString(3, name);
     }
 
     private void insertIfAbsent(Connection c, String name) throws SQLException {
@@ -122,19 +137,25 @@ final class LockTable {
     }
 
     /**
-     * Extends the grant's lease to the database's now plus {@code lease}.
+     * Extends the grant's lease to the database's now plus {@code lease}, on the service's own
+     * renewal connection ({@link RenewalConnection}), never waiting for the application's pool.
      *
      * @return false if the grant no longer holds the lock: its lease had ended by the database's clock
      */
     boolean renew(String name, String owner, long token, Duration lease) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.renew())) {
-            ps.setLong(1, lease.toMillis());
-            ps.setString(2, owner);
-            ps.setLong(3, token);
-            ps.setString(4, name);
-            return ps.executeUpdate() == 1;
+        try {
+            return renewals.renew(sql.renew(), name, owner, token, lease) == 1;
         } catch (SQLException e) {
             throw failure("renew lock '" + name + "'", e);
+        }
+    }
+
+    /** Takes the renewal connection now, at a grant, so that later renewals never wait for the pool. */
+    void reserveRenewalConnection() {
+        try {
+            renewals.reserve();
+        } catch (SQLException e) {
+            throw failure("take a connection for renewing leases", e);
         }
     }
 
@@ -145,15 +166,19 @@ final class LockTable {
      * @return false if another grant or an operator's break had taken the lock from it
      */
     boolean release(String name, String owner, long token) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.release())) {
+        String releaseAndNotify = sql.releaseAndNotify();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(releaseAndNotify != null ? releaseAndNotify : sql.release())) {
             ps.setString(1, owner);
             ps.setLong(2, token);
             ps.setString(3, name);
-            boolean released = ps.executeUpdate() == 1;
-            if (released) {
-                announceRelease(c, name);
+            if (releaseAndNotify != null) { // PostgreSQL: released and announced in one round trip
+                ps.setString(4, notifications.channel());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
             }
-            return released;
+            return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure("release lock '" + name + "'", e);
         }
@@ -222,6 +247,11 @@ final class LockTable {
         if (notifications != null) {
             notifications.close();
         }
+    }
+
+    /** Returns the renewal connection to the pool (the service is closing; after the last release). */
+    void closeRenewals() {
+        renewals.close();
     }
 
     /** PostgreSQL: wakes the waiters of {@code name} in every process (the release is committed: autocommit). */

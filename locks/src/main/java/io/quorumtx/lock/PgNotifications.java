@@ -35,6 +35,11 @@ final class PgNotifications implements AutoCloseable {
         this.channel = "quorumtx_lock_" + table; // table is a validated identifier
     }
 
+    /** The channel releases are announced on. */
+    String channel() {
+        return channel;
+    }
+
     /** Tells the waiters of {@code name} in every process that it may be free (after the UPDATE committed). */
     void notifyReleased(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {

@@ -11,6 +11,14 @@ import java.util.Optional;
  * to the first point at or after its own hash. Adding a database moves only the names that now
  * fall to its points, about 1/N of them. Every process must list the same shards under the same
  * names (the names, not the order, decide the ring).
+ *
+ * <p><b>Changing the shard list.</b> Two processes with different lists can each be granted the
+ * same name, on different databases, at the same time: nothing can fence that. So change the list
+ * only like this: stop (or drain) every process that uses these locks, wait until the longest
+ * lease of a grant made under the old list has certainly ended, then start the processes with the
+ * new list. Tokens stay monotonic across the move without more care: a moved name's first token on
+ * its new database comes from that database's clock ({@link LockSql}), above every token the old
+ * database gave before — provided the two databases' clocks differ by less than the pause.
  */
 public final class ShardedLockService implements AutoCloseable {
     /** Points per database on the ring; more points, a more even spread. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.UUID;
 
 /** A database to keep locks in for a test: H2 (a file), PostgreSQL or MariaDB, with a fresh table name. */
@@ -52,12 +53,18 @@ enum LockBackend {
 
     /** A pool on this backend (skips the test when the server is absent and not required). */
     HikariDataSource pool(Path dir) {
+        return pool(dir, 12, Duration.ofSeconds(30));
+    }
+
+    /** A pool of {@code size} connections that waits {@code wait} for one when all are in use. */
+    HikariDataSource pool(Path dir, int size, Duration wait) {
         HikariConfig config = new HikariConfig();
+        config.setConnectionTimeout(wait.toMillis());
         config.setJdbcUrl(url(dir));
         if (this == H2) {
             config.setUsername("sa");
         }
-        config.setMaximumPoolSize(12);
+        config.setMaximumPoolSize(size);
         config.setPoolName("locks-" + name().toLowerCase(java.util.Locale.ROOT));
         return new HikariDataSource(config);
     }

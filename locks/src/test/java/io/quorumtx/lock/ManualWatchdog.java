@@ -27,7 +27,55 @@ final class ManualWatchdog implements Watchdog {
     }
 
     private final List<Scheduled> scheduled = new CopyOnWriteArrayList<>();
+    private final List<OneShot> oneShots = new CopyOnWriteArrayList<>();
+    private final Ticker ticker;
     private volatile boolean stopped;
+
+    /** One-shot tasks fall due by the system's monotonic clock. */
+    ManualWatchdog() {
+        this(Ticker.SYSTEM);
+    }
+
+    /** One-shot tasks fall due by {@code ticker} (the one the service under test measures validity by). */
+    ManualWatchdog(Ticker ticker) {
+        this.ticker = ticker;
+    }
+
+    private static final class OneShot implements Renewal {
+        final long due;
+        final Runnable task;
+        volatile boolean cancelled;
+
+        OneShot(long due, Runnable task) {
+            this.due = due;
+            this.task = task;
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+    }
+
+    @Override
+    public Renewal after(Duration delay, Runnable task) {
+        if (stopped) {
+            return NOT_SCHEDULED;
+        }
+        OneShot o = new OneShot(ticker.nanoTime() + delay.toNanos(), task);
+        oneShots.add(o);
+        return o;
+    }
+
+    /** Runs, in the calling thread, every one-shot task due by the ticker's now and not cancelled. */
+    void runDue() {
+        for (OneShot o : oneShots) {
+            if (!o.cancelled && o.due <= ticker.nanoTime()) {
+                oneShots.remove(o);
+                o.task.run();
+            }
+        }
+    }
 
     @Override
     public Renewal every(Duration period, Runnable renew) {
@@ -43,6 +91,7 @@ final class ManualWatchdog implements Watchdog {
     public void stop() {
         stopped = true;
         scheduled.forEach(Scheduled::cancel);
+        oneShots.forEach(OneShot::cancel);
     }
 
     /** Runs every renewal that is still scheduled, once, in the calling thread. */

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.quorumtx.lock.DatabaseLockService;
 import io.quorumtx.lock.LockListener;
+import io.quorumtx.lock.LockLoss;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,7 +73,7 @@ public final class QuorumTxLockMetrics implements MeterBinder, AutoCloseable {
             }
 
             @Override
-            public void lost(String name) {
+            public void onLost(LockLoss loss) {
                 losses.increment();
             }
 

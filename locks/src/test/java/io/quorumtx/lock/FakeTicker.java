@@ -1,0 +1,18 @@
+package io.quorumtx.lock;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A monotonic clock that moves only when the test says. */
+final class FakeTicker implements Ticker {
+    private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
+
+    @Override
+    public long nanoTime() {
+        return now.get();
+    }
+
+    void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+}
