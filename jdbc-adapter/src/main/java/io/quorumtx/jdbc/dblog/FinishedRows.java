@@ -74,7 +74,7 @@ final class FinishedRows {
     void deleteFencedAborts(Duration age) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("DELETE FROM " + sql.decisions + " WHERE decision = 'A' AND"
-                     + " decided_at < ? AND NOT EXISTS (SELECT 1 FROM " + sql.nodes + " n WHERE n.incarnation = "
+                     + " decided_at <= ? AND NOT EXISTS (SELECT 1 FROM " + sql.nodes + " n WHERE n.incarnation = "
                      + sql.decisions + ".owner AND n.fenced = 0)")) {
             c.setAutoCommit(true);
             ps.setLong(1, System.currentTimeMillis() - age.toMillis());
