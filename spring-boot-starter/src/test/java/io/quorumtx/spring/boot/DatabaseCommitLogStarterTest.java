@@ -84,15 +84,21 @@ class DatabaseCommitLogStarterTest {
 
     @Test
     void transfersDecideThroughTheDecisionTableOfTheLogsBeanCreatedFirst() {
-        transfersDecideThroughTheDatabaseLog("ordersDb", "paymentsDb");
+        transfersDecideThroughTheDatabaseLog("ordersDb", "paymentsDb", true);
     }
 
     @Test
     void transfersDecideThroughTheDecisionTableOfTheLogsBeanCreatedAfterTheManagerWasAskedFor() {
-        transfersDecideThroughTheDatabaseLog("paymentsDb", "ordersDb");
+        transfersDecideThroughTheDatabaseLog("paymentsDb", "ordersDb", true);
     }
 
-    private void transfersDecideThroughTheDatabaseLog(String logBean, String otherBean) {
+    /** An excluded bean's database holds the log with no carrier: the log's own writer commits the rows. */
+    @Test
+    void onAnExcludedBeanTheDecisionsAreWrittenByTheLogsOwnWriter() {
+        transfersDecideThroughTheDatabaseLog("auditDb", "ordersDb", false);
+    }
+
+    private void transfersDecideThroughTheDatabaseLog(String logBean, String otherBean, boolean carried) {
         try (ConfigurableApplicationContext context = start(
                 "quorumtx.log.database.datasource=" + logBean,
                 // Finished decisions stay in the table for the test to see them.
@@ -105,7 +111,8 @@ class DatabaseCommitLogStarterTest {
             payments.sql("CREATE TABLE payments(id VARCHAR(40) PRIMARY KEY)").update();
             audit.execute("CREATE TABLE audit(id VARCHAR(40) PRIMARY KEY)");
             // The log's table, read on the bean's own pool (the wrapper would do as well outside a transaction).
-            DataSource logPool = context.getBean(DataSourceWrapping.class).pool(logBean);
+            DataSource logPool = carried ? context.getBean(DataSourceWrapping.class).pool(logBean)
+                    : context.getBean(logBean, DataSource.class);
             assertThat(logPool).isNotNull().isNotInstanceOf(TransactionalDataSource.class);
             JdbcTemplate log = new JdbcTemplate(logPool);
             String incarnation = context.getBean(QuorumTransactionManager.class).nodeId() + ".";
@@ -122,6 +129,15 @@ class DatabaseCommitLogStarterTest {
                     Integer.class, incarnation + "%"))
                     .as("one COMMIT row per two-database transfer, by this incarnation, in %s's database", logBean)
                     .isEqualTo(2);
+            // A standalone batch counts itself in its incarnation's node row; a carried decision
+            // (the row inserted inside the log database's own branch) touches no node row.
+            Long batches = log.queryForObject("SELECT SUM(commit_batches) FROM txlog_nodes WHERE incarnation LIKE ?",
+                    Long.class, incarnation + "%");
+            if (carried) {
+                assertThat(batches).as("both decisions carried by the %s wrapper's branch", logBean).isZero();
+            } else {
+                assertThat(batches).as("no carrier: the log's writer committed the decisions").isPositive();
+            }
 
             assertThatThrownBy(() -> service.springTransactional("fail-1", true)).hasMessageContaining("refused");
 
