@@ -1,10 +1,14 @@
 package io.quorumtx.spring.boot;
 
+import io.quorumtx.jdbc.dblog.DatabaseCommitLog;
+import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
 import io.quorumtx.tm.paxos.ReplicatedLogConfig;
 import io.quorumtx.tm.paxos.StartMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
+import javax.sql.DataSource;
 
 /**
  * Applies {@code quorumtx.log.*} to the manager's builder: which commit log, and its settings.
@@ -13,19 +17,45 @@ import java.util.Locale;
  * {@code quorumtx.log.replicated.secret-env} names (or the {@code secret} property) and handed to
  * the builder as bytes; it is never logged and never kept in a string beyond this method.
  *
- * <p><b>Extension point (issue 14):</b> the database commit log being built on branch
- * {@code i14-dblog} becomes a third {@link QuorumTxProperties.LogType} case here, taking the
- * DataSource bean it is configured with; until it is on main, {@code quorumtx.log.type} accepts
- * {@code local} and {@code replicated} only.
+ * <p>The database log ({@code quorumtx.log.type=database}) needs the pool of a DataSource bean,
+ * which only the bean factory can give, in an order {@link DatabaseLogWiring} works out; it
+ * arrives here built, and {@link #database} is where its properties are applied.
  */
 final class CommitLogs {
     private CommitLogs() {
     }
 
-    static void configure(QuorumTransactionManagerBuilder builder, String nodeId, QuorumTxProperties.Log log) {
+    /** {@code databaseLog} is the built database log with {@code quorumtx.log.type=database}, else null. */
+    static void configure(QuorumTransactionManagerBuilder builder, String nodeId, QuorumTxProperties.Log log,
+            DatabaseCommitLog databaseLog) {
         switch (log.getType()) {
             case LOCAL -> builder.logDirectory(log.getDirectory().toAbsolutePath());
             case REPLICATED -> builder.replicatedLog(replicated(nodeId, log.getReplicated()));
+            case DATABASE -> builder.commitLog(Objects.requireNonNull(databaseLog, "databaseLog"));
+        }
+    }
+
+    /**
+     * The database commit log on {@code pool} (the DataSource bean's own pool, never its wrapper:
+     * the log's statements must not join the application's transactions), carried by the wrapped
+     * bean {@code carrier} (null when the bean is not wrapped). Creates the tables if asked.
+     */
+    static DatabaseCommitLog database(DataSource pool, Dialect dialect, String carrier, DatabaseLogProperties d) {
+        DatabaseCommitLog.Builder b = DatabaseCommitLog.builder(pool, dialect)
+                .tablePrefix(d.getTablePrefix())
+                .createTables(d.isCreateTables())
+                .leaseDuration(d.getLease())
+                .settleTimeout(d.getSettleTimeout())
+                .deleteInterval(d.getDeleteInterval());
+        if (carrier != null) {
+            b.carriedBy(carrier);
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid quorumtx.log.database.* setting (table-prefix, lease, "
+                    + "settle-timeout, delete-interval map to tablePrefix, leaseDuration, settleTimeout, "
+                    + "deleteInterval): " + e.getMessage(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.quorumtx.jdbc.dialect.Dialect;
 import io.quorumtx.tm.QuorumTransactionManager;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,8 @@ import org.springframework.core.Ordered;
  * <p>Because the exposed bean is the wrapper, the pool's own destroy method would no longer be
  * found; this post-processor closes the wrapper (unregistering it from the manager) and then the
  * pool. The manager is looked up lazily (a post-processor is created before ordinary beans), and
- * each wrapped bean is declared dependent on it, so the manager outlives every wrapper.
+ * each wrapped bean is declared dependent on it, so the manager outlives every wrapper (and the
+ * database commit log, which the manager closes, still has its pool when it retires).
  */
 final class DataSourceWrapping implements DestructionAwareBeanPostProcessor, BeanFactoryAware, Ordered {
     private static final Logger LOG = LoggerFactory.getLogger(DataSourceWrapping.class);
@@ -39,6 +41,7 @@ final class DataSourceWrapping implements DestructionAwareBeanPostProcessor, Bea
     private final QuorumTxProperties.DataSources settings;
     private final Map<String, DataSource> pools = new ConcurrentHashMap<>();
     private final Map<TransactionalDataSource, DataSource> wrappers = new ConcurrentHashMap<>();
+    private final Map<String, Function<DataSource, QuorumTransactionManager>> managerBuilders = new ConcurrentHashMap<>();
     private ConfigurableBeanFactory beanFactory;
 
     DataSourceWrapping(ObjectProvider<QuorumTransactionManager> manager, QuorumTxProperties.DataSources settings) {
@@ -59,13 +62,22 @@ final class DataSourceWrapping implements DestructionAwareBeanPostProcessor, Bea
         }
         String configured = settings.getDialect().get(beanName);
         Dialect dialect = configured != null ? Dialects.named(configured, beanName) : Dialects.detect(pool, beanName);
-        QuorumTransactionManager tm = manager.getObject();
-        TransactionalDataSource wrapped = TransactionalDataSource.builder(tm)
-                .name(beanName)
-                .dataSource(pool)
-                .dialect(dialect)
-                .build();
+        // The pool is recorded before the manager is asked for: with the database commit log the
+        // manager's bean method may need this very pool (see DatabaseLogWiring).
         pools.put(beanName, pool);
+        TransactionalDataSource wrapped;
+        try {
+            Function<DataSource, QuorumTransactionManager> builder = managerBuilders.remove(beanName);
+            QuorumTransactionManager tm = builder != null ? builder.apply(pool) : manager.getObject();
+            wrapped = TransactionalDataSource.builder(tm)
+                    .name(beanName)
+                    .dataSource(pool)
+                    .dialect(dialect)
+                    .build();
+        } catch (RuntimeException | Error e) {
+            pools.remove(beanName);
+            throw e;
+        }
         wrappers.put(wrapped, pool);
         if (beanFactory != null) {
             for (String tmName : beanFactory instanceof org.springframework.beans.factory.ListableBeanFactory l
@@ -81,6 +93,22 @@ final class DataSourceWrapping implements DestructionAwareBeanPostProcessor, Bea
     /** The application's own pool behind the wrapped bean {@code beanName}, or null if it was not wrapped. */
     DataSource pool(String beanName) {
         return pools.get(beanName);
+    }
+
+    /** Whether the DataSource bean {@code beanName} is to be wrapped (the settings do not leave it out). */
+    boolean wraps(String beanName) {
+        return settings.isWrap() && !settings.getExclude().contains(beanName);
+    }
+
+    /**
+     * Has the wrapping of {@code beanName}, when it comes, take its manager from {@code builder}
+     * applied to the bean's own pool instead of from the manager bean — which is the one asking,
+     * being created and in need of that pool (the database commit log; see DatabaseLogWiring).
+     * Returns a handle that withdraws the request if it was not used.
+     */
+    Runnable buildManagerWhenWrapping(String beanName, Function<DataSource, QuorumTransactionManager> builder) {
+        managerBuilders.put(beanName, builder);
+        return () -> managerBuilders.remove(beanName, builder);
     }
 
     @Override

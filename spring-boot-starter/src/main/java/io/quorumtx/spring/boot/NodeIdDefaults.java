@@ -30,11 +30,26 @@ final class NodeIdDefaults {
 
     /** The configured id, or one derived from this host's name (with a warning). */
     static String resolve(String configured) {
+        return resolve(configured, true);
+    }
+
+    /**
+     * The configured id, or one derived from this host's name: with a warning when the commit log
+     * needs the id to stay the same across restarts ({@code stableIdRequired}: the local and the
+     * replicated log), at INFO with the database log, whose nodes keep nothing on disk and may
+     * come back under another id (another node or the next start finishes what they left).
+     */
+    static String resolve(String configured, boolean stableIdRequired) {
         if (configured != null && !configured.isBlank()) {
             return configured.trim();
         }
         String host = hostName();
         String derived = fromHostName(host);
+        if (!stableIdRequired) {
+            LOG.info("quorumtx.node-id is not set; using '{}', derived from the host name '{}' (the database commit "
+                    + "log needs no stable node id)", derived, host);
+            return derived;
+        }
         LOG.warn("quorumtx.node-id is not set; using '{}', derived from the host name '{}'. Set quorumtx.node-id "
                 + "(or the environment variable QUORUMTX_NODEID) to an id of 1-{} characters of [A-Za-z0-9_-] that is "
                 + "unique per node and stays the same across restarts: it is in every Xid, and the commit log "

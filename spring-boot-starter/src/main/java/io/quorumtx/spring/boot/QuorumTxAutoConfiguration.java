@@ -1,11 +1,14 @@
 package io.quorumtx.spring.boot;
 
+import io.quorumtx.jdbc.dblog.DatabaseCommitLog;
 import io.quorumtx.lock.DatabaseLockService;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.QuorumTransactionManagerBuilder;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -25,6 +28,8 @@ import org.springframework.transaction.jta.JtaTransactionManager;
  * {@code quorumtx.*} properties, Spring's {@link JtaTransactionManager} over it, every DataSource
  * bean wrapped ({@link DataSourceWrapping}), recovery before serving and a draining shutdown
  * ({@link RecoveryLifecycle}), and the lock service when {@code quorumtx.locks.datasource} is set.
+ * With {@code quorumtx.log.type=database} the commit log lives in the database of a DataSource
+ * bean ({@link DatabaseLogWiring}).
  *
  * <p>It lives in the starter jar itself rather than a separate {@code -autoconfigure} artifact:
  * the split pays when one auto-configuration serves several starters, and QuorumTX has one.
@@ -45,21 +50,28 @@ public class QuorumTxAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     QuorumTransactionManager quorumTransactionManager(QuorumTxProperties p,
-            ObjectProvider<QuorumTransactionManagerCustomizer> customizers) {
-        String nodeId = NodeIdDefaults.resolve(p.getNodeId());
-        QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder()
-                .nodeId(nodeId)
-                .defaultTimeout(p.getDefaultTimeout())
-                .reaperInterval(p.getReaperInterval())
-                .recoveryInterval(p.getRecoveryInterval())
-                .phase2Retry(p.getPhase2RetryInitial(), p.getPhase2RetryMax())
-                .defaultProtocol(p.getDefaultProtocol());
-        if (p.getRecoverySafetyInterval() != null) {
-            builder.recoverySafetyInterval(p.getRecoverySafetyInterval());
-        }
-        CommitLogs.configure(builder, nodeId, p.getLog());
-        customizers.orderedStream().forEach(c -> c.customize(builder));
-        return builder.build();
+            ObjectProvider<QuorumTransactionManagerCustomizer> customizers, ApplicationContext context,
+            ConfigurableBeanFactory beans, DataSourceWrapping wrapping) {
+        boolean databaseLog = p.getLog().getType() == QuorumTxProperties.LogType.DATABASE;
+        String nodeId = NodeIdDefaults.resolve(p.getNodeId(), !databaseLog);
+        Function<DatabaseCommitLog, QuorumTransactionManager> build = dbLog -> {
+            QuorumTransactionManagerBuilder builder = QuorumTransactionManager.builder()
+                    .nodeId(nodeId)
+                    .defaultTimeout(p.getDefaultTimeout())
+                    .reaperInterval(p.getReaperInterval())
+                    .recoveryInterval(p.getRecoveryInterval())
+                    .phase2Retry(p.getPhase2RetryInitial(), p.getPhase2RetryMax())
+                    .defaultProtocol(p.getDefaultProtocol());
+            if (p.getRecoverySafetyInterval() != null) {
+                builder.recoverySafetyInterval(p.getRecoverySafetyInterval());
+            }
+            CommitLogs.configure(builder, nodeId, p.getLog(), dbLog);
+            customizers.orderedStream().forEach(c -> c.customize(builder));
+            return builder.build();
+        };
+        // The database log needs the raw pool of a bean that the wrapping needs this manager for:
+        // DatabaseLogWiring explains the order it builds them in.
+        return databaseLog ? DatabaseLogWiring.manager(p, context, beans, wrapping, build) : build.apply(null);
     }
 
     /**

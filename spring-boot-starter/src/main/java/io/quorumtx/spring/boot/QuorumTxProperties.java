@@ -8,10 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * The {@code quorumtx.*} properties of the starter. Each maps to one setting of
  * {@code QuorumTransactionManager.builder()}, {@code ReplicatedLogConfig.builder()},
+ * {@code DatabaseCommitLog.builder(..)},
  * {@code TransactionalDataSource.builder(tm)} or {@code DatabaseLockService.builder(..)}; the
  * builders validate them and name a bad one. Mutable JavaBeans rather than records so that the
  * configuration processor turns the field Javadoc into IDE descriptions and sees the defaults.
@@ -155,25 +157,28 @@ public class QuorumTxProperties {
         return health;
     }
 
-    /** Which commit log: a local directory (default) or the Paxos-replicated log. */
+    /** Which commit log: a local directory (default), the Paxos-replicated log or the database log. */
     public enum LogType {
         /** {@code quorumtx.log.directory} on this node's disk. */
         LOCAL,
         /** The Paxos-replicated log ({@code quorumtx.log.replicated.*}). */
-        REPLICATED
-        // Extension point (issue 14, branch i14-dblog): DATABASE, the commit log in a table of a
-        // wrapped database, goes here once jdbc-adapter has DatabaseCommitLog; see CommitLogs.
+        REPLICATED,
+        /** Tables in the database of a DataSource bean ({@code quorumtx.log.database.*}); no local disk. */
+        DATABASE
     }
 
     /** The commit log. */
     public static class Log {
-        /** Which commit log: LOCAL (a directory) or REPLICATED (Paxos members). */
+        /** Which commit log: LOCAL (a directory), REPLICATED (Paxos members) or DATABASE (tables of a DataSource bean). */
         private LogType type = LogType.LOCAL;
 
         /** The local commit log's directory (locked by this process; created if missing). */
         private Path directory = Path.of("quorumtx-log");
 
         private final Replicated replicated = new Replicated();
+
+        @NestedConfigurationProperty
+        private final DatabaseLogProperties database = new DatabaseLogProperties();
 
         public LogType getType() {
             return type;
@@ -193,6 +198,10 @@ public class QuorumTxProperties {
 
         public Replicated getReplicated() {
             return replicated;
+        }
+
+        public DatabaseLogProperties getDatabase() {
+            return database;
         }
     }
 

@@ -18,7 +18,7 @@ class CommitLogsTest {
         QuorumTxProperties.Log log = replicated();
         log.getReplicated().setSecretEnv("QUORUMTX_TEST_SECRET_THAT_IS_NOT_SET");
 
-        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log))
+        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log, null))
                 .hasMessageContaining("QUORUMTX_TEST_SECRET_THAT_IS_NOT_SET")
                 .hasMessageContaining("quorumtx.log.replicated.secret");
     }
@@ -29,7 +29,7 @@ class CommitLogsTest {
         log.getReplicated().setSecret("a-secret-of-more-than-16-bytes");
         log.getReplicated().setStartMode("RESUME");
 
-        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log))
+        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log, null))
                 .hasMessageContaining("quorumtx.log.replicated.start-mode 'RESUME'")
                 .hasMessageNotContaining("a-secret-of-more-than-16-bytes");
         assertThat(log.getReplicated().toString()).doesNotContain("a-secret-of-more-than-16-bytes");
@@ -40,10 +40,10 @@ class CommitLogsTest {
         QuorumTxProperties.Log log = new QuorumTxProperties.Log();
         log.setType(QuorumTxProperties.LogType.REPLICATED);
 
-        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log))
+        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log, null))
                 .hasMessageContaining("quorumtx.log.replicated.data-directory");
         log.getReplicated().setDataDirectory(dir);
-        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log))
+        assertThatThrownBy(() -> CommitLogs.configure(QuorumTransactionManager.builder(), "n1", log, null))
                 .hasMessageContaining("quorumtx.log.replicated.members");
     }
 
