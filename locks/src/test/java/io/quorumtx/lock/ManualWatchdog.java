@@ -69,12 +69,14 @@ final class ManualWatchdog implements Watchdog {
 
     /** Runs, in the calling thread, every one-shot task due by the ticker's now and not cancelled. */
     void runDue() {
+        List<OneShot> due = new java.util.ArrayList<>();
         for (OneShot o : oneShots) {
             if (!o.cancelled && o.due <= ticker.nanoTime()) {
-                oneShots.remove(o);
-                o.task.run();
+                due.add(o);
             }
         }
+        oneShots.removeAll(due); // removed before they run: a task may schedule the next one-shot
+        due.forEach(o -> o.task.run());
     }
 
     @Override

@@ -30,7 +30,7 @@ import io.quorumtx.it.realdb.Topology;
  * neither, every transfer whose {@code commit()} returned in both, every one it reported rolled
  * back in neither.
  *
- * <p>{@code -Dquorumtx.faults.seconds=N} (default 60) sets the length of the fault schedule,
+ * <p>{@code -Dquorumtx.faults.seconds=N} (default 30, brief enough for `verify`) sets the length of the fault schedule,
  * {@code -Dquorumtx.faults.seed=S} replays one; the seed is printed at the start and in every
  * failure. The members' output and logs are kept under {@code target/fault-campaign/} when the
  * campaign fails.
@@ -46,7 +46,7 @@ class FaultCampaignTest {
     @Test
     void noFaultSplitsATransferOrLosesAnAcknowledgedOne() throws Exception {
         long seed = Long.getLong("quorumtx.faults.seed", new Random().nextLong());
-        Duration length = Duration.ofSeconds(Long.getLong("quorumtx.faults.seconds", 60));
+        Duration length = Duration.ofSeconds(Long.getLong("quorumtx.faults.seconds", 30));
         String replay = "seed " + seed + " (replay: -Dquorumtx.faults.seed=" + seed + ")";
         System.out.printf("Fault campaign: %s, %d s of faults%n", replay, length.toSeconds());
         // The node ids are this run's own (so are the tables): other runs share the servers.
