@@ -63,7 +63,8 @@ final class DbLogSetup implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        sampler.scheduleWithFixedDelay(this::sample, SAMPLE_MILLIS, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+        // Not kept: shutdownNow() in close() ends it, and sample() catches what a sample can throw.
+        var unused = sampler.scheduleWithFixedDelay(this::sample, SAMPLE_MILLIS, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     DatabaseCommitLog log() {
