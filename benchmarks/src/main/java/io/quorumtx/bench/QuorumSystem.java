@@ -30,8 +30,12 @@ import jakarta.transaction.Status;
  *       plain DataSource, two-phase commit through the database's {@link Dialect}
  *       ({@code h2()}, {@code postgresql()}, {@code mysql()}).</li>
  * </ul>
+ * The other commit logs on the same two wrappings: {@link #paxos3} (replicated), {@link #dbLog}
+ * (the database log in bank A, carried by A's one-phase commit).
  */
 final class QuorumSystem implements TransferSystem {
+    /** The resource name of bank database A's data source (the database log's carrier). */
+    static final String BANK_A = "bank-a";
     private final java.util.function.Supplier<String> logDiagnostics;
     private final AutoCloseable cluster;
     private final QuorumTransactionManager tm;
@@ -74,14 +78,14 @@ final class QuorumSystem implements TransferSystem {
         if (xa) {
             hikariA = null;
             hikariB = null;
-            dsA = TransactionalDataSource.builder(tm).name("bank-a").xaDataSource(a.xaDataSource())
+            dsA = TransactionalDataSource.builder(tm).name(BANK_A).xaDataSource(a.xaDataSource())
                     .maximumPoolSize(poolSize).build();
             dsB = TransactionalDataSource.builder(tm).name("bank-b").xaDataSource(b.xaDataSource())
                     .maximumPoolSize(poolSize).build();
         } else {
             hikariA = hikari(a, "bench-a", poolSize);
             hikariB = hikari(b, "bench-b", poolSize);
-            dsA = TransactionalDataSource.builder(tm).name("bank-a").dataSource(hikariA).dialect(a.dialect()).build();
+            dsA = TransactionalDataSource.builder(tm).name(BANK_A).dataSource(hikariA).dialect(a.dialect()).build();
             dsB = TransactionalDataSource.builder(tm).name("bank-b").dataSource(hikariB).dialect(b.dialect()).build();
         }
     }
@@ -125,6 +129,24 @@ final class QuorumSystem implements TransferSystem {
                     poolSize, protocol);
         } catch (Exception | Error e) {
             trio.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code quorumtx-dblog} ({@code xa} true) and {@code quorumtx-dblog-dialect}: as
+     * {@code quorumtx-xa} / {@code quorumtx-dialect} with the database commit log in bank database A
+     * ({@link DbLogSetup}), carried by A's {@link TransactionalDataSource}: prepare B, one-phase
+     * commit of A with the COMMIT row inside it, commit B. No local log directory is used.
+     */
+    static QuorumSystem dbLog(boolean xa, BankDatabase a, BankDatabase b, int poolSize) throws SQLException {
+        DbLogSetup setup = new DbLogSetup(a, BANK_A);
+        try {
+            return new QuorumSystem(new LogSetup(bld -> bld.commitLog(setup.log()), setup::sinceLastCall, setup),
+                    xa ? "bench-dblog" : "bench-dblog-d", xa, a, b, poolSize, CommitProtocolType.TWO_PHASE);
+        } catch (SQLException | RuntimeException e) {
+            setup.log().close();
+            setup.close();
             throw e;
         }
     }
@@ -179,7 +201,7 @@ final class QuorumSystem implements TransferSystem {
         try {
             cluster.close();
         } catch (Exception e) {
-            throw new IllegalStateException("could not stop the benchmark's acceptor processes", e);
+            throw new IllegalStateException("could not close the benchmark's commit log set-up", e);
         }
     }
 }

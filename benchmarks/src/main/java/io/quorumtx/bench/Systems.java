@@ -47,6 +47,10 @@ final class Systems {
             new Entry("quorumtx-xa", Run.DEFAULT, c -> QuorumSystem.xa(c.logs(), c.a(), c.b(), c.maxThreads())),
             new Entry("quorumtx-dialect", Run.DEFAULT,
                     c -> QuorumSystem.dialect(c.logs(), c.a(), c.b(), c.maxThreads())),
+            // The database commit log in bank A, carried by A's one-phase commit (issue 14).
+            new Entry("quorumtx-dblog", Run.DEFAULT, c -> QuorumSystem.dbLog(true, c.a(), c.b(), c.maxThreads())),
+            new Entry("quorumtx-dblog-dialect", Run.DEFAULT,
+                    c -> QuorumSystem.dbLog(false, c.a(), c.b(), c.maxThreads())),
             new Entry("quorumtx-paxos3", Run.DEFAULT, c -> QuorumSystem.paxos3(c.logs(), c.a(), c.b(), c.maxThreads())),
             new Entry("quorumtx-3pc", Run.DEFAULT,
                     c -> QuorumSystem.threePhase(c.logs(), c.a(), c.b(), c.maxThreads())),

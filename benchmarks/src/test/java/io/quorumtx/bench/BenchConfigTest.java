@@ -12,7 +12,7 @@ class BenchConfigTest {
     @Test
     void defaultIsEverySystemTheRegistryMarksForTheDefaultRunInItsOrder() {
         assertThat(BenchConfig.systems(List.of("default"))).containsExactly("quorumtx-xa", "quorumtx-dialect",
-                "quorumtx-paxos3", "quorumtx-3pc", "quorumtx-3pc-paxos3", "narayana", "atomikos", "raw-xa");
+                "quorumtx-dblog", "quorumtx-dblog-dialect", "quorumtx-paxos3", "quorumtx-3pc", "quorumtx-3pc-paxos3", "narayana", "atomikos", "raw-xa");
     }
 
     @Test
