@@ -2,6 +2,8 @@ package io.quorumtx.it.realdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +12,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
@@ -75,8 +78,7 @@ class DbLogRaceTest {
                     CountDownLatch reached = hold.arm();
                     int account = 1 + round % ACCOUNTS;
                     Future<Boolean> commit = threads.submit(() -> transfer(c, account));
-                    assertThat(reached.await(30, TimeUnit.SECONDS)).as("round %d: the coordinator reached %s", round,
-                            CrashPoint.BEFORE_DECISION_BRANCH_COMMIT).isTrue();
+                    awaitHold(reached, commit, round);
                     Future<ResolveReport> recovered = threads.submit(() -> recovery.resolve(false));
                     // A random moment: before the ABORT insert, while it waits, or after it gave up.
                     Thread.sleep(ThreadLocalRandom.current().nextLong(0, 800));
@@ -115,6 +117,36 @@ class DbLogRaceTest {
                 b.cleanUp(nodeId);
             }
             DbLogTopology.dropLogTables(banks.get(0), prefix);
+        }
+    }
+
+    /**
+     * Waits until the coordinator is held at its crash point; fails at once, with the transfer's
+     * own outcome, if the transfer ended without reaching it, and with every thread's stack if
+     * neither happened within the deadline (a stall is then visible, not just "false").
+     */
+    private static void awaitHold(CountDownLatch reached, Future<Boolean> commit, int round) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!reached.await(50, TimeUnit.MILLISECONDS)) {
+            if (commit.isDone()) {
+                Object outcome;
+                try {
+                    outcome = commit.get();
+                } catch (ExecutionException e) {
+                    throw new AssertionError("round " + round + ": the transfer ended before it reached "
+                            + CrashPoint.BEFORE_DECISION_BRANCH_COMMIT, e.getCause());
+                }
+                throw new AssertionError("round " + round + ": the transfer ended (committed: " + outcome
+                        + ") without reaching " + CrashPoint.BEFORE_DECISION_BRANCH_COMMIT);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                StringBuilder dump = new StringBuilder();
+                for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+                    dump.append(t);
+                }
+                throw new AssertionError("round " + round + ": the coordinator did not reach "
+                        + CrashPoint.BEFORE_DECISION_BRANCH_COMMIT + " within 30 s; threads:\n" + dump);
+            }
         }
     }
 

@@ -88,9 +88,13 @@ public final class DialectXAResource implements XAResource, NamedResource, Conne
 
     @Override
     public synchronized void releaseWhenBranchEnds(Release release) {
-        if (state == State.PREPARED) {
+        if (state == State.PREPARED && !failed) {
             parked = release; // the manager's phase-2 retry comes through this resource first
         } else {
+            // Not parked after a failed phase-2 call: the retrier's first attempt may already have
+            // come through here (before the transaction ended) and gone on to recovery connections,
+            // so nothing would ever take the connection back. Closing it also lets go of a branch
+            // that MariaDB keeps attached to its session, so recovery can finish it elsewhere.
             release.release(connectionReusable());
         }
     }

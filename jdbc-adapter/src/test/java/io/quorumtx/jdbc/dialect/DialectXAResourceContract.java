@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quorumtx.testsupport.Poll;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
@@ -298,6 +301,53 @@ abstract class DialectXAResourceContract {
 
         assertThat(ourInDoubtBranches()).isEmpty();
         assertThat(rows()).isEqualTo(count / 2);
+    }
+
+    /**
+     * The race seen in DbLogRaceTest on PostgreSQL: the committing thread's phase-2 commit failed
+     * (another node's recovery was committing the same branch), the phase-2 retrier's first
+     * attempt came through this resource before the transaction's afterCompletion and failed too,
+     * and only then did the enlistment ask for its connection back. The branch is still PREPARED
+     * as far as this resource knows, but no retry will ever come through it again: it used to park
+     * the connection for that retry, for ever, and the pool ran dry a few such races later.
+     */
+    @Test
+    void aConnectionWhosePhaseTwoFailedIsGivenBackWhenTheTransactionEnds() throws Exception {
+        Xid xid = xid("phase2-failed");
+        Connection c = connect();
+        DialectXAResource resource = new DialectXAResource(c, commitPreparedFails(dialect()), "res-a");
+        resource.start(xid, XAResource.TMNOFLAGS);
+        execute(c, "INSERT INTO " + table + " VALUES (1, 1)");
+        resource.end(xid, XAResource.TMSUCCESS);
+        resource.prepare(xid);
+
+        assertThatThrownBy(() -> resource.commit(xid, false)).as("the committing thread's phase-2 commit")
+                .isInstanceOf(XAException.class);
+        assertThatThrownBy(() -> resource.commit(xid, false)).as("the retrier's first attempt, before afterCompletion")
+                .isInstanceOf(XAException.class);
+        AtomicReference<Boolean> givenBack = new AtomicReference<>();
+        resource.releaseWhenBranchEnds(givenBack::set);
+
+        assertThat(givenBack.get()).as("the connection went back to its pool at once, to be closed (not reused)")
+                .isFalse();
+        c.close();
+        assertThat(ourInDoubtBranches()).as("the branch stays prepared for recovery").containsExactly(xid);
+    }
+
+    /** {@code dialect}, except that committing a prepared branch fails as a busy or lost server would make it. */
+    private static Dialect commitPreparedFails(Dialect dialect) {
+        return (Dialect) Proxy.newProxyInstance(Dialect.class.getClassLoader(), new Class<?>[] {Dialect.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("commitPrepared")) {
+                        throw new SQLException("injected: the server could not commit the prepared branch now",
+                                "40001");
+                    }
+                    try {
+                        return method.invoke(dialect, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test
