@@ -53,11 +53,16 @@ final class DatabaseLogRecovery {
         try (QuorumTransactionManager tm = QuorumTransactionManager.builder().nodeId(RECOVERING_NODE).commitLog(log)
                 .recoveryInterval(Duration.ofHours(1)).build()) {
             long deadline = System.nanoTime() + DEADLINE.toNanos();
-            while (!log.isOwnerLeaseLapsed(DemoBank.NODE_ID) && System.nanoTime() < deadline) {
+            boolean lapsed = log.isOwnerLeaseLapsed(DemoBank.NODE_ID);
+            while (!lapsed && System.nanoTime() < deadline) {
                 Thread.sleep(100);
+                lapsed = log.isOwnerLeaseLapsed(DemoBank.NODE_ID);
             }
-            out.println("   node " + DemoBank.NODE_ID + "'s lease has lapsed (by the database's clock); what the rows"
-                    + " in bank-a say:");
+            out.println(lapsed
+                    ? "   node " + DemoBank.NODE_ID + "'s lease has lapsed (by the database's clock); what the rows"
+                            + " in bank-a say:"
+                    : "   node " + DemoBank.NODE_ID + "'s lease has NOT lapsed within " + DEADLINE.toSeconds() + " s"
+                            + " (is it still running?); its transactions are left alone. What the rows in bank-a say:");
             Recovery preview = new Recovery(log, resources, new LeaseLiveness(log), Duration.ZERO);
             for (PlannedStep step : preview.plan(preview.scan())) {
                 InDoubtBranch b = step.branch();
