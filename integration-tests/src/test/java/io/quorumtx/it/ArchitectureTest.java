@@ -19,6 +19,8 @@ import java.net.URI;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The package rules of issue 13, checked over the main classes of every module on this module's
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.Test;
  *       {@code internal} package count as one).</li>
  * </ul>
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class ArchitectureTest {
 
     private static JavaClasses classes;

@@ -22,12 +22,15 @@ import io.quorumtx.testsupport.H2Bank;
 import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.TransactionManager;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Many threads moving money across three databases at once: every transaction commits, the
  * total is conserved, every database holds exactly one update per transaction, and nothing is
  * left in doubt.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class ConcurrentTransfersTest {
     private static final int THREADS = 8;
     private static final int TRANSFERS_PER_THREAD = 200;

@@ -21,11 +21,14 @@ import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionManager;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Branches that fail: a "no" vote in phase 1 rolls every branch back; a connection lost in
  * phase 2 does not fail the decided commit, and the retry finishes the branch.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class FailingBranchTest {
 
     @TempDir

@@ -16,8 +16,11 @@ import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** Work done while a transaction is suspended is outside it; resumed work belongs to it again. */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class SuspendResumeTest {
 
     @TempDir

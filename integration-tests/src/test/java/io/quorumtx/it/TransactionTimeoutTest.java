@@ -19,8 +19,11 @@ import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** An overdue transaction is rolled back by the reaper, and its later commit fails. */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class TransactionTimeoutTest {
 
     @TempDir

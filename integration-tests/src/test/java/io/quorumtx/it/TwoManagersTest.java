@@ -17,11 +17,14 @@ import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.InvalidTransactionException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Transaction;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Two transaction managers in one JVM (what failover tests will need) keep their own thread
  * association, transactions and outcomes: no global state.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class TwoManagersTest {
 
     @TempDir

@@ -19,8 +19,11 @@ import io.quorumtx.it.support.WrappingStyle;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionManager;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** Commit, rollback and rollback-only across two and three H2 file databases, both wrapping styles. */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class TwoPhaseCommitTest {
 
     @TempDir

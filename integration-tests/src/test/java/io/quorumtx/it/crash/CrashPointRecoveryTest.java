@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A real JVM moving money between H2 file databases dies at each named point of the commit path
@@ -22,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * HikariCP pool plus the H2 dialect) and the number of databases vary across the cases, so each
  * style meets each point.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class CrashPointRecoveryTest {
 
     static Stream<Arguments> injectedCrashes() {

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * H2 2.4.240 outside QuorumTX, the root cause of the mixed outcomes {@link UnrecoveredRestartsTest}
@@ -33,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Disabled("Tests H2 alone and documents an H2 2.4.240 bug (a reused transaction id inherits a resolved in-doubt"
         + " transaction's name; see class doc). QuorumTX guards against it: io.quorumtx.tm.recovery.Recovery#impostor"
         + " (BRANCH_DONE records, forced END) and the enlistment gate io.quorumtx.tm.internal.RecoveryManager#awaitRecovered")
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class H2StaleInDoubtNameTest {
 
     @ParameterizedTest(name = "{0} the recovered A1, then a new unprepared transaction dies")

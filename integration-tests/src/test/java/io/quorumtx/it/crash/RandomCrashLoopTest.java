@@ -15,6 +15,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Crash after crash on the same databases and log: each round forks a bank JVM with random
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * start; {@code -Dquorumtx.crash.seed=S} replays a failing sequence (the seed is in the failure);
  * {@code -Dquorumtx.crash.recoverers=NEW_MANAGER,TOOL} limits the recovery paths drawn from.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class RandomCrashLoopTest {
     private static final List<String> POINTS = List.of("AFTER_SOME_PREPARED", "AFTER_ALL_PREPARED",
             "AFTER_COMMIT_RECORD", "BETWEEN_PHASE2_COMMITS", "LOG_APPEND_TORN", "SIGKILL");

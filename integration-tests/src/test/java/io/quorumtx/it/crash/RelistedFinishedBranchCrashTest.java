@@ -13,6 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The H2 2.4.240 behaviour of {@link H2StaleInDoubtNameTest} met on purpose, so that it happens on
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bank-b's never-prepared work in doubt under T's old branch name. Recovery must roll it back:
  * committing it (T's decision is COMMIT) would commit that transfer in bank-b alone.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class RelistedFinishedBranchCrashTest {
 
     @ParameterizedTest(name = "{0} commit log")

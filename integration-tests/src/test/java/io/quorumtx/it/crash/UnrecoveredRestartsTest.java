@@ -15,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Crash after crash with no recovery in between: each restarted JVM must finish its predecessors'
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * before its startup recovery pass is done ({@code RecoveryManager#awaitRecovered}).
  * Each round's log is printed to stdout; the directory is kept on failure.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class UnrecoveredRestartsTest {
 
     @ParameterizedTest(name = "{0} commit log")

@@ -6,11 +6,14 @@ import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The campaign's checker is not blind: each broken promise it exists to catch, fabricated in the
  * databases' journals and the members' lines, is named with its gtrid; a clean outcome is not.
  */
+@Execution(ExecutionMode.CONCURRENT) // H2 only, in its own directories: runs beside the server tests
 class VerdictTest {
     private static final List<String> BANKS = List.of("pg", "maria");
 

@@ -37,8 +37,13 @@ import io.quorumtx.tm.testing.CrashPoint;
  * transfer is in every database, and the transfer caught in the crash is committed everywhere or
  * nowhere, as its point demands: before the commit record, presumed abort; after it, commit.
  *
- * <p>Each topology meets all four points, two per wrapping style, with a restarted manager, and
- * two more (one per style) with the tool. The child runs one transfer at a
+ * <p>Each topology meets both wrapping styles and both recoverers, a crashed transfer that commits
+ * (halted between the phase-2 commits, recovered by the tool through the drivers' XADataSources)
+ * and one that rolls back (halted after every prepare, recovered by a restarted manager through
+ * QuorumTX's dialects). The mixed topology, which holds all three databases, meets the whole
+ * matrix: all four points, two per wrapping style, with a restarted manager, and one more per style
+ * with the tool; the single-server topologies do too with
+ * {@code -Dquorumtx.realdb.everyCombination=true}. The child runs one transfer at a
  * time, so the number of committed transfers is known exactly. Follows the H2 crash tests of
  * {@code io.quorumtx.it.crash} (same line protocol, same verdict), on a harness small enough to
  * run the child with real databases.
@@ -57,13 +62,20 @@ class RealDbCrashRecoveryTest {
     }
 
     static Stream<Arguments> crashes() {
-        return Topology.everyTestsOwn().stream().flatMap(t -> Stream.of(
-                Arguments.of(t, XA, AFTER_SOME_PREPARED, false, Recoverer.NEW_MANAGER),
-                Arguments.of(t, XA, AFTER_COMMIT_RECORD, true, Recoverer.NEW_MANAGER),
-                Arguments.of(t, DIALECT, AFTER_ALL_PREPARED, false, Recoverer.NEW_MANAGER),
-                Arguments.of(t, DIALECT, BETWEEN_PHASE2_COMMITS, true, Recoverer.NEW_MANAGER),
-                Arguments.of(t, XA, BETWEEN_PHASE2_COMMITS, true, Recoverer.TOOL),
-                Arguments.of(t, DIALECT, AFTER_SOME_PREPARED, false, Recoverer.TOOL)));
+        return Topology.everyTestsOwn().stream().flatMap(t -> {
+            Stream<Arguments> each = Stream.of(
+                    // Both styles, both recoverers, a crashed transfer that commits and one that rolls back.
+                    Arguments.of(t, XA, BETWEEN_PHASE2_COMMITS, true, Recoverer.TOOL),
+                    Arguments.of(t, DIALECT, AFTER_ALL_PREPARED, false, Recoverer.NEW_MANAGER));
+            // The rest of the matrix on the mixed topology, which holds all three databases; on the
+            // single-server ones too with -Dquorumtx.realdb.everyCombination=true (suite time).
+            Stream<Arguments> rest = t == Topology.MIXED || Setups.EVERY_COMBINATION ? Stream.of(
+                    Arguments.of(t, XA, AFTER_SOME_PREPARED, false, Recoverer.NEW_MANAGER),
+                    Arguments.of(t, XA, AFTER_COMMIT_RECORD, true, Recoverer.NEW_MANAGER),
+                    Arguments.of(t, DIALECT, BETWEEN_PHASE2_COMMITS, true, Recoverer.NEW_MANAGER),
+                    Arguments.of(t, DIALECT, AFTER_SOME_PREPARED, false, Recoverer.TOOL)) : Stream.empty();
+            return Stream.concat(each, rest);
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}: halt at {2}, crashed transfer committed everywhere: {3}, recovered by {4}")
