@@ -135,7 +135,7 @@ class DbLogCrashRecoveryTest {
     }
 
     /** A manager with another node id and no directory at all finishes the crashed node's work. */
-    private static void recoverWithAnotherNode(List<Bank> banks, String crashed, WrappingStyle style, String prefix)
+    static void recoverWithAnotherNode(List<Bank> banks, String crashed, WrappingStyle style, String prefix)
             throws Exception {
         List<AutoCloseable> pools = new ArrayList<>();
         DatabaseCommitLog log = DbLogTopology.log(banks.get(0), prefix, Duration.ofSeconds(30), pools);
@@ -201,7 +201,7 @@ class DbLogCrashRecoveryTest {
         }
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    static void deleteRecursively(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

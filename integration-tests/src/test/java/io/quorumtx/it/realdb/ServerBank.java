@@ -42,6 +42,8 @@ final class ServerBank implements Bank {
     private final String name;
     private final String table;
     private final int accounts;
+    /** The port the bank's connections go to instead of the server's (a test's proxy), or 0. */
+    private int viaPort;
 
     /** A fresh table of {@code accounts} rows, or (with {@code existingTable}) one a parent test created. */
     ServerBank(Server server, String database, Account account, String name, int accounts, String existingTable)
@@ -87,7 +89,25 @@ final class ServerBank implements Bank {
 
     @Override
     public String url() {
-        return server.url(database);
+        String url = server.url(database);
+        if (viaPort == 0) {
+            return url;
+        }
+        String via = url.replaceFirst("//([^/:]+):[0-9]+/", "//127.0.0.1:" + viaPort + "/");
+        if (via.equals(url)) {
+            throw new IllegalStateException("cannot route " + url + " through port " + viaPort);
+        }
+        return via;
+    }
+
+    /**
+     * The same bank (same database and table), its connections (data sources, pools) made to
+     * 127.0.0.1:{@code port}, a TCP proxy in front of the server; inspection and clean-up stay direct.
+     */
+    ServerBank via(int port) throws SQLException {
+        ServerBank copy = new ServerBank(server, database, account, name, accounts, table);
+        copy.viaPort = port;
+        return copy;
     }
 
     @Override
@@ -110,7 +130,7 @@ final class ServerBank implements Bank {
         try {
             if (server == Server.POSTGRESQL) {
                 PGXADataSource xa = new PGXADataSource();
-                xa.setUrl(server.url(database));
+                xa.setUrl(url());
                 xa.setUser(account.user());
                 xa.setPassword(account.password());
                 return xa;
@@ -126,7 +146,7 @@ final class ServerBank implements Bank {
         try {
             if (server == Server.POSTGRESQL) {
                 PGSimpleDataSource ds = new PGSimpleDataSource();
-                ds.setUrl(server.url(database));
+                ds.setUrl(url());
                 ds.setUser(account.user());
                 ds.setPassword(account.password());
                 return ds;
@@ -139,7 +159,7 @@ final class ServerBank implements Bank {
 
     /** MariaDB's one DataSource class is both an XADataSource and a plain DataSource. */
     private MariaDbDataSource mariaDb() throws SQLException {
-        MariaDbDataSource ds = new MariaDbDataSource(server.url(database));
+        MariaDbDataSource ds = new MariaDbDataSource(url());
         ds.setUser(account.user());
         ds.setPassword(account.password());
         return ds;

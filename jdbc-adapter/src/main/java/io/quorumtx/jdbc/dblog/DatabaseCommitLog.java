@@ -375,6 +375,11 @@ public final class DatabaseCommitLog implements CommitLog {
         maintenance.pauseRenewal();
     }
 
+    /** For tests: the deleter's part of one maintenance round now, as the round would run it; returns the ENDs applied. */
+    int runDeleterNow() throws Exception {
+        return maintenance.runDeleteNow();
+    }
+
     /** For tests: one maintenance round now (deletes ended rows and fenced owners' ABORT rows of any age). */
     void runMaintenanceNow() throws Exception {
         maintenance.runRoundNow();
@@ -426,7 +431,7 @@ public final class DatabaseCommitLog implements CommitLog {
             m.close();
         }
         try {
-            while (finished.deleteEnded(1000) > 0) {
+            while (finished.deleteEnded(Maintenance.BATCH) > 0) {
                 // until every queued END is applied
             }
             String inc = incarnation;

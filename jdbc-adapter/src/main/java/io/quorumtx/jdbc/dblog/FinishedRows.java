@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
@@ -22,6 +23,7 @@ final class FinishedRows {
     private final DecisionSql sql;
     private final ConcurrentLinkedQueue<String> ended = new ConcurrentLinkedQueue<>();
     private final AtomicLong deleted = new AtomicLong();
+    private final AtomicInteger queued = new AtomicInteger();
 
     FinishedRows(DataSource dataSource, DecisionSql sql) {
         this.dataSource = dataSource;
@@ -31,6 +33,12 @@ final class FinishedRows {
     /** Queues the END of {@code gtrid}: its COMMIT row is deleted with the next batch. */
     void ended(String gtrid) {
         ended.add(gtrid);
+        queued.incrementAndGet();
+    }
+
+    /** How many ENDs wait for the next batch. */
+    int queued() {
+        return queued.get();
     }
 
     long deleted() {
@@ -55,6 +63,7 @@ final class FinishedRows {
         List<String> batch = new ArrayList<>();
         for (String g; batch.size() < max && (g = ended.poll()) != null; ) {
             batch.add(g);
+            queued.decrementAndGet();
         }
         if (batch.isEmpty()) {
             return 0;
@@ -65,6 +74,7 @@ final class FinishedRows {
             c.commit();
         } catch (SQLException e) {
             ended.addAll(batch); // tried again next round
+            queued.addAndGet(batch.size());
             throw e;
         }
         return batch.size();

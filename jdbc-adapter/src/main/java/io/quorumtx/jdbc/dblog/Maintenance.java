@@ -10,17 +10,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log's one background thread: deletes the rows of finished transactions in batches (every
- * delete interval), renews this incarnation's lease (every third of a lease), deletes ABORT rows of
+ * delete interval, adaptively, see {@link #deleteEnded}), renews this incarnation's lease (every third of a lease), deletes ABORT rows of
  * fenced incarnations, and asks for a recovery pass when some incarnation's lease has lapsed, so
  * a dead node's transactions are taken over without waiting for the periodic pass.
  */
 final class Maintenance implements AutoCloseable {
     static final Logger LOG = LoggerFactory.getLogger(DatabaseCommitLog.class);
-    private static final int DELETES_PER_ROUND = 1000;
+    /** ENDs per delete statement and transaction (short row locks, a bounded IN list). */
+    static final int BATCH = 1000;
+    /** Fewer ENDs queued than this: wait a few rounds for more, so a quiet node does not pay a round trip for each. */
+    static final int SMALL_BACKLOG = 100;
+    /** ...but never more rounds than this. */
+    static final int MAX_ROUNDS_WAITING = 4;
 
     private final DatabaseCommitLog log;
     private final Duration lease;
     private final ScheduledExecutorService thread;
+    /** Time one round may spend deleting: half the round interval, so the deleter holds a pooled connection at most half the time. */
+    private final long deleteBudgetNanos;
+    private int roundsWaiting;
     private volatile Runnable takeover;
     private volatile boolean renewalPaused;
     private long lastRenewal;
@@ -38,6 +46,7 @@ final class Maintenance implements AutoCloseable {
             return t;
         });
         long every = Math.min(deleteInterval.toMillis(), lease.toMillis() / 3);
+        this.deleteBudgetNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, every / 2));
         thread.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -52,7 +61,7 @@ final class Maintenance implements AutoCloseable {
 
     private void round() {
         try {
-            log.finished().deleteEnded(DELETES_PER_ROUND);
+            deleteEnded();
             long now = System.nanoTime();
             if (!renewalPaused && now - lastRenewal >= TimeUnit.MILLISECONDS.toNanos(lease.toMillis() / 3)) {
                 lastRenewal = now;
@@ -78,10 +87,52 @@ final class Maintenance implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the rows of ended transactions: batch after batch while the last one was full (a
+     * backlog) and the round's time budget lasts, so a burst larger than one batch drains at the
+     * rate the database deletes instead of one batch per round, while the commit path keeps the
+     * pool (and the database) at least half of the time. With fewer than {@link #SMALL_BACKLOG}
+     * queued it waits up to {@link #MAX_ROUNDS_WAITING} rounds for more (fewer round trips when
+     * quiet; the rows stay that much longer). Returns how many ENDs it applied.
+     */
+    int deleteEnded() throws SQLException {
+        FinishedRows finished = log.finished();
+        int queued = finished.queued();
+        if (queued == 0) {
+            roundsWaiting = 0;
+            return 0;
+        }
+        if (queued < SMALL_BACKLOG && roundsWaiting < MAX_ROUNDS_WAITING) {
+            roundsWaiting++;
+            return 0;
+        }
+        roundsWaiting = 0;
+        long start = System.nanoTime();
+        int total = 0;
+        int n;
+        do {
+            n = finished.deleteEnded(BATCH);
+            total += n;
+        } while (n == BATCH && System.nanoTime() - start < deleteBudgetNanos);
+        if (n == BATCH) {
+            LOG.debug("Deleted {} finished rows in {} ms, the round's budget; {} more wait for the next round", total,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), finished.queued());
+        }
+        return total;
+    }
+
+    /** Runs only the deleter's part of a round now, on the maintenance thread (tests): returns how many ENDs it applied. */
+    int runDeleteNow() throws InterruptedException, java.util.concurrent.ExecutionException {
+        return thread.submit(this::deleteEnded).get();
+    }
+
     /** Runs one round now on the calling thread's behalf (tests): waits for it. */
     void runRoundNow() throws InterruptedException, java.util.concurrent.ExecutionException {
-        lastAbortCleanup = 0;
-        thread.submit(this::round).get();
+        thread.submit(() -> {
+            lastAbortCleanup = 0;
+            roundsWaiting = MAX_ROUNDS_WAITING; // a test's round deletes whatever is queued
+            round();
+        }).get();
     }
 
     @Override

@@ -147,6 +147,16 @@ public final class BranchFanOut implements AutoCloseable {
         return results;
     }
 
+    /**
+     * Runs {@code call} with each index of {@code branches} side by side, for work done on behalf
+     * of a branch that is not its own XA call (three-phase commit's pre-commit markers, written
+     * into each participant). {@code call} records its result itself. {@code beforeEachOther}: see
+     * {@link #forEachAfterFirst}; null for none.
+     */
+    void each(List<Participant> branches, IntConsumer call, Runnable beforeEachOther) {
+        run(branches, call, beforeEachOther);
+    }
+
     private void run(List<Participant> branches, IntConsumer call, Runnable beforeEachOther) {
         int n = branches.size();
         boolean[] offered = new boolean[n];

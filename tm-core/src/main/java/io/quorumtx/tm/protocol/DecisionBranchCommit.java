@@ -30,7 +30,9 @@ import javax.transaction.xa.XAException;
  * <ol>
  *   <li>(before {@code end}, by {@link #write}) the COMMIT row is inserted in the carrier's branch,
  *       uncommitted: it holds the row's key until that branch ends;</li>
- *   <li>prepare the others, serially; a NO vote or error rolls every branch back, the carrier's
+ *   <li>prepare the others, side by side through the manager's {@link BranchFanOut} when it
+ *       says so for them (as the path without a carrier: {@code branchExecution} and
+ *       {@link io.quorumtx.tm.spi.ResourceLocality} decide), else serially; a NO vote or error rolls every branch back, the carrier's
  *       too (its uncommitted row goes with it). Dying here leaves prepared branches and no
  *       committed row: recovery inserts an ABORT row (which waits while the carrier's branch is
  *       alive, and fails against a committed COMMIT row) and rolls them back;</li>
@@ -50,11 +52,13 @@ final class DecisionBranchCommit {
     private final PresumedAbortCommit protocol;
     private final CommitLog log;
     private final CrashInjector crash;
+    private final BranchFanOut fanOut;
 
-    DecisionBranchCommit(PresumedAbortCommit protocol, CommitLog log, CrashInjector crash) {
+    DecisionBranchCommit(PresumedAbortCommit protocol, CommitLog log, CrashInjector crash, BranchFanOut fanOut) {
         this.protocol = protocol;
         this.log = log;
         this.crash = crash;
+        this.fanOut = fanOut;
     }
 
     /**
@@ -97,45 +101,8 @@ final class DecisionBranchCommit {
         }
         int n = others.size();
         Participant[] yes = new Participant[n];
-        int yesCount = 0;
-        for (int i = 0; i < n; i++) {
-            Participant p = others.get(i);
-            XaOutcome vote;
-            Exception failure = null;
-            try {
-                int returned = p.resource().prepare(p.xid());
-                vote = XaOutcome.returned(XaCall.PREPARE, returned);
-                if (vote != XaOutcome.PREPARED && vote != XaOutcome.READ_ONLY) {
-                    failure = new IllegalStateException("prepare returned " + returned + ", which is neither XA_OK"
-                            + " nor XA_RDONLY");
-                }
-            } catch (XAException e) {
-                vote = XaOutcome.threw(XaCall.PREPARE, e.errorCode);
-                failure = e;
-            } catch (RuntimeException e) {
-                vote = XaOutcome.threwUnchecked(XaCall.PREPARE);
-                failure = e;
-            }
-            if (vote == XaOutcome.READ_ONLY) {
-                continue;
-            }
-            if (vote != XaOutcome.PREPARED) {
-                List<Participant> toRollBack = new ArrayList<>(Arrays.asList(yes).subList(0, yesCount));
-                if (vote != XaOutcome.ROLLED_BACK) {
-                    toRollBack.add(p);
-                }
-                toRollBack.addAll(others.subList(i + 1, n));
-                toRollBack.add(carrier);
-                rollBackAndThrow(gtrid, toRollBack, progress, "resource " + p.resourceName()
-                        + (vote == XaOutcome.ROLLED_BACK ? " voted no in prepare (" : " failed in prepare (")
-                        + XaCodes.describe(failure) + ")", failure);
-                return; // not reached: it threw
-            }
-            yes[yesCount++] = p;
-            if (crash != null && yesCount == 1 && i < n - 1) {
-                crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid);
-            }
-        }
+        int yesCount = fanOut.parallelFor(others) ? prepareInParallel(gtrid, others, carrier, yes, progress)
+                : prepareSerially(gtrid, others, carrier, yes, progress);
         progress.reached(Status.STATUS_PREPARED);
         if (crash != null) {
             crash.reached(CrashPoint.BEFORE_DECISION_BRANCH_COMMIT, gtrid);
@@ -152,6 +119,90 @@ final class DecisionBranchCommit {
             crash.reached(CrashPoint.AFTER_DECISION_BRANCH_COMMIT, gtrid);
         }
         protocol.phaseTwo(gtrid, yes, yesCount);
+    }
+
+    /**
+     * Prepares the other branches one after the other; on a NO vote or an error rolls back the
+     * yes-voters, the failed branch (unless its NO vote rolled it back), the branches not yet
+     * asked and the carrier, and throws. Returns the number of yes-voters put into {@code yes}.
+     */
+    private int prepareSerially(String gtrid, List<Participant> others, Participant carrier, Participant[] yes,
+            Progress progress) throws RollbackException, HeuristicMixedException {
+        int n = others.size();
+        int yesCount = 0;
+        for (int i = 0; i < n; i++) {
+            Participant p = others.get(i);
+            BranchVote vote = BranchVote.prepare(p);
+            if (vote.readOnly()) {
+                continue;
+            }
+            if (!vote.yes()) {
+                List<Participant> toRollBack = new ArrayList<>(Arrays.asList(yes).subList(0, yesCount));
+                if (!vote.rolledBack()) {
+                    toRollBack.add(p);
+                }
+                toRollBack.addAll(others.subList(i + 1, n));
+                toRollBack.add(carrier);
+                rollBackAndThrow(gtrid, toRollBack, progress, whyRolledBack(p, vote), vote.failure());
+                throw new AssertionError("rollBackAndThrow returned");
+            }
+            yes[yesCount++] = p;
+            if (crash != null && yesCount == 1 && i < n - 1) {
+                crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid);
+            }
+        }
+        return yesCount;
+    }
+
+    /**
+     * Prepares the other branches side by side through the manager's {@link BranchFanOut}, as the
+     * path without a carrier does: the same votes as the serial loop, decided once every branch has
+     * answered. A NO vote or an error anywhere rolls back every branch not known to be gone, and
+     * the carrier; the exception names the first failing branch in enlistment order. With a crash
+     * injector, {@link CrashPoint#AFTER_SOME_PREPARED} fires after the committing thread's own
+     * branch voted yes and before any other starts, as in serial mode.
+     */
+    private int prepareInParallel(String gtrid, List<Participant> others, Participant carrier, Participant[] yes,
+            Progress progress) throws RollbackException, HeuristicMixedException {
+        int n = others.size();
+        BranchVote[] votes = fanOut.prepare(others,
+                crash == null ? null : () -> crash.reached(CrashPoint.AFTER_SOME_PREPARED, gtrid));
+        int yesCount = 0;
+        int failed = -1;
+        for (int i = 0; i < n; i++) {
+            if (votes[i].yes()) {
+                yes[yesCount++] = others.get(i);
+            } else if (!votes[i].readOnly() && failed < 0) {
+                failed = i;
+            }
+        }
+        if (failed < 0) {
+            return yesCount;
+        }
+        List<Participant> toRollBack = new ArrayList<>(n + 1);
+        for (int i = 0; i < n; i++) {
+            if (votes[i].yes() || !(votes[i].readOnly() || votes[i].rolledBack())) {
+                toRollBack.add(others.get(i));
+            }
+        }
+        toRollBack.add(carrier);
+        try {
+            rollBackAndThrow(gtrid, toRollBack, progress, whyRolledBack(others.get(failed), votes[failed]),
+                    votes[failed].failure());
+        } catch (RollbackException | HeuristicMixedException e) {
+            for (int i = failed + 1; i < n; i++) {
+                if (votes[i].failure() != null) {
+                    e.addSuppressed(votes[i].failure());
+                }
+            }
+            throw e;
+        }
+        throw new AssertionError("rollBackAndThrow returned");
+    }
+
+    private static String whyRolledBack(Participant p, BranchVote vote) {
+        return "resource " + p.resourceName() + (vote.rolledBack() ? " voted no in prepare (" : " failed in prepare (")
+                + XaCodes.describe(vote.failure()) + ")";
     }
 
     /**
@@ -204,7 +255,7 @@ final class DecisionBranchCommit {
         }
     }
 
-    /** Rolls {@code toRollBack} back and throws what the application hears. */
+    /** Rolls {@code toRollBack} back and throws what the application hears; never returns. */
     private void rollBackAndThrow(String gtrid, List<Participant> toRollBack, Progress progress, String why,
             Exception cause) throws RollbackException, HeuristicMixedException {
         progress.reached(Status.STATUS_ROLLING_BACK);

@@ -65,7 +65,8 @@ abstract class PresumedAbortCommit implements CommitProtocol {
     private final CommitLog log;
     final BranchCompletion completion;
     private final Phase2Retrier retrier;
-    private final BranchFanOut fanOut;
+    /** Runs the XA calls of several branches side by side, or serially. */
+    protected final BranchFanOut fanOut;
     /** Finds the registered resource of a branch by name (null if none is registered). */
     protected final Function<String, RecoverableResource> resources;
     /** Null unless a crash test set one: then each crash point is one null check. */
@@ -93,7 +94,7 @@ abstract class PresumedAbortCommit implements CommitProtocol {
         this.log = log;
         this.completion = new BranchCompletion(heuristics);
         this.retrier = new Phase2Retrier(threads, log, completion, resources, retries);
-        this.decisionBranch = new DecisionBranchCommit(this, log, crash);
+        this.decisionBranch = new DecisionBranchCommit(this, log, crash, fanOut);
     }
 
     @Override

@@ -6,10 +6,13 @@ import io.quorumtx.tm.spi.PreCommitMarkers;
 import io.quorumtx.tm.spi.RecoverableResource;
 import io.quorumtx.tm.log.CommitLog;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import javax.transaction.xa.XAException;
 
 /**
@@ -23,6 +26,9 @@ import javax.transaction.xa.XAException;
  * not committed any branch, so rolling it back is consistent. That lets recovery finish a
  * transaction from its participants alone when every copy of the commit log is lost (the
  * operator confirms the loss). What it costs: one marker write per participant on the commit path.
+ *
+ * <p>The markers are written side by side when the branches are (see {@link BranchFanOut}), one
+ * per participant, and phase 3 starts only once every one of them has answered.
  *
  * <p>One branch still commits in one phase (there is nothing to be in doubt about), and read-only
  * votes drop out as in 2PC. If a marker cannot be written, the decision stands (it is durable):
@@ -67,20 +73,48 @@ public final class ThreePhaseCommit extends PresumedAbortCommit {
 
     @Override
     protected boolean preCommit(String gtrid, Participant[] yes, int yesCount) {
-        List<String> names = participants(yes, yesCount);
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
+        List<Participant> holders = markerHolders(yes, yesCount);
+        List<String> names = new ArrayList<>(holders.size());
+        for (Participant p : holders) {
+            names.add(p.resourceName());
+        }
+        Exception[] failures = new Exception[holders.size()];
+        IntConsumer write = i -> {
             try {
-                markers(name).write(gtrid, names);
+                markers(names.get(i)).write(gtrid, names);
             } catch (XAException | RuntimeException e) {
+                failures[i] = e;
+            }
+        };
+        if (fanOut.parallelFor(holders)) {
+            // Side by side like the branches' own calls; with a crash injector the committing
+            // thread's marker is written first and AFTER_SOME_MARKERS fires before any other starts.
+            boolean[] asked = new boolean[1];
+            fanOut.each(holders, write, crash == null ? null : () -> {
+                boolean firstWritten = !asked[0] && Arrays.stream(failures).allMatch(Objects::isNull);
+                asked[0] = true;
+                if (firstWritten) {
+                    crash.reached(CrashPoint.AFTER_SOME_MARKERS, gtrid);
+                }
+            });
+        } else {
+            for (int i = 0; i < names.size(); i++) {
+                write.accept(i);
+                if (failures[i] != null) {
+                    break;
+                }
+                if (crash != null && i == 0 && names.size() > 1) {
+                    crash.reached(CrashPoint.AFTER_SOME_MARKERS, gtrid);
+                }
+            }
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (failures[i] != null) {
                 LOG.warn("Transaction {} is decided COMMIT, but the pre-commit marker could not be written into"
                         + " {} ({}); no branch is committed until recovery has written every marker",
-                        gtrid, name, XaCodes.describe(e), e);
+                        gtrid, names.get(i), XaCodes.describe(failures[i]), failures[i]);
                 recoverSoon.run();
                 return false;
-            }
-            if (crash != null && i == 0 && names.size() > 1) {
-                crash.reached(CrashPoint.AFTER_SOME_MARKERS, gtrid);
             }
         }
         if (crash != null) {
@@ -106,6 +140,22 @@ public final class ThreePhaseCommit extends PresumedAbortCommit {
             throw new IllegalStateException("resource " + resourceName + " is no longer registered");
         }
         return r.preCommitMarkers();
+    }
+
+    /**
+     * One yes-voter per distinct resource, in order: where the markers go (their names are what
+     * every marker lists), and whose locality decides whether they are written side by side.
+     */
+    private static List<Participant> markerHolders(Participant[] yes, int yesCount) {
+        List<Participant> holders = new ArrayList<>(yesCount);
+        List<String> names = new ArrayList<>(yesCount);
+        for (int i = 0; i < yesCount; i++) {
+            if (!names.contains(yes[i].resourceName())) {
+                names.add(yes[i].resourceName());
+                holders.add(yes[i]);
+            }
+        }
+        return holders;
     }
 
     /** The distinct resource names of the yes-voters, in order: what every marker lists. */

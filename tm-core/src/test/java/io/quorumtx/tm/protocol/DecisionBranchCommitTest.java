@@ -3,6 +3,8 @@ package io.quorumtx.tm.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quorumtx.testsupport.Poll;
+import io.quorumtx.tm.BranchExecution;
 import io.quorumtx.tm.QuorumTransactionManager;
 import io.quorumtx.tm.log.BranchRecord;
 import io.quorumtx.tm.log.CommitLog;
@@ -15,8 +17,13 @@ import io.quorumtx.tm.testkit.ScriptedXAResource.Op;
 import jakarta.transaction.RollbackException;
 import jakarta.transaction.SystemException;
 import jakarta.transaction.Transaction;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -186,5 +193,102 @@ class DecisionBranchCommitTest {
 
         assertThat(a.ops()).containsExactly(Op.START, Op.END, Op.COMMIT);
         assertThat(a.committed()).hasSize(1);
+    }
+
+    /** A hook that returns once {@code latch} is down (every party entered), or fails after {@code deadline}. */
+    private static Runnable meeting(CountDownLatch latch, Duration deadline) {
+        return () -> {
+            latch.countDown();
+            try {
+                if (!latch.await(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the other branch never entered prepare: not side by side");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    private static void commitThree(QuorumTransactionManager manager, XAResource... resources) throws Exception {
+        manager.begin();
+        for (XAResource r : resources) {
+            manager.getTransaction().enlistResource(r);
+        }
+        manager.commit();
+    }
+
+    /**
+     * The branches other than the carrier are prepared side by side, like the path without a
+     * carrier: two server branches that each wait in prepare for the other both get through (a
+     * serial prepare would leave the first one waiting alone until its deadline).
+     */
+    @Test
+    void theOtherServerBranchesArePreparedSideBySide() throws Exception {
+        CountDownLatch bothPreparing = new CountDownLatch(2);
+        Duration meet = Duration.ofSeconds(10); // only a broken build waits it out
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        ScriptedXAResource carrier = new ScriptedXAResource("db-a").remote();
+        ScriptedXAResource b = new ScriptedXAResource("db-b").remote().onCall(Op.PREPARE, () -> {
+            threads.add(Thread.currentThread().getName());
+            meeting(bothPreparing, meet).run();
+        });
+        ScriptedXAResource c = new ScriptedXAResource("db-c").remote().onCall(Op.PREPARE, () -> {
+            threads.add(Thread.currentThread().getName());
+            meeting(bothPreparing, meet).run();
+        });
+        try (QuorumTransactionManager manager = QuorumTransactionManager.builder().nodeId("fan").commitLog(log)
+                .branchExecution(BranchExecution.AUTO, 4).build()) {
+            commitThree(manager, carrier, b, c);
+        }
+        assertThat(threads).as("one prepare on the committing thread, one on a branch thread")
+                .containsExactlyInAnyOrder(Thread.currentThread().getName(), "quorumtx-fan-branch");
+        assertThat(carrier.ops()).containsExactly(Op.START, Op.END, Op.COMMIT);
+        assertThat(carrier.calls().get(2).flags()).as("the carrier still commits in one phase, after both prepares")
+                .isEqualTo(XAResource.TMONEPHASE);
+        assertThat(b.committed()).hasSize(1);
+        assertThat(c.committed()).hasSize(1);
+        assertThat(log.carried).singleElement().satisfies(r -> assertThat(r.branches())
+                .containsExactly(new BranchRecord("db-b", "db-b"), new BranchRecord("db-c", "db-c")));
+    }
+
+    /** SERIAL keeps them one after the other: the first prepare waits alone and the whole transaction rolls back. */
+    @Test
+    void serialModePreparesTheOtherBranchesOneAfterTheOther() throws Exception {
+        CountDownLatch bothPreparing = new CountDownLatch(2);
+        Duration shortWait = Duration.ofMillis(300);
+        ScriptedXAResource carrier = new ScriptedXAResource("db-a").remote();
+        ScriptedXAResource b = new ScriptedXAResource("db-b").remote().onCall(Op.PREPARE,
+                meeting(bothPreparing, shortWait));
+        ScriptedXAResource c = new ScriptedXAResource("db-c").remote().onCall(Op.PREPARE,
+                meeting(bothPreparing, shortWait));
+        try (QuorumTransactionManager manager = QuorumTransactionManager.builder().nodeId("ser").commitLog(log)
+                .branchExecution(BranchExecution.SERIAL).build()) {
+            assertThatThrownBy(() -> commitThree(manager, carrier, b, c)).isInstanceOf(RollbackException.class)
+                    .hasMessageContaining("resource db-b failed in prepare");
+        }
+        assertThat(c.count(Op.PREPARE)).as("c is never prepared after b failed").isZero();
+        assertThat(carrier.ops()).as("the carrier, with its uncommitted row, is rolled back")
+                .containsExactly(Op.START, Op.END, Op.ROLLBACK);
+    }
+
+    /** A NO vote while the other branch is still preparing: every branch not known gone is rolled back, the carrier too. */
+    @Test
+    void aNoVoteInTheParallelPrepareRollsBackTheOthersAndTheCarrier() throws Exception {
+        ScriptedXAResource carrier = new ScriptedXAResource("db-a").remote();
+        ScriptedXAResource c = new ScriptedXAResource("db-c").remote().voteNo();
+        ScriptedXAResource b = new ScriptedXAResource("db-b").remote().onCall(Op.PREPARE,
+                () -> Poll.until("c voted no while b is preparing", Duration.ofSeconds(10),
+                        () -> c.count(Op.PREPARE) == 1));
+        try (QuorumTransactionManager manager = QuorumTransactionManager.builder().nodeId("par-no").commitLog(log)
+                .branchExecution(BranchExecution.PARALLEL).build()) {
+            assertThatThrownBy(() -> commitThree(manager, carrier, b, c)).isInstanceOf(RollbackException.class)
+                    .hasMessageContaining("resource db-c voted no");
+        }
+        assertThat(b.rolledBack()).as("b, prepared after c's no, is rolled back").hasSize(1);
+        assertThat(c.count(Op.ROLLBACK)).as("a no-voter is not rolled back again").isZero();
+        assertThat(carrier.ops()).containsExactly(Op.START, Op.END, Op.ROLLBACK);
+        assertThat(b.committed()).isEmpty();
+        assertThat(carrier.committed()).isEmpty();
     }
 }
