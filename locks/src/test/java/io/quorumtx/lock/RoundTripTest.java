@@ -51,7 +51,7 @@ class RoundTripTest {
         }
     }
 
-    private static DataSource counting(DataSource real, AtomicInteger executed) {
+    static DataSource counting(DataSource real, AtomicInteger executed) {
         return (DataSource) Proxy.newProxyInstance(RoundTripTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
                 forward(real, (method, result) -> method.equals("getConnection")
                         ? Proxy.newProxyInstance(RoundTripTest.class.getClassLoader(), new Class<?>[] {Connection.class},
