@@ -107,16 +107,29 @@ public final class DatabaseLockService implements AutoCloseable {
         if (!turn.tryAcquire(0, TimeUnit.NANOSECONDS)) { // honours the queue, unlike tryAcquire()
             waited = true;
             listeners.waiting(name);
-            if (wait == null) {
-                turn.acquire();
-            } else if (!turn.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            boolean got = false;
+            try {
+                if (wait == null) {
+                    turn.acquire();
+                    got = true;
+                } else {
+                    got = turn.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+            } finally {
+                if (!got) {
+                    holders.abandonTurn(name, turn); // a grant handed over to this waiter must not stay held
+                }
+            }
+            if (!got) {
                 listeners.gaveUp(name);
                 return Optional.empty();
             }
         }
+        // This thread has the turn: a grant of this service closed while it waited may be handed to it.
+        HeldLocks.Handover handover = holders.takeHandover(name);
         boolean granted = false;
         try {
-            Optional<LockHandle> handle = grantOrWait(name, owner, lease, deadline, turn, waited);
+            Optional<LockHandle> handle = grantOrWait(name, owner, lease, deadline, turn, waited, handover);
             granted = handle.isPresent();
             if (granted) {
                 listeners.granted(name, System.nanoTime() - begin);
@@ -126,6 +139,9 @@ public final class DatabaseLockService implements AutoCloseable {
             return handle;
         } finally {
             if (!granted) {
+                if (handover != null) {
+                    holders.releaseHandover(name, handover); // a no-op if another owner took the lock meanwhile
+                }
                 turn.release();
             }
         }
@@ -136,14 +152,14 @@ public final class DatabaseLockService implements AutoCloseable {
      * listeners when it starts waiting, unless the acquire already waited for its turn.
      */
     private Optional<LockHandle> grantOrWait(String name, String owner, Duration lease, long deadline, Semaphore turn,
-            boolean waited) throws InterruptedException {
+            boolean waited, HeldLocks.Handover handover) throws InterruptedException {
         long backoff = backoffInitial.toNanos();
         boolean told = waited;
         while (true) {
             long sent = ticker.nanoTime(); // the lease's end is the database's now (no earlier) plus the lease
-            Optional<Long> token = table.grant(name, owner, lease);
+            Optional<Long> token = table.grant(name, owner, lease, handover);
             if (token.isPresent()) {
-                return Optional.of(holders.hold(name, owner, token.get(), lease, sent, turn));
+                return Optional.of(holders.hold(name, owner, token.get(), lease, sent, turn, handover));
             }
             if (!told) {
                 told = true;
@@ -236,6 +252,11 @@ public final class DatabaseLockService implements AutoCloseable {
         table.stopListening();
         holders.releaseAll();
         table.closeRenewals();
+    }
+
+    /** Tests: true while a thread of this service waits for its turn at {@code name}. */
+    boolean hasQueuedAcquires(String name) {
+        return holders.turn(name).hasQueuedThreads();
     }
 
     private String owner() {

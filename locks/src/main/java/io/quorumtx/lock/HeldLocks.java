@@ -48,6 +48,25 @@ final class HeldLocks {
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
     /** One turn per lock name among this service's threads. */
     private final Map<String, Semaphore> turns = new ConcurrentHashMap<>();
+    /**
+     * Grants closed while another thread of this service waited for the name's turn, and not
+     * released in the database: the next turn's grant takes the row over from them in its own
+     * statement (one commit instead of a release's and a grant's). Put before the turn is
+     * returned; taken by whoever gets the turn next.
+     */
+    private final Map<String, Handover> handovers = new ConcurrentHashMap<>();
+
+    /**
+     * A grant still held in the database, passed to the next thread of this service that gets
+     * the name's turn. {@code streak}: how many handovers in a row led to it; at {@link
+     * #MAX_HANDOVER_STREAK} the lock is released in the database instead, so that other processes
+     * get a chance at it.
+     */
+    record Handover(String owner, long token, int streak) {
+    }
+
+    /** Handovers in a row before a real release lets other processes at the lock. */
+    static final int MAX_HANDOVER_STREAK = 8;
 
     HeldLocks(LockTable table, Watchdog watchdog, Ticker ticker, LockListeners listeners) {
         this.table = table;
@@ -72,18 +91,63 @@ final class HeldLocks {
      * ticker), starts renewing it, and returns its first handle. The holder releases {@code turn}
      * when it is freed or lost.
      */
-    LockHandle hold(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn) {
+    LockHandle hold(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn,
+            Handover from) {
         if (watchdog != Watchdog.OFF) {
             table.reserveRenewalConnection();
         }
-        Holder h = new Holder(name, owner, token, lease, sentNanos, turn);
+        Holder h = new Holder(name, owner, token, lease, sentNanos, turn, from == null ? 0 : from.streak() + 1);
         held.put(key(owner, name), h);
         h.schedule();
         return h.enter();
     }
 
+    /**
+     * Called by the thread that just got {@code name}'s turn: the grant handed over to it, if any.
+     * From now on that thread answers for it: its grant takes the row over, or it hands the
+     * handover back with {@link #releaseHandover} when it gives up.
+     */
+    Handover takeHandover(String name) {
+        return handovers.remove(name);
+    }
+
+    /**
+     * Releases a handed-over grant that no grant took over (its taker gave up or failed): best
+     * effort, its lease ends anyway. A grant that another owner took meanwhile is left alone.
+     */
+    void releaseHandover(String name, Handover handover) {
+        try {
+            table.release(name, handover.owner(), handover.token());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not release lock '{}' (token {}) that no waiter took over; it is free when its lease"
+                    + " ends: {}", name, handover.token(), e.getMessage());
+        }
+    }
+
+    /**
+     * A thread gave up waiting for {@code name}'s turn: if a handover was left for a turn that no
+     * thread now holds (the waiter it was meant for gave up at the same moment), release it.
+     */
+    void abandonTurn(String name, Semaphore turn) {
+        if (handovers.containsKey(name) && turn.tryAcquire()) {
+            try {
+                Handover orphan = handovers.remove(name);
+                if (orphan != null) {
+                    releaseHandover(name, orphan);
+                }
+            } finally {
+                turn.release();
+            }
+        }
+    }
+
     /** Releases every lock still held (best effort: a failure is logged and the others still released). */
     void releaseAll() {
+        for (Map.Entry<String, Handover> e : List.copyOf(handovers.entrySet())) {
+            if (handovers.remove(e.getKey(), e.getValue())) {
+                releaseHandover(e.getKey(), e.getValue());
+            }
+        }
         for (Holder h : List.copyOf(held.values())) {
             try {
                 h.free();
@@ -108,6 +172,8 @@ final class HeldLocks {
         final long token;
         final Duration lease;
         private final Semaphore turn;
+        /** Handovers in a row that led to this grant (0: granted from a free or expired row). */
+        private final int streak;
         /** True once {@link #turn} was handed back: at the loss or at the release, whichever came first. */
         private boolean turnReturned;
         private int count;
@@ -120,8 +186,9 @@ final class HeldLocks {
         private Watchdog.Renewal renewal = Watchdog.NOT_SCHEDULED;
         private Watchdog.Renewal notice = Watchdog.NOT_SCHEDULED;
 
-        Holder(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn) {
+        Holder(String name, String owner, long token, Duration lease, long sentNanos, Semaphore turn, int streak) {
             this.name = name;
+            this.streak = streak;
             this.owner = owner;
             this.token = token;
             this.lease = lease;
@@ -261,6 +328,14 @@ final class HeldLocks {
             renewal.cancel();
             notice.cancel();
             held.remove(key(owner, name), this);
+            if (streak < MAX_HANDOVER_STREAK && turn.hasQueuedThreads() && ticker.nanoTime() < validUntil) {
+                // Another thread of this service waits for its turn: its grant takes the row over from
+                // this one (a higher token, in one statement) instead of a release and a grant. If the
+                // lease ends first, its grant finds the row expired; if it gives up, it releases this.
+                handovers.put(name, new Handover(owner, token, streak));
+                returnTurn();
+                return;
+            }
             try {
                 if (!table.release(name, owner, token)) {
                     if (!lost) {

@@ -101,7 +101,9 @@ final class LockSql {
     }
 
     /**
-     * Grants to owner (?1) for ?2 milliseconds if free or expired: name ?3; one statement that also
+     * Grants to owner (?1) for ?2 milliseconds if free or expired, or if still held by the grant of
+     * owner ?4 with token ?5 that this service hands over (null, -1: none; see {@code HeldLocks}):
+     * name ?3; one statement that also
      * returns the new token, so a grant is one round trip. PostgreSQL: {@code UPDATE … RETURNING};
      * H2: the data-change delta table {@code SELECT token FROM FINAL TABLE (UPDATE …)}; MySQL/MariaDB
      * (no {@code UPDATE … RETURNING}): the new token is assigned through {@code LAST_INSERT_ID(expr)},
@@ -111,7 +113,7 @@ final class LockSql {
     private String buildGrant() {
         String token = kind.equals("mysql") ? "LAST_INSERT_ID(" + nextToken() + ")" : nextToken();
         String update = "UPDATE " + table + " SET owner = ?, token = " + token + ", lease_until = " + plusMillis()
-                + " WHERE name = ? AND (owner IS NULL OR lease_until < " + now() + ")";
+                + " WHERE name = ? AND (owner IS NULL OR lease_until < " + now() + " OR (owner = ? AND token = ?))";
         return switch (kind) {
             case "postgresql" -> update + " RETURNING token";
             case "h2" -> "SELECT token FROM FINAL TABLE (" + update + ")";
@@ -126,11 +128,16 @@ final class LockSql {
 
     /**
      * PostgreSQL: the release of owner ?1, token ?2, lock ?3 and its announcement on channel ?4 in
-     * one statement (one round trip); returns a row if released. Null elsewhere.
+     * one statement (one round trip), committed asynchronously (no wait for the WAL flush: a
+     * release need not be durable, only a grant must be); returns a row if released. Null elsewhere.
      */
     String releaseAndNotify() {
-        return kind.equals("postgresql") ? "WITH r AS (" + release + " RETURNING name) SELECT pg_notify(?, r.name)"
-                + " FROM r" : null;
+        // set_config(..., true): this statement's own transaction commits without waiting for the WAL
+        // flush. Safe: the release becomes visible at once; a database crash may forget it, and then
+        // the lock stays held until its lease ends (never granted twice). Any later durable commit —
+        // the next grant — flushes the WAL up to and past the release.
+        return kind.equals("postgresql") ? "WITH r AS (" + release + " RETURNING name) SELECT pg_notify(?, r.name),"
+                + " set_config('synchronous_commit', 'off', true) FROM r" : null;
     }
 
     /** Extends the lease of owner ?2 with token ?3 on lock ?4 by ?1 milliseconds, if it still holds it. */

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,11 +74,14 @@ final class LockTable {
     /**
      * One attempt to take {@code name} for {@code owner}: the granting UPDATE (the database decides,
      * by its clock, whether the lock is free or its lease has ended), then this grant's token. The
-     * row is inserted first only the first time this table meets the name.
+     * row is inserted first only the first time this table meets the name. If {@code handover} is
+     * not null (a grant of this service, closed while this acquire waited for its turn, and not
+     * released in the database) the lock is also granted while that grant still holds it: the row
+     * passes to {@code owner} with a higher token in the same statement.
      *
      * @return the grant's fencing token, or empty if another owner holds the lock
      */
-    Optional<Long> grant(String name, String owner, Duration lease) {
+    Optional<Long> grant(String name, String owner, Duration lease, HeldLocks.Handover handover) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
@@ -86,7 +90,7 @@ final class LockTable {
                 insertIfAbsent(c, name);
                 rowsKnown.add(name);
             }
-            return grantStatement(c, name, owner, lease);
+            return grantStatement(c, name, owner, lease, handover);
         } catch (SQLException e) {
             if (isConflict(e)) {
                 return Optional.empty(); // another contender's grant won the row at the same moment
@@ -96,10 +100,11 @@ final class LockTable {
     }
 
     /** The one granting statement; its token, or empty if the lock is held by another owner. */
-    private Optional<Long> grantStatement(Connection c, String name, String owner, Duration lease) throws SQLException {
+    private Optional<Long> grantStatement(Connection c, String name, String owner, Duration lease,
+            HeldLocks.Handover handover) throws SQLException {
         if (sql.grantReturnsGeneratedKey()) {
             try (PreparedStatement ps = c.prepareStatement(sql.grant(), Statement.RETURN_GENERATED_KEYS)) {
-                bindGrant(ps, name, owner, lease);
+                bindGrant(ps, name, owner, lease, handover);
                 if (ps.executeUpdate() != 1) {
                     return Optional.empty();
                 }
@@ -112,17 +117,25 @@ final class LockTable {
             }
         }
         try (PreparedStatement ps = c.prepareStatement(sql.grant())) {
-            bindGrant(ps, name, owner, lease);
+            bindGrant(ps, name, owner, lease, handover);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
             }
         }
     }
 
-    private static void bindGrant(PreparedStatement ps, String name, String owner, Duration lease) throws SQLException {
+    private static void bindGrant(PreparedStatement ps, String name, String owner, Duration lease,
+            HeldLocks.Handover handover) throws SQLException {
         ps.setString(1, owner);
         ps.setLong(2, lease.toMillis());
         ps.setString(3, name);
+        if (handover == null) {
+            ps.setNull(4, Types.VARCHAR); // owner = NULL is never true: no handover
+            ps.setLong(5, -1);
+        } else {
+            ps.setString(4, handover.owner());
+            ps.setLong(5, handover.token());
+        }
     }
 
     private void insertIfAbsent(Connection c, String name) throws SQLException {

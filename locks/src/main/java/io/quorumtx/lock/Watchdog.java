@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -66,8 +66,11 @@ interface Watchdog {
      * threads {@code quorumtx-lock-renew-<ownerId>} (at most one per held lock at a time).
      */
     static Watchdog onDaemonThread(String ownerId) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r,
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r,
                 "quorumtx-lock-watchdog-" + ownerId));
+        // Every grant schedules a renewal and a loss notice and cancels both at its release: drop them
+        // from the queue then, instead of keeping every released grant's tasks until they fall due.
+        timer.setRemoveOnCancelPolicy(true);
         ExecutorService renewers = Executors.newCachedThreadPool(r -> daemon(r, "quorumtx-lock-renew-" + ownerId));
         return new Watchdog() {
             @Override

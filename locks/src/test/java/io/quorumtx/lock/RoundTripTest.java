@@ -2,16 +2,20 @@ package io.quorumtx.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.quorumtx.jdbc.dialect.Dialect;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -51,7 +55,27 @@ class RoundTripTest {
         }
     }
 
-    private static DataSource counting(DataSource real, AtomicInteger executed) {
+    /**
+     * The PostgreSQL release commits without waiting for the WAL flush, for its own transaction
+     * only: the pooled connection it ran on is back to durable commits for the application.
+     */
+    @Test
+    void theAsynchronousPostgresqlReleaseLeavesItsConnectionDurable() throws Exception {
+        try (LockFixture f = new LockFixture(LockBackend.POSTGRESQL, dir);
+             HikariDataSource one = LockBackend.POSTGRESQL.pool(dir, 1, Duration.ofSeconds(30))) {
+            DatabaseLockService s = f.open(DatabaseLockService.builder(one, Dialect.postgresql()).table(f.table)
+                    .watchdog(false));
+            s.acquire("job").close();
+            try (Connection c = one.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SHOW synchronous_commit")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).as("synchronous_commit of the pool's only connection").isEqualTo("on");
+            }
+            assertThat(f.lockInfo(s, "job").owner()).as("released").isEmpty();
+        }
+    }
+
+    static DataSource counting(DataSource real, AtomicInteger executed) {
         return (DataSource) Proxy.newProxyInstance(RoundTripTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
                 forward(real, (method, result) -> method.equals("getConnection")
                         ? Proxy.newProxyInstance(RoundTripTest.class.getClassLoader(), new Class<?>[] {Connection.class},
