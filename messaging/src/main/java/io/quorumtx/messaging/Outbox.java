@@ -241,18 +241,22 @@ public final class Outbox {
                 }
                 update(outside, s.insertKeyRowIfAbsent(), key);
             } finally {
-                try {
-                    transactionManager.resume(suspended);
-                } catch (jakarta.transaction.InvalidTransactionException e) {
-                    throw new SQLException("could not resume the sender's transaction after creating the row of key '"
-                            + key + "'", e);
-                }
+                resume(suspended, key);
             }
         }
         if (knownKeys.size() >= KNOWN_KEYS_LIMIT) {
             knownKeys.clear(); // a cache only: rows are never deleted, so forgetting costs one SELECT
         }
         knownKeys.add(key);
+    }
+
+    private void resume(jakarta.transaction.Transaction suspended, String key) throws SQLException {
+        try {
+            transactionManager.resume(suspended);
+        } catch (jakarta.transaction.InvalidTransactionException e) {
+            throw new SQLException("could not resume the sender's transaction after creating the row of key '"
+                    + key + "'", e);
+        }
     }
 
     private static int update(Connection c, String sql, String key) throws SQLException {

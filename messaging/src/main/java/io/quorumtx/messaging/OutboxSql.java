@@ -182,7 +182,7 @@ final class OutboxSql {
         return mysql();
     }
 
-    /** The number {@link #nextKeySeq()} just set (a locking read: the row is this transaction's). */
+    /** The number {@link #upsertKeySeq()} just set (a locking read: the row is this transaction's). */
     String readKeySeq() {
         return "SELECT last_seq FROM " + keys + " WHERE msg_key = ? FOR UPDATE";
     }

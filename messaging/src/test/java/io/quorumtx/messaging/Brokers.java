@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.quorumtx.testsupport.ExternalDatabases;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
@@ -39,7 +40,7 @@ final class Brokers {
 
     private static void require(String label, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, port), 2000);
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
         } catch (IOException e) {
             String why = label + " is not reachable (" + e.getMessage() + ")";
             if (ExternalDatabases.required()) {

@@ -40,7 +40,7 @@ final class Fixture implements AutoCloseable {
     final String table = "qtx_ob_" + suffix;
     final String accounts = "acct_" + suffix;
     final Outbox outbox;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<OutboxRelay> open = new ArrayList<>();
     private final List<String> inboxes = new ArrayList<>();
 
     Fixture(Path dir, Db db) throws SQLException {
@@ -89,9 +89,9 @@ final class Fixture implements AutoCloseable {
                 .maxBackoff(Duration.ofMillis(400)).lease(Duration.ofSeconds(3)).partitions(4);
     }
 
-    <T extends AutoCloseable> T closeAtEnd(T resource) {
-        open.add(resource);
-        return resource;
+    OutboxRelay closeAtEnd(OutboxRelay relay) {
+        open.add(relay);
+        return relay;
     }
 
     /** An inbox in the side database, dropped at the end. */
@@ -136,7 +136,7 @@ final class Fixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws SQLException {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /**
  * A broker stand-in for the relay tests that need no real broker: records every publication (by
- * which relay, in which order) and confirms it; {@link #failNext} makes publications fail.
+ * which relay, in which order) and confirms it; {@link #failing} makes publications fail.
  */
 final class RecordingPublisher implements MessagePublisher {
     record Publication(String relay, OutboxMessage message) {

@@ -58,7 +58,7 @@ final class TcpProxy implements AutoCloseable {
                 }
                 Socket upstream = new Socket();
                 try {
-                    upstream.connect(new InetSocketAddress(Brokers.HOST, targetPort), 2000);
+                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
                 } catch (IOException e) {
                     closeQuietly(client);
                     closeQuietly(upstream);
