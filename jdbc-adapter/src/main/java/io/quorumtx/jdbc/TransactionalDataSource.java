@@ -107,6 +107,14 @@ public final class TransactionalDataSource implements DataSource, AutoCloseable 
         return new Builder(transactionManager);
     }
 
+    /**
+     * The transaction manager whose transactions this DataSource's connections join: an
+     * integration that writes through it (the messaging outbox) asks it whether a transaction is active.
+     */
+    public QuorumTransactionManager transactionManager() {
+        return transactionManager;
+    }
+
     /** The stable resource name, as registered with the transaction manager. */
     public String name() {
         return name;

@@ -3,6 +3,7 @@ package io.quorumtx.jdbc.dialect;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Locale;
 import javax.transaction.xa.Xid;
 
 /**
@@ -33,6 +34,31 @@ public interface Dialect {
     /** MySQL and MariaDB: {@code XA START/END/PREPARE/COMMIT/ROLLBACK}, {@code XA RECOVER}. */
     static Dialect mysql() {
         return MySqlDialect.INSTANCE;
+    }
+
+    /**
+     * The dialect of the database {@code connection} is connected to, by
+     * {@code DatabaseMetaData.getDatabaseProductName()}: H2, PostgreSQL, MySQL or MariaDB (the same
+     * reading as the adapter's guard against transaction-control SQL). For integrations that
+     * write their own tables (the messaging outbox and inbox) and must pick their SQL.
+     *
+     * @throws SQLException if the metadata cannot be read, or the database is none of these
+     *     (the message names the product)
+     */
+    static Dialect of(Connection connection) throws SQLException {
+        String product = String.valueOf(connection.getMetaData().getDatabaseProductName());
+        String lower = product.toLowerCase(Locale.ROOT);
+        if (lower.equals("h2")) {
+            return h2();
+        }
+        if (lower.contains("postgresql")) {
+            return postgresql();
+        }
+        if (lower.contains("mysql") || lower.contains("mariadb")) {
+            return mysql();
+        }
+        throw new SQLException("No QuorumTX dialect for database product '" + product
+                + "': H2, PostgreSQL, MySQL and MariaDB are supported");
     }
 
     /** Short name for messages, e.g. {@code "h2"}. */
