@@ -1,6 +1,7 @@
 package io.quorumtx.bench;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +76,7 @@ enum MessageBroker {
     /** Empty when the broker accepts connections; otherwise why not and how to start it (for the skip row). */
     Optional<String> unavailable() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, port), 3000);
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 3000);
             return Optional.empty();
         } catch (IOException e) {
             return Optional.of(server + " is not reachable (" + e.getMessage() + "); start it (here: "
@@ -93,13 +94,13 @@ enum MessageBroker {
         void publish(String messageId, byte[] payload) throws Exception;
 
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     /** Receives a run's messages; {@code onMessage} gets each payload, as text, on arrival (duplicates included). */
     interface Receiver extends AutoCloseable {
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 
     DirectPublisher directPublisher(String name) throws Exception {
@@ -116,7 +117,7 @@ enum MessageBroker {
                 }
 
                 @Override
-                public void close() throws Exception {
+                public void close() throws IOException {
                     connection.close();
                 }
             };
@@ -132,8 +133,8 @@ enum MessageBroker {
             }
 
             @Override
-            public void close() throws Exception {
-                connection.close();
+            public void close() throws IOException {
+                closeNats(connection);
             }
         };
     }
@@ -172,7 +173,7 @@ enum MessageBroker {
             } catch (JetStreamApiException e) {
                 // Best effort: the stream of a finished run holds nothing anyone needs.
             } finally {
-                connection.close();
+                closeNats(connection);
             }
         };
     }
@@ -183,6 +184,15 @@ enum MessageBroker {
             return RabbitMqPublisher.builder().host(HOST).port(port).user("guest").password("guest").build();
         }
         return JetStreamPublisher.builder().url("nats://" + HOST + ":" + port).build();
+    }
+
+    private static void closeNats(io.nats.client.Connection connection) throws IOException {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while closing the NATS connection", e);
+        }
     }
 
     private static ConnectionFactory rabbit() {

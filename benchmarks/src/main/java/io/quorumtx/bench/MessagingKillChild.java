@@ -37,12 +37,16 @@ public final class MessagingKillChild {
         String name = m.get("name");
         DatabaseNames names = DatabaseNames.parse(m.get("databases"));
         int accounts = Integer.parseInt(m.get("accounts"));
+        if (mode.equals("recover")) {
+            try (MessagingBank bank = new MessagingBank(names, m.get("node"), Path.of(m.get("log")), 2)) {
+                bank.tm.recover();
+            }
+            System.out.println("DONE");
+            System.out.flush();
+            System.exit(0);
+        }
         try (MessagingBank bank = new MessagingBank(names, m.get("node"), Path.of(m.get("log")), 2)) {
             bank.tm.recover();
-            if (mode.equals("recover")) {
-                System.out.println("DONE");
-                return;
-            }
             try (MessageBroker.DirectPublisher direct = mode.equals("outbox") ? null : broker.directPublisher(name)) {
                 System.out.println("READY");
                 System.out.flush();

@@ -1,6 +1,7 @@
 package io.quorumtx.it.messaging;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
@@ -41,7 +42,7 @@ enum Broker {
      */
     Broker require() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, port), 3000);
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 3000);
         } catch (IOException e) {
             ExternalDatabases.unavailable(label + " is not reachable (" + e.getMessage()
                     + "); .ci/run starts it (rabbitmq-server -detached; nats-server -js, see .ci/run)");

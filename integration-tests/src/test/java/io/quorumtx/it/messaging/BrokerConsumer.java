@@ -32,6 +32,10 @@ abstract class BrokerConsumer implements AutoCloseable {
         return broker == Broker.RABBITMQ ? new RabbitMq(destination, ledger) : new JetStream(destination, ledger);
     }
 
+    /** Stops consuming and removes the run's queue or stream. */
+    @Override
+    public abstract void close() throws IOException;
+
     /** Fails the test with what went wrong in the consumer's thread, if anything did. */
     void check() {
         Throwable t = failure.get();
@@ -114,15 +118,20 @@ abstract class BrokerConsumer implements AutoCloseable {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             running = false;
-            loop.join(5000);
             try {
-                connection.jetStreamManagement().deleteStream(stream);
-            } catch (JetStreamApiException | IOException e) {
-                // Best effort: a memory stream of a finished run holds nothing anyone needs.
-            } finally {
-                connection.close();
+                loop.join(5000);
+                try {
+                    connection.jetStreamManagement().deleteStream(stream);
+                } catch (JetStreamApiException | IOException e) {
+                    // Best effort: a memory stream of a finished run holds nothing anyone needs.
+                } finally {
+                    connection.close();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while closing the JetStream consumer", e);
             }
         }
     }

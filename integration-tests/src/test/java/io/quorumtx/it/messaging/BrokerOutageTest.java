@@ -2,6 +2,7 @@ package io.quorumtx.it.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,8 +62,8 @@ class BrokerOutageTest {
         plain.setUrl(Server.POSTGRESQL.url(ExternalDatabases.DATABASE_A));
         plain.setUser(ExternalDatabases.appUser().user());
         plain.setPassword(ExternalDatabases.appUser().password());
-        try (LinkProxy proxy = new LinkProxy("relay>" + broker, new InetSocketAddress(Broker.HOST, 0),
-                        new InetSocketAddress(Broker.HOST, broker.port()));
+        try (LinkProxy proxy = new LinkProxy("relay>" + broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), broker.port()));
                 ConsumerLedger ledger = new ConsumerLedger(prefix);
                 BrokerConsumer consumer = BrokerConsumer.start(broker, prefix, ledger);
                 Producer producer = new Producer(dir.resolve("txlog"), prefix, Brokers.destination(broker, prefix));

@@ -157,7 +157,7 @@ final class Producer implements AutoCloseable {
 
     /** Closes the manager and pools and drops this run's tables. */
     @Override
-    public void close() throws Exception {
+    public void close() throws SQLException {
         try {
             b.close();
             a.close();

@@ -87,7 +87,7 @@ class RelayKillTest {
                     relay.kill();
                     rounds.add(at);
                     if (point == Point.AFTER_CONFIRM) {
-                        confirmedNotDeleted = Integer.parseInt(at.split(" ")[2]);
+                        confirmedNotDeleted = Integer.parseInt(at.split(" ", -1)[2]);
                     }
                 }
             }
