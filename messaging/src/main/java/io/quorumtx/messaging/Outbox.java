@@ -51,6 +51,9 @@ public final class Outbox {
     private final QuorumTransactionManager transactionManager;
     private final String table;
     private final int maxPayloadBytes;
+    private static final int KNOWN_KEYS_LIMIT = 100_000;
+    /** MySQL/MariaDB: keys whose sequence row is known to exist (rows are never deleted). */
+    private final java.util.Set<String> knownKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Read from the first connection's metadata. */
     private volatile OutboxSql sql;
 
@@ -172,8 +175,8 @@ public final class Outbox {
     }
 
     private long nextKeySeq(Connection c, OutboxSql s, String key) throws SQLException {
-        if (s.nextKeySeqReturns()) {
-            try (PreparedStatement ps = c.prepareStatement(s.nextKeySeq())) {
+        if (s.upsertReturnsKeySeq()) {
+            try (PreparedStatement ps = c.prepareStatement(s.upsertKeySeq())) {
                 ps.setString(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -181,12 +184,21 @@ public final class Outbox {
                 }
             }
         }
-        // H2, MySQL/MariaDB: a failed statement does not end the transaction, so a lost race for a new
-        // key's row (duplicate key: the other sender inserted it and committed) is simply retried.
+        if (s.isMysql()) {
+            ensureKeyRow(c, s, key);
+            if (update(c, s.incrementKeySeq(), key) != 1) {
+                throw new SQLException("The sequence row of key '" + key + "' is missing from " + s.keys);
+            }
+            return readKeySeq(c, s, key);
+        }
+        // H2: a failed statement does not end the transaction, so a lost race for a new
+        // key's row (duplicate key: the other sender inserted it) is followed by the increment.
         for (int attempt = 1;; attempt++) {
-            try (PreparedStatement ps = c.prepareStatement(s.nextKeySeq())) {
-                ps.setString(1, key);
-                ps.executeUpdate();
+            if (update(c, s.incrementKeySeq(), key) == 1) {
+                break;
+            }
+            try {
+                update(c, s.insertKeySeq(), key);
                 break;
             } catch (SQLException e) {
                 if (!OutboxSql.isDuplicateKey(e) || attempt >= 3) {
@@ -194,6 +206,10 @@ public final class Outbox {
                 }
             }
         }
+        return readKeySeq(c, s, key);
+    }
+
+    private static long readKeySeq(Connection c, OutboxSql s, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(s.readKeySeq())) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -202,6 +218,47 @@ public final class Outbox {
                 }
                 return rs.getLong(1);
             }
+        }
+    }
+
+    /** MySQL/MariaDB: see {@link OutboxSql#insertKeyRowIfAbsent()} for why the row is made outside the transaction. */
+    private void ensureKeyRow(Connection c, OutboxSql s, String key) throws SQLException {
+        if (knownKeys.contains(key)) {
+            return;
+        }
+        boolean exists;
+        try (PreparedStatement ps = c.prepareStatement(s.keyExists())) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        if (!exists) {
+            jakarta.transaction.Transaction suspended = transactionManager.suspend();
+            try (Connection outside = dataSource.getConnection()) {
+                if (!outside.getAutoCommit()) {
+                    outside.setAutoCommit(true);
+                }
+                update(outside, s.insertKeyRowIfAbsent(), key);
+            } finally {
+                try {
+                    transactionManager.resume(suspended);
+                } catch (jakarta.transaction.InvalidTransactionException e) {
+                    throw new SQLException("could not resume the sender's transaction after creating the row of key '"
+                            + key + "'", e);
+                }
+            }
+        }
+        if (knownKeys.size() >= KNOWN_KEYS_LIMIT) {
+            knownKeys.clear(); // a cache only: rows are never deleted, so forgetting costs one SELECT
+        }
+        knownKeys.add(key);
+    }
+
+    private static int update(Connection c, String sql, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, key);
+            return ps.executeUpdate();
         }
     }
 

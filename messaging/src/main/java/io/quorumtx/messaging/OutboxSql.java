@@ -131,26 +131,55 @@ final class OutboxSql {
     // ---- the sender's statements (in its transaction) ----
 
     /**
-     * Takes the key's next sequence number: creates the key's row at 1 or adds 1 to it. The row
-     * stays locked until the sender's transaction ends, so the next sender of this key waits here and
-     * reads the number this one committed (or, after a rollback, the same number again). PostgreSQL
-     * returns the number in the same statement; elsewhere {@link #readKeySeq()} follows.
+     * PostgreSQL: takes the key's next sequence number in one statement, creating the key's row at 1
+     * or adding 1 to it, and returns it. The row stays locked until the sender's transaction ends, so
+     * the next sender of this key waits here and reads the number this one committed (or, after a
+     * rollback, the same number again). Elsewhere: {@link #incrementKeySeq()}, else
+     * {@link #insertKeySeq()}, then {@link #readKeySeq()}.
      */
-    String nextKeySeq() {
-        return switch (kind) {
-            case "postgresql" -> "INSERT INTO " + keys + " (msg_key, last_seq) VALUES (?, 1) ON CONFLICT (msg_key)"
-                    + " DO UPDATE SET last_seq = " + keys + ".last_seq + 1 RETURNING last_seq";
-            case "mysql" -> "INSERT INTO " + keys + " (msg_key, last_seq) VALUES (?, 1)"
-                    + " ON DUPLICATE KEY UPDATE last_seq = last_seq + 1";
-            default -> "MERGE INTO " + keys + " k USING (VALUES (CAST(? AS VARCHAR(" + MAX_KEY_LENGTH + "))))"
-                    + " s(msg_key) ON k.msg_key = s.msg_key WHEN MATCHED THEN UPDATE SET last_seq = k.last_seq + 1"
-                    + " WHEN NOT MATCHED THEN INSERT (msg_key, last_seq) VALUES (s.msg_key, 1)";
-        };
+    String upsertKeySeq() {
+        return "INSERT INTO " + keys + " (msg_key, last_seq) VALUES (?, 1) ON CONFLICT (msg_key)"
+                + " DO UPDATE SET last_seq = " + keys + ".last_seq + 1 RETURNING last_seq";
     }
 
-    /** Whether {@link #nextKeySeq()} returns the number itself (a query). */
-    boolean nextKeySeqReturns() {
+    /** Whether {@link #upsertKeySeq()} is the way (PostgreSQL). */
+    boolean upsertReturnsKeySeq() {
         return kind.equals("postgresql");
+    }
+
+    /**
+     * H2, MySQL/MariaDB: adds 1 to an existing key's row, taking its exclusive lock at once. Not
+     * MySQL's {@code INSERT … ON DUPLICATE KEY UPDATE}: its duplicate check takes a shared lock first,
+     * and two senders queued behind a third both get the shared lock when it commits and then deadlock
+     * upgrading it (measured: error 1213 with six senders on three keys).
+     */
+    String incrementKeySeq() {
+        return "UPDATE " + keys + " SET last_seq = last_seq + 1 WHERE msg_key = ?";
+    }
+
+    /** H2: a new key's row at 1 (a duplicate key error: another sender created it; increment instead). */
+    String insertKeySeq() {
+        return "INSERT INTO " + keys + " (msg_key, last_seq) VALUES (?, 1)";
+    }
+
+    /** MySQL/MariaDB: whether the key's row exists (a plain consistent read: no lock). */
+    String keyExists() {
+        return "SELECT 1 FROM " + keys + " WHERE msg_key = ?";
+    }
+
+    /**
+     * MySQL/MariaDB: a new key's row at 0, created in auto-commit OUTSIDE the sender's transaction
+     * (which is suspended meanwhile), so that the transaction itself only ever updates an existing
+     * row. Inside a REPEATABLE READ transaction an UPDATE that finds no row takes a gap lock, and two
+     * senders of new keys in the same gap then deadlock on each other's INSERT (measured: error 1213
+     * with six senders on three new keys). A row of a key nobody sends on is harmless.
+     */
+    String insertKeyRowIfAbsent() {
+        return "INSERT IGNORE INTO " + keys + " (msg_key, last_seq) VALUES (?, 0)";
+    }
+
+    boolean isMysql() {
+        return mysql();
     }
 
     /** The number {@link #nextKeySeq()} just set (a locking read: the row is this transaction's). */
