@@ -1,7 +1,7 @@
 package io.quorumtx.it.faults;
 
 /** What a {@link LinkProxy} does to the bytes between two members. */
-enum LinkFault {
+public enum LinkFault {
     /** Passes them. */
     NONE,
     /** Swallows them: the sender's requests time out. */

@@ -20,14 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * resets its connections as well: bytes were lost in the middle of frames, which TCP itself never
  * does, so a member must see a broken connection, not a stream that resumes mid-frame.
  */
-final class LinkProxy implements AutoCloseable {
+public final class LinkProxy implements AutoCloseable {
     private final String name;
     private final InetSocketAddress target;
     private final ServerSocket server;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private LinkFault fault = LinkFault.NONE; // guarded by this; notifyAll on change
 
-    LinkProxy(String name, InetSocketAddress listen, InetSocketAddress target) throws IOException {
+    public LinkProxy(String name, InetSocketAddress listen, InetSocketAddress target) throws IOException {
         this.name = name;
         this.target = target;
         this.server = new ServerSocket();
@@ -39,7 +39,7 @@ final class LinkProxy implements AutoCloseable {
     }
 
     /** Cuts (or, with {@link LinkFault#NONE}, heals) the link. */
-    void set(LinkFault next) {
+    public void set(LinkFault next) {
         LinkFault previous;
         synchronized (this) {
             previous = fault;
@@ -49,6 +49,11 @@ final class LinkProxy implements AutoCloseable {
         if (next == LinkFault.CLOSE || (previous == LinkFault.DROP && next != LinkFault.DROP)) {
             closeAll();
         }
+    }
+
+    /** The port it listens on (the one chosen by the system when {@code listen} asked for port 0). */
+    public int port() {
+        return server.getLocalPort();
     }
 
     private synchronized LinkFault current() {
