@@ -163,11 +163,19 @@ final class LockBenchmark {
                     LockSystem s = system.equals("redisson") ? name -> {
                         org.redisson.api.RLock lock = client.getLock(prefix + name);
                         lock.lock(); // watchdog renewal, as QuorumTX's default
-                        lock.unlock();
+                        try {
+                            // the operation measured is acquire + release: nothing held in between
+                        } finally {
+                            lock.unlock();
+                        }
                     } : name -> {
                         org.redisson.api.RFencedLock lock = client.getFencedLock(prefix + name);
                         lock.lockAndGetToken();
-                        lock.unlock();
+                        try {
+                            // as above
+                        } finally {
+                            lock.unlock();
+                        }
                     };
                     cell(s, threads, warmUp);
                     Row r = cell(s, threads, measure);
