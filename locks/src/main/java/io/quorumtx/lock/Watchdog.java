@@ -112,8 +112,11 @@ interface Watchdog {
 
             @Override
             public void stop() {
-                timer.shutdownNow();
-                renewers.shutdownNow();
+                timer.shutdownNow(); // never does I/O: safe to interrupt
+                // Never interrupted: H2 closes its database file when a thread inside its file I/O
+                // is interrupted, breaking the application's database. A renewal still running
+                // finishes (or fails) on its own; nothing new starts.
+                renewers.shutdown();
             }
         };
     }
