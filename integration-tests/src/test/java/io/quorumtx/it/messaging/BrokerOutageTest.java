@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,9 +43,6 @@ class BrokerOutageTest {
     }
 
     @Test
-    @Disabled("Finding for the messaging module (issue 17): after the link to NATS is back, the relay's"
-            + " JetStreamPublisher (connection CONNECTED again) got an ack for 1 of 8 messages and then none for"
-            + " the other 7, batch after batch, for 60 s: the messages stay in the outbox. Enable once fixed.")
     void jetStreamOutageKeepsMessagesInTheOutboxUntilTheBrokerIsBack(
             @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         outage(Broker.JETSTREAM, dir);

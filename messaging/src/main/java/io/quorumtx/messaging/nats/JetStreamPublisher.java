@@ -26,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes outbox messages to NATS JetStream and returns once every message's publish
@@ -44,9 +46,18 @@ import java.util.concurrent.TimeoutException;
  * {@link Builder#ackTimeout} (the server unreachable: the client reconnects by itself) →
  * transient, retried after a back-off.
  *
+ * <p><b>Stuck connection</b>: jnats 2.25.1 can come back from a reconnect (the server or the link
+ * to it lost and regained) with its status {@code CONNECTED} but its writer thread no longer
+ * sending anything (a race between the reconnect thread and the writer's reconnect mode, cf.
+ * nats-io/nats.java#1522): every publish then times out, forever. So when acks are missing while
+ * the connection says {@code CONNECTED}, the publisher sends a PING ({@code flush}) and waits half
+ * the ack timeout for the PONG; none → it forces a reconnect, which gives the connection a new
+ * writer. The batch still fails (its messages stay in the outbox); the next one goes through.
+ *
  * <p>Used by one relay thread at a time.
  */
 public final class JetStreamPublisher implements MessagePublisher {
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamPublisher.class);
     private final Connection connection;
     private final boolean ownsConnection;
     private final JetStream jetStream;
@@ -100,11 +111,46 @@ public final class JetStreamPublisher implements MessagePublisher {
                 throw new PublishException("interrupted while waiting for JetStream's acks", confirmed, refused, e);
             }
         }
+        String resync = unconfirmed > 0 ? resynchroniseIfStuck() : "";
         if (!refused.isEmpty() || unconfirmed > 0) {
             throw new PublishException(refused.size() + " message(s) refused and " + unconfirmed
                     + " not acknowledged within " + ackTimeout.toMillis() + " ms by JetStream (connection "
-                    + connection.getStatus() + ")" + (refused.isEmpty() ? "" : "; first refusal: "
+                    + connection.getStatus() + ")" + resync + (refused.isEmpty() ? "" : "; first refusal: "
                     + refused.values().iterator().next()), confirmed, refused, firstTransient);
+        }
+    }
+
+    /**
+     * Acks are missing: if the connection says it is connected, checks that it can still do a round
+     * trip (PING/PONG within half the ack timeout) and forces a reconnect when it cannot.
+     *
+     * @return what was done, for the failure's message ("" when the connection is not connected or answered)
+     */
+    private String resynchroniseIfStuck() {
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            return ""; // reconnecting by itself
+        }
+        Duration probe = ackTimeout.dividedBy(2);
+        try {
+            connection.flush(probe);
+            return ""; // it answers: the server is slow, or the acks were lost with an earlier connection
+        } catch (TimeoutException e) {
+            LOG.warn("NATS connection says {} but sends nothing (no PONG within {} ms): forcing a reconnect",
+                    connection.getStatus(), probe.toMillis());
+            try {
+                connection.forceReconnect();
+                return "; no PONG within " + probe.toMillis() + " ms either: reconnect forced";
+            } catch (IOException ex) {
+                return "; no PONG within " + probe.toMillis() + " ms either, forced reconnect failed: " + ex;
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return "; no PONG within " + probe.toMillis() + " ms either, interrupted while reconnecting";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        } catch (IllegalStateException e) {
+            return ""; // closed or disconnected meanwhile: the client reconnects by itself
         }
     }
 
