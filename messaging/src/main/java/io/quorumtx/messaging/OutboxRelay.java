@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +142,9 @@ public final class OutboxRelay implements AutoCloseable {
         }
         Thread t = thread;
         if (t != null) {
-            t.interrupt();
+            // Woken, never interrupted: the relay may be inside the outbox database's I/O, and H2
+            // closes its database file when a thread in its file I/O is interrupted.
+            LockSupport.unpark(t);
             try {
                 t.join(Duration.ofSeconds(30).toMillis());
             } catch (InterruptedException e) {
@@ -240,7 +243,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void run() {
-        while (!closed.get() && !Thread.currentThread().isInterrupted()) {
+        while (!closed.get()) {
             Duration wait;
             try {
                 int done = relayOnce();
@@ -254,13 +257,15 @@ public final class OutboxRelay implements AutoCloseable {
                 LOG.warn("Relay {} of {}: pass failed ({}); next try in {} ms", relayId, table, e.getMessage(),
                         wait.toMillis());
             }
-            if (!wait.isZero()) {
-                try {
-                    Thread.sleep(wait.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+            pause(wait);
+        }
+    }
+
+    /** Waits {@code wait}, or until {@link #close()} wakes the thread. */
+    private void pause(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (long left = wait.toNanos(); left > 0 && !closed.get(); left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
         }
     }
 

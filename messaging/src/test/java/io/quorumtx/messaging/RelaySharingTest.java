@@ -13,6 +13,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +24,51 @@ import org.junit.jupiter.api.io.TempDir;
 class RelaySharingTest {
     @TempDir
     Path dir;
+
+    /**
+     * Closing a relay never interrupts its thread: it may be inside the outbox database's I/O, and
+     * H2 closes its database file when a thread in its file I/O is interrupted (the application's
+     * database, not just the relay's). Here the relay is inside a publish when close() comes.
+     */
+    @Test
+    void closingARelayLetsItsPassFinishUninterrupted() throws Exception {
+        try (Fixture f = new Fixture(dir, Fixture.Db.H2)) {
+            CountDownLatch publishing = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean interrupted = new AtomicBoolean();
+            MessagePublisher blocking = new MessagePublisher() {
+                @Override
+                public void publish(List<OutboxMessage> batch) {
+                    publishing.countDown();
+                    try {
+                        release.await(); // stands for the relay's database or broker call in progress
+                    } catch (InterruptedException e) {
+                        interrupted.set(true);
+                    }
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            OutboxRelay relay = f.relay(blocking).relayId("closing").build();
+            relay.start();
+            f.tm.begin();
+            f.outbox.send("d", "k", bytes("m"), Map.of());
+            f.tm.commit();
+            assertThat(publishing.await(30, TimeUnit.SECONDS)).as("the relay is publishing").isTrue();
+
+            Thread closer = new Thread(relay::close, "closer");
+            closer.start();
+            Poll.until("close() has begun and waits for the pass", Duration.ofSeconds(10),
+                    () -> closer.getState() == Thread.State.TIMED_WAITING || closer.getState() == Thread.State.WAITING);
+            release.countDown();
+            closer.join(30_000);
+
+            assertThat(closer.isAlive()).as("close() returned").isFalse();
+            assertThat(interrupted).as("the relay's pass was interrupted by close()").isFalse();
+        }
+    }
 
     @Test
     void twoRelaysShareThePartitionsAndPublishEveryMessageOnceInKeyOrder() throws Exception {
