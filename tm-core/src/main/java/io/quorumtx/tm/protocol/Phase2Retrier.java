@@ -9,9 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,7 +57,7 @@ import org.slf4j.LoggerFactory;
 final class Phase2Retrier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Phase2Retrier.class);
 
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledThreadPoolExecutor scheduler;
     private final CommitLog log;
     private final BranchCompletion completion;
     private final Function<String, RecoverableResource> resources;
@@ -70,7 +69,11 @@ final class Phase2Retrier implements AutoCloseable {
 
     Phase2Retrier(ThreadFactory threads, CommitLog log, BranchCompletion completion,
             Function<String, RecoverableResource> resources, RetrySchedule schedule) {
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(threads);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, threads);
+        // On close, waiting retries are dropped (recovery finishes them) and a running one finishes.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setRemoveOnCancelPolicy(true);
+        this.scheduler = executor;
         this.log = log;
         this.completion = completion;
         this.resources = resources;
@@ -107,9 +110,13 @@ final class Phase2Retrier implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Runnable> left = scheduler.shutdownNow();
-        if (!left.isEmpty()) {
-            LOG.warn("{} transaction(s) still have branches to finish; recovery will finish them", left.size());
+        // Never interrupted: a retry may be inside a database's I/O, and H2 closes its database
+        // file when a thread in its file I/O is interrupted. Waiting retries are dropped (the
+        // policy set in the constructor); a running one finishes, or reschedules itself in vain.
+        int left = scheduler.getQueue().size();
+        scheduler.shutdown();
+        if (left > 0) {
+            LOG.warn("{} transaction(s) still have branches to finish; recovery will finish them", left);
         }
     }
 
