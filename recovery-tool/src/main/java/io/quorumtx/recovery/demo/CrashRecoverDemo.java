@@ -9,6 +9,7 @@ import io.quorumtx.tm.recovery.PlannedStep;
 import io.quorumtx.tm.recovery.Recovery;
 import io.quorumtx.tm.recovery.ResolveReport;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -21,9 +22,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
@@ -115,12 +118,27 @@ final class CrashRecoverDemo {
         return both.contains(id) ? "committed in both" : onlyOne.contains(id) ? "IN ONE ONLY" : "in neither";
     }
 
+    /**
+     * {@code classPath} with every entry made absolute: the application JVM runs in the node's own
+     * directory, where {@code java -jar recovery-tool/target/quorumtx.jar demo} (the README's main
+     * command, a relative class path) would otherwise find no classes at all.
+     */
+    static String absoluteClassPath(String classPath) {
+        StringJoiner absolute = new StringJoiner(File.pathSeparator);
+        for (String entry : classPath.split(Pattern.quote(File.pathSeparator), -1)) {
+            if (!entry.isEmpty()) {
+                absolute.add(Path.of(entry).toAbsolutePath().normalize().toString());
+            }
+        }
+        return absolute.toString();
+    }
+
     /** Starts the application JVM, relays its lines, kills it when it asks; returns the acknowledged transfers. */
     private Set<String> runAndKillApplication(int transfers) throws Exception {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), DemoBankJvm.class.getName(),
+                "-cp", absoluteClassPath(System.getProperty("java.class.path")), DemoBankJvm.class.getName(),
                 dir.toAbsolutePath().toString(), Integer.toString(transfers), databaseLog ? "database" : "local");
         Path work = Files.createDirectories(databaseLog ? nodeDirectory() : dir);
         Path stderr = work.resolve("application-jvm.err");

@@ -1,5 +1,12 @@
 package io.quorumtx.recovery.demo;
 
+import java.io.File;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quorumtx.recovery.QuorumTxCli;
@@ -18,6 +25,31 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class DemoCommandTest {
+
+    /**
+     * As the README runs it: {@code java -jar recovery-tool/target/quorumtx.jar demo}, a class path
+     * relative to the current directory. The application JVM runs in the demo's own directory, so
+     * it once got the relative class path as it was and found no classes ("Could not find or load
+     * main class io.quorumtx.recovery.demo.DemoBankJvm", exit 2).
+     */
+    @Test
+    void theDemoWorksWithAClassPathRelativeToTheCurrentDirectory(@TempDir Path dir) throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        String relative = Arrays.stream(System.getProperty("java.class.path").split(Pattern.quote(File.pathSeparator)))
+                .filter(e -> !e.isEmpty()).map(e -> cwd.relativize(Path.of(e).toAbsolutePath()).toString())
+                .collect(Collectors.joining(File.pathSeparator));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process demo = new ProcessBuilder(java, "-cp", relative, QuorumTxCli.class.getName(), "demo", "--dir",
+                dir.toString(), "--transfers", "2").directory(cwd.toFile()).redirectErrorStream(true).start();
+        byte[] output;
+        try (var in = demo.getInputStream()) {
+            output = in.readAllBytes(); // ends when the demo's JVM ends
+        }
+        assertThat(demo.waitFor(120, TimeUnit.SECONDS)).as("the demo ended").isTrue();
+        String text = new String(output, StandardCharsets.UTF_8);
+        assertThat(demo.exitValue()).as(text).isZero();
+        assertThat(text).contains("Killed the application JVM with SIGKILL").contains("-> OK");
+    }
 
     /** The README's first command unchanged (local log), and {@code --log database}. */
     @ParameterizedTest
