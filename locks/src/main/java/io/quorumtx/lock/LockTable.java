@@ -33,8 +33,13 @@ import org.slf4j.LoggerFactory;
 final class LockTable {
     private static final Logger LOG = LoggerFactory.getLogger(LockTable.class);
 
+    /** MySQL/MariaDB's error code for a MEMORY table that reached its size ({@code ER_RECORD_FILE_FULL}). */
+    private static final int TABLE_FULL = 1114;
+
     private final DataSource dataSource;
-    private final LockSql sql;
+    private final Dialect dialect;
+    /** Replaced once, by {@link #prepare}, when the memory table of releases cannot be used; before the service is built. */
+    private LockSql sql;
     /** PostgreSQL only: waiters woken by LISTEN/NOTIFY when a lock is released; null elsewhere. */
     private final PgNotifications notifications;
     /** Lock names whose row is known to exist: no INSERT attempt for them. */
@@ -44,6 +49,7 @@ final class LockTable {
     /** @throws IllegalArgumentException if the table name is not a plain identifier or the dialect unknown */
     LockTable(DataSource dataSource, Dialect dialect, String table) {
         this.dataSource = dataSource;
+        this.dialect = dialect;
         this.sql = LockSql.of(dialect, table);
         this.notifications = dialect.name().equals("postgresql") ? new PgNotifications(dataSource, sql.table) : null;
         this.renewals = new RenewalConnection(dataSource);
@@ -64,11 +70,39 @@ final class LockTable {
                 s.execute(sql.createTable());
             }
             s.executeQuery(sql.probe()).close(); // it ran: the columns exist
+            if (sql.released != null && !memoryReleasesUsable(s, create)) {
+                sql = LockSql.of(dialect, sql.table, false);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("Lock table " + sql.table + " cannot be used: " + e.getMessage()
                     + ". It must have the columns name, owner, token and lease_until (see the README for each"
                     + " database's DDL)" + (create ? "" : ", or let the service create it with createTable(true)"), e);
         }
+    }
+
+    /**
+     * MySQL/MariaDB: creates the memory table of releases if asked, and tells whether it exists
+     * with the MEMORY engine; if not, releases are durable UPDATEs (said once in the log).
+     */
+    private boolean memoryReleasesUsable(Statement s, boolean create) throws SQLException {
+        String problem;
+        try {
+            if (create) {
+                s.execute(sql.createReleasedTable());
+            }
+            try (ResultSet rs = s.executeQuery(sql.probeReleased())) {
+                String engine = rs.next() ? rs.getString(1) : null;
+                if ("MEMORY".equalsIgnoreCase(engine)) {
+                    return true;
+                }
+                problem = engine == null ? "it does not exist" : "its engine is " + engine + ", not MEMORY";
+            }
+        } catch (SQLException e) {
+            problem = e.getMessage();
+        }
+        LOG.info("Lock table {}: releases are durable UPDATEs (a flush each), because table {} cannot be used: {}."
+                + " See the README's locks section for its DDL", sql.table, sql.released, problem);
+        return false;
     }
 
     /**
@@ -124,8 +158,11 @@ final class LockTable {
         }
     }
 
-    private static void bindGrant(PreparedStatement ps, String name, String owner, Duration lease,
+    private void bindGrant(PreparedStatement ps, String name, String owner, Duration lease,
             HeldLocks.Handover handover) throws SQLException {
+        if (sql.released != null) {
+            ps.setString(6, name); // a release recorded in the memory table frees the row
+        }
         ps.setString(1, owner);
         ps.setLong(2, lease.toMillis());
         ps.setString(3, name);
@@ -179,6 +216,13 @@ final class LockTable {
      * @return false if another grant or an operator's break had taken the lock from it
      */
     boolean release(String name, String owner, long token) {
+        if (sql.released != null) {
+            return releaseInMemory(name, owner, token);
+        }
+        return releaseDurably(name, owner, token);
+    }
+
+    private boolean releaseDurably(String name, String owner, long token) {
         String releaseAndNotify = sql.releaseAndNotify();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(releaseAndNotify != null ? releaseAndNotify : sql.release())) {
@@ -194,6 +238,59 @@ final class LockTable {
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure("release lock '" + name + "'", e);
+        }
+    }
+
+    /**
+     * MySQL/MariaDB: records the release in the memory table (no flush). When that table is full,
+     * writes the releases it holds to the lock table in one durable commit, empties it of them and
+     * tries once more; if it is still full (or unusable) the release is a durable UPDATE.
+     */
+    private boolean releaseInMemory(String name, String owner, long token) {
+        try (Connection c = dataSource.getConnection()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            try {
+                return softRelease(c, name, owner, token);
+            } catch (SQLException e) {
+                if (e.getErrorCode() != TABLE_FULL) {
+                    throw e;
+                }
+                int written = compactReleases(c);
+                LOG.info("Memory table {} was full: {} releases written to lock table {} in one commit", sql.released,
+                        written, sql.table);
+                try {
+                    return softRelease(c, name, owner, token);
+                } catch (SQLException again) {
+                    if (again.getErrorCode() != TABLE_FULL) {
+                        throw again;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("release lock '" + name + "'", e);
+        }
+        LOG.warn("Memory table {} stays full (raise max_heap_table_size and recreate it); lock '{}' is released by a"
+                + " durable UPDATE", sql.released, name);
+        return releaseDurably(name, owner, token);
+    }
+
+    private boolean softRelease(Connection c, String name, String owner, long token) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.softRelease())) {
+            ps.setString(1, owner);
+            ps.setLong(2, token);
+            ps.setString(3, name);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** The releases of the full memory table, written to the lock table; returns how many rows it freed. */
+    private int compactReleases(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            int written = s.executeUpdate(sql.compactReleased());
+            s.executeUpdate(sql.dropAppliedReleases());
+            return written;
         }
     }
 

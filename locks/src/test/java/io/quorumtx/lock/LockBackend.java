@@ -76,6 +76,7 @@ enum LockBackend {
     static void drop(HikariDataSource pool, String table) throws SQLException {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + table);
+            s.execute("DROP TABLE IF EXISTS " + table + LockSql.RELEASED_SUFFIX); // MariaDB's memory table of releases
         }
     }
 }
