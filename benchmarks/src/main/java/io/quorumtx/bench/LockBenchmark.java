@@ -378,7 +378,7 @@ final class LockBenchmark {
     }
 
     private static void dropTables(HikariDataSource pool) throws SQLException {
-        for (String table : List.of("bench_quorumtx_locks", "bench_shedlock", "INT_LOCK")) {
+        for (String table : List.of("bench_quorumtx_locks", "bench_quorumtx_locks_released", "bench_shedlock", "INT_LOCK")) {
             execute(pool, "DROP TABLE IF EXISTS " + table);
         }
     }

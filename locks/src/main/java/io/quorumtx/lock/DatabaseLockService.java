@@ -41,6 +41,8 @@ public final class DatabaseLockService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseLockService.class);
     public static final String DEFAULT_TABLE = "quorumtx_locks";
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** The release linger on MySQL/MariaDB unless set ({@link Builder#releaseLinger}). */
+    public static final Duration DEFAULT_MYSQL_LINGER = Duration.ofMillis(2);
 
     private final LockTable table;
     private final Watchdog watchdog;
@@ -63,7 +65,12 @@ public final class DatabaseLockService implements AutoCloseable {
                 : b.watchdog ? Watchdog.onDaemonThread(ownerId) : Watchdog.OFF;
         this.ticker = b.ticker;
         b.listeners.forEach(listeners::add);
-        this.holders = new HeldLocks(table, watchdog, ticker, listeners);
+        // The linger needs the service's own timer; a hand-run or no watchdog releases at once, unless set.
+        Duration linger = b.releaseLinger != null ? b.releaseLinger
+                : b.customWatchdog == null && b.watchdog && b.dialect.name().equalsIgnoreCase("mysql")
+                ? DEFAULT_MYSQL_LINGER : Duration.ZERO;
+        this.holders = new HeldLocks(table, watchdog, ticker, listeners, watchdog == Watchdog.OFF ? Duration.ZERO
+                : linger);
     }
 
     public static Builder builder(DataSource dataSource, Dialect dialect) {
@@ -303,6 +310,7 @@ public final class DatabaseLockService implements AutoCloseable {
         private Duration backoffInitial = Duration.ofMillis(10);
         private Duration backoffMax = Duration.ofSeconds(1);
         private Ticker ticker = Ticker.SYSTEM;
+        private Duration releaseLinger;
         private final List<LockListener> listeners = new java.util.ArrayList<>();
 
         private Builder(DataSource dataSource, Dialect dialect) {
@@ -359,6 +367,21 @@ public final class DatabaseLockService implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a lock closed while no thread of this service waits for it stays with the
+         * service before it is released in the database (default 2 ms on MySQL/MariaDB, zero on H2 and PostgreSQL). A thread of
+         * the service that asks for the name within the linger takes it over in its granting
+         * statement — one round trip for a release and a grant. Other processes find the lock held
+         * for that long after {@code close()} returns; if this process dies within it, the lock is
+         * held until its lease ends. {@code Duration.ZERO}: released before {@code close()} returns.
+         * Needs the service's watchdog ({@code watchdog(true)}).
+         */
+        public Builder releaseLinger(Duration linger) {
+            Objects.requireNonNull(linger, "releaseLinger must not be null; Duration.ZERO turns it off");
+            this.releaseLinger = linger;
+            return this;
+        }
+
         /** Registers {@code listener} from the start (see {@link DatabaseLockService#addListener}). */
         public Builder listener(LockListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -371,6 +394,17 @@ public final class DatabaseLockService implements AutoCloseable {
             requirePositive("default lease", lease);
             requirePositive("initial back-off", backoffInitial);
             requirePositive("maximum back-off", backoffMax);
+            if (releaseLinger != null) {
+                requireNonNegative("release linger", releaseLinger);
+                if (!releaseLinger.isZero() && !watchdog) {
+                    throw new IllegalArgumentException("releaseLinger(" + releaseLinger + ") needs the watchdog, which"
+                            + " releases the lock when the linger ends: watchdog(false) allows only Duration.ZERO");
+                }
+                if (releaseLinger.compareTo(lease) >= 0) {
+                    throw new IllegalArgumentException("The release linger (" + releaseLinger + ") must be shorter than"
+                            + " the default lease (" + lease + ")");
+                }
+            }
             if (ownerId == null || ownerId.isEmpty() || ownerId.length() > LockSql.MAX_NAME_LENGTH - 20) {
                 throw new IllegalArgumentException("ownerId must have 1 to " + (LockSql.MAX_NAME_LENGTH - 20)
                         + " characters");

@@ -44,6 +44,8 @@ final class HeldLocks {
     private final Watchdog watchdog;
     private final Ticker ticker;
     private final LockListeners listeners;
+    /** How long a grant closed with nobody waiting stays with the service before it is released (zero: not at all). */
+    private final Duration linger;
     /** Held grants by owner and name. */
     private final Map<String, Holder> held = new ConcurrentHashMap<>();
     /** One turn per lock name among this service's threads. */
@@ -68,11 +70,34 @@ final class HeldLocks {
     /** Handovers in a row before a real release lets other processes at the lock. */
     static final int MAX_HANDOVER_STREAK = 8;
 
-    HeldLocks(LockTable table, Watchdog watchdog, Ticker ticker, LockListeners listeners) {
+    HeldLocks(LockTable table, Watchdog watchdog, Ticker ticker, LockListeners listeners, Duration linger) {
         this.table = table;
         this.watchdog = watchdog;
         this.ticker = ticker;
         this.listeners = listeners;
+        this.linger = linger;
+    }
+
+    /**
+     * The linger of {@code handover} is over: release it in the database, unless a thread of this
+     * service took it meanwhile. A thread that has the name's turn takes the handover itself (it
+     * asks for it right after getting the turn): then nothing is done here but to look again later.
+     */
+    private void endLinger(String name, Handover handover, Semaphore turn) {
+        if (!handover.equals(handovers.get(name))) {
+            return; // taken over by the service's next acquire, or released by close()
+        }
+        if (!turn.tryAcquire()) {
+            watchdog.afterBlocking(linger, () -> endLinger(name, handover, turn));
+            return;
+        }
+        try {
+            if (handovers.remove(name, handover)) {
+                releaseHandover(name, handover);
+            }
+        } finally {
+            turn.release();
+        }
     }
 
     /** Another handle on {@code owner}'s grant of {@code name}, if it holds one that is still valid. */
@@ -328,12 +353,20 @@ final class HeldLocks {
             renewal.cancel();
             notice.cancel();
             held.remove(key(owner, name), this);
-            if (streak < MAX_HANDOVER_STREAK && turn.hasQueuedThreads() && ticker.nanoTime() < validUntil) {
+            boolean waiting = turn.hasQueuedThreads();
+            if (streak < MAX_HANDOVER_STREAK && ticker.nanoTime() < validUntil
+                    && (waiting || (!lost && !linger.isZero()))) {
                 // Another thread of this service waits for its turn: its grant takes the row over from
                 // this one (a higher token, in one statement) instead of a release and a grant. If the
                 // lease ends first, its grant finds the row expired; if it gives up, it releases this.
-                handovers.put(name, new Handover(owner, token, streak));
+                // Nobody waits, but the service lingers: the same, for whichever of its threads asks
+                // for the name within the linger; after it, the release (on a renewal thread).
+                Handover handover = new Handover(owner, token, streak);
+                handovers.put(name, handover);
                 returnTurn();
+                if (!waiting) {
+                    watchdog.afterBlocking(linger, () -> endLinger(name, handover, turn));
+                }
                 return;
             }
             try {

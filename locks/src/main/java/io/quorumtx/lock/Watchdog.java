@@ -44,6 +44,11 @@ interface Watchdog {
         }
 
         @Override
+        public Renewal afterBlocking(Duration delay, Runnable task) {
+            return NOT_SCHEDULED;
+        }
+
+        @Override
         public void stop() {
         }
     };
@@ -57,6 +62,9 @@ interface Watchdog {
 
     /** Runs {@code task} once after {@code delay}; it must not block (no I/O). */
     Renewal after(Duration delay, Runnable task);
+
+    /** Runs {@code task} once after {@code delay} on a renewal thread: it may block (it talks to the database). */
+    Renewal afterBlocking(Duration delay, Runnable task);
 
     /** Stops every renewal: the service is closing. */
     void stop();
@@ -108,6 +116,17 @@ interface Watchdog {
                 } catch (RejectedExecutionException closing) {
                     return NOT_SCHEDULED;
                 }
+            }
+
+            @Override
+            public Renewal afterBlocking(Duration delay, Runnable task) {
+                return after(delay, () -> {
+                    try {
+                        renewers.execute(task);
+                    } catch (RejectedExecutionException closing) {
+                        // the service is closing: its close() does what the task would have done
+                    }
+                });
             }
 
             @Override

@@ -67,6 +67,12 @@ final class ManualWatchdog implements Watchdog {
         return o;
     }
 
+    /** As {@link #after}: the test runs it with {@link #runDue()}. */
+    @Override
+    public Renewal afterBlocking(Duration delay, Runnable task) {
+        return after(delay, task);
+    }
+
     /** Runs, in the calling thread, every one-shot task due by the ticker's now and not cancelled. */
     void runDue() {
         List<OneShot> due = new java.util.ArrayList<>();
