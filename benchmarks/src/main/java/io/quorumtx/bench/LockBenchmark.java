@@ -68,7 +68,12 @@ final class LockBenchmark {
     /** On the servers: in the first of {@code servers}' databases, created if missing; what is skipped goes into {@code skips}. */
     static void run(Path out, Duration warmUp, Duration measure, ServerSetup servers, Skips skips) throws Exception {
         List<Row> rows = new ArrayList<>();
+        // -Dbench.locks.dbs=mariadb (say): only there; default h2-file,postgres,mariadb,redis (redis: Redisson).
+        List<String> wanted = List.of(System.getProperty("bench.locks.dbs", "h2-file,postgres,mariadb,redis").split(","));
         for (Workload db : List.of(Workload.H2_FILE, Workload.POSTGRES, Workload.MARIADB)) {
+            if (!wanted.contains(db.label())) {
+                continue;
+            }
             String problem = db.isServer() ? servers.ensureDatabases(db).map(p -> db.serverLabel() + ": " + p)
                     .orElse(null) : null;
             if (problem != null) {
@@ -102,7 +107,9 @@ final class LockBenchmark {
                 dropTables(pool);
             }
         }
-        redis(rows, warmUp, measure, skips);
+        if (wanted.contains("redis")) {
+            redis(rows, warmUp, measure, skips);
+        }
         StringBuilder csv = new StringBuilder("system,db,threads,ops_per_s,p50_ms,p99_ms\n");
         for (Row r : rows) {
             csv.append(String.format(Locale.ROOT, "%s,%s,%d,%.1f,%.3f,%.3f%n", r.system(), r.db(), r.threads(),
