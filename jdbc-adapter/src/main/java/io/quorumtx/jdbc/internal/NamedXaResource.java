@@ -17,7 +17,8 @@ import javax.transaction.xa.Xid;
  * <p>Also follows the branch on its connection, so the DataSource knows when the connection may
  * go back to the pool (see {@link ConnectionBoundResource}). One instance lives as long as its
  * pooled connection: nothing is allocated per transaction. Methods are synchronized because the
- * transaction manager may retry phase 2 or time a branch out from another thread.
+ * transaction manager may retry phase 2 or time a branch out from another thread; the connection
+ * is handed back to the pool only after leaving the monitor (see {@link #releaseWhenBranchEnds}).
  */
 final class NamedXaResource implements XAResource, NamedResource, ConnectionBoundResource, ResourceLocality {
 
@@ -65,13 +66,24 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
         return driver;
     }
 
+    /**
+     * Gives the connection back (or parks it for phase 2) <b>outside</b> this resource's monitor, as
+     * {@link #commit} and {@link #rollback} do: the pool hands a returned connection straight to a
+     * waiting thread, whose {@link #start} on this same resource would otherwise block until the
+     * returning thread left the monitor (seen as contended {@code start} calls at 16 threads, with
+     * the returning thread descheduled on a busy machine).
+     */
     @Override
-    public synchronized void releaseWhenBranchEnds(Release release) {
-        if (state == State.PREPARED && !broken) {
-            parked = release;
-        } else {
-            release.release(state == State.IDLE && !broken);
+    public void releaseWhenBranchEnds(Release release) {
+        boolean reusable;
+        synchronized (this) {
+            if (state == State.PREPARED && !broken) {
+                parked = release;
+                return;
+            }
+            reusable = state == State.IDLE && !broken;
         }
+        release.release(reusable);
     }
 
     /** Whether a prepared branch is open on the connection (phase 2 has not finished it). */
@@ -117,31 +129,49 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
     }
 
     @Override
-    public synchronized void commit(Xid xid, boolean onePhase) throws XAException {
+    public void commit(Xid xid, boolean onePhase) throws XAException {
+        Runnable handBack = null;
         try {
-            driver.commit(xid, onePhase);
-        } catch (XAException e) {
-            phase2Failed(onePhase);
-            throw unknownOnlyIfNotListed(e, xid);
-        } catch (RuntimeException e) {
-            phase2Failed(onePhase);
-            throw e;
+            synchronized (this) {
+                try {
+                    driver.commit(xid, onePhase);
+                } catch (XAException e) {
+                    handBack = phase2Failed(onePhase);
+                    throw unknownOnlyIfNotListed(e, xid);
+                } catch (RuntimeException e) {
+                    handBack = phase2Failed(onePhase);
+                    throw e;
+                }
+                handBack = branchFinished();
+            }
+        } finally {
+            if (handBack != null) {
+                handBack.run(); // outside the monitor: see releaseWhenBranchEnds
+            }
         }
-        branchFinished();
     }
 
     @Override
-    public synchronized void rollback(Xid xid) throws XAException {
+    public void rollback(Xid xid) throws XAException {
+        Runnable handBack = null;
         try {
-            driver.rollback(xid);
-        } catch (XAException e) {
-            phase2Failed(false);
-            throw unknownOnlyIfNotListed(e, xid);
-        } catch (RuntimeException e) {
-            phase2Failed(false);
-            throw e;
+            synchronized (this) {
+                try {
+                    driver.rollback(xid);
+                } catch (XAException e) {
+                    handBack = phase2Failed(false);
+                    throw unknownOnlyIfNotListed(e, xid);
+                } catch (RuntimeException e) {
+                    handBack = phase2Failed(false);
+                    throw e;
+                }
+                handBack = branchFinished();
+            }
+        } finally {
+            if (handBack != null) {
+                handBack.run(); // outside the monitor: see releaseWhenBranchEnds
+            }
         }
-        branchFinished();
     }
 
     /**
@@ -177,9 +207,10 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
 
     /**
      * A prepared branch stays PREPARED, so the connection is parked for the manager's retry
-     * through this resource; if that retry fails too, the connection is given up.
+     * through this resource; if that retry fails too, the connection is given up. Returns the
+     * hand-back of a parked connection, for the caller to run once it has left the monitor (or null).
      */
-    private void phase2Failed(boolean onePhase) {
+    private Runnable phase2Failed(boolean onePhase) {
         if (onePhase || state != State.PREPARED) {
             broken = true;
         }
@@ -187,17 +218,21 @@ final class NamedXaResource implements XAResource, NamedResource, ConnectionBoun
             Release release = parked;
             parked = null;
             broken = true;
-            release.release(false);
+            return () -> release.release(false);
         }
+        return null;
     }
 
-    private void branchFinished() {
+    /** As {@link #phase2Failed}: the hand-back of a parked connection, to run outside the monitor (or null). */
+    private Runnable branchFinished() {
         state = State.IDLE;
         if (parked != null) {
             Release release = parked;
             parked = null;
-            release.release(!broken);
+            boolean reusable = !broken;
+            return () -> release.release(reusable);
         }
+        return null;
     }
 
     @Override
