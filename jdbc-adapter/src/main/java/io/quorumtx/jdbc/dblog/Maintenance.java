@@ -135,12 +135,26 @@ final class Maintenance implements AutoCloseable {
         }).get();
     }
 
+    /** How long close() waits for a running round (tests shorten it). */
+    private volatile Duration closeWait = Duration.ofSeconds(10);
+
+    /** For tests: how long close() waits for a running round. */
+    void closeWait(Duration wait) {
+        this.closeWait = wait;
+    }
+
+    /**
+     * Ends the schedule and waits up to 10 s for a running round. Never interrupts it: the round
+     * is in the log database's JDBC calls, and H2 closes its database file when a thread in its
+     * file I/O is interrupted (the log often lives in the application's database).
+     */
     @Override
     public void close() {
         thread.shutdown();
         try {
-            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                thread.shutdownNow();
+            if (!thread.awaitTermination(closeWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.warn("A maintenance round of the database commit log is still running {} after close began; it was"
+                        + " not interrupted (a database call may be in progress)", closeWait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

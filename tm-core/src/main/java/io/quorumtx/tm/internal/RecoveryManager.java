@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -64,7 +63,7 @@ public final class RecoveryManager implements AutoCloseable {
     private final TransactionEngine engine;
     private final CommitLog log;
     private final Duration safetyInterval;
-    private final ScheduledExecutorService thread;
+    private final ScheduledThreadPoolExecutor thread;
 
     /** Which registered resources a pass scans (see the class comment). */
     private enum Scope {
@@ -104,7 +103,12 @@ public final class RecoveryManager implements AutoCloseable {
         this.log = log;
         this.safetyInterval = safetyInterval;
         this.liveness = new ThisNode(engine, log);
-        this.thread = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(engine.nodeId(), "recovery"));
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                new NamedDaemonThreads(engine.nodeId(), "recovery"));
+        // On close the periodic request is dropped; a queued pass sees 'closed' and does nothing.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        this.thread = executor;
         requestPassOfUnrecovered();
         if (!interval.isZero()) {
             long nanos = interval.toNanos();
@@ -303,15 +307,20 @@ public final class RecoveryManager implements AutoCloseable {
      * Stops the recovery thread, waiting briefly for a background pass to end, and then for a
      * {@link #runPass()} another thread may be running, so the commit log is not closed under a
      * pass. Idempotent.
+     *
+     * <p>Never interrupts a running pass: it is inside the databases' XA calls (recover, commit,
+     * rollback), and H2 closes its database file when a thread in its file I/O is interrupted,
+     * breaking the application's database for everyone.
      */
     @Override
     @SuppressWarnings("LockNotBeforeTry") // lock() then unlock() at once: a barrier, nothing in between can throw
     public void close() {
         closed = true;
-        thread.shutdownNow();
+        thread.shutdown();
         try {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("A recovery pass of node {} is still running after close", engine.nodeId());
+                LOG.warn("A recovery pass of node {} is still running 10 s after close began; it was not interrupted"
+                        + " (a database call may be in progress) and the commit log closes under it", engine.nodeId());
                 return;
             }
         } catch (InterruptedException e) {

@@ -10,8 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,8 +45,10 @@ public final class TransactionEngine implements AutoCloseable {
     volatile Observers observers;
     private final ConcurrentHashMap<String, RecoverableResource> resources = new ConcurrentHashMap<>();
     private volatile RecoveryManager recoveryGate;
-    private final ScheduledExecutorService reaper;
+    private final ScheduledThreadPoolExecutor reaper;
     private volatile boolean closed;
+    /** How long close() waits for the reaper's running timeout rollback. */
+    private static final long REAPER_CLOSE_WAIT_SECONDS = 10;
 
     /**
      * @param protocolFactory makes each commit protocol from the log, the heuristic sink, the
@@ -68,7 +69,9 @@ public final class TransactionEngine implements AutoCloseable {
                 this::requestRecovery);
         this.threePhase = protocolFactory.create(CommitProtocolType.THREE_PHASE, log, this::heuristicMet,
                 resources::get, this::requestRecovery);
-        this.reaper = Executors.newSingleThreadScheduledExecutor(new NamedDaemonThreads(nodeId, "reaper"));
+        this.reaper = new ScheduledThreadPoolExecutor(1, new NamedDaemonThreads(nodeId, "reaper"));
+        reaper.setContinueExistingPeriodicTasksAfterShutdownPolicy(false); // close() ends the schedule
+        reaper.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         long interval = reaperInterval.toNanos();
         reaper.scheduleWithFixedDelay(this::reap, interval, interval, TimeUnit.NANOSECONDS);
     }
@@ -284,14 +287,29 @@ public final class TransactionEngine implements AutoCloseable {
         }
     }
 
-    /** Stops the reaper and retry threads and closes the commit log. Idempotent. */
+    /**
+     * Stops the reaper and retry threads and closes the commit log. Idempotent.
+     *
+     * <p>Never interrupts the reaper: it may be rolling back a timed-out transaction's branches,
+     * inside a database's XA calls, and H2 closes its database file when a thread in its file I/O
+     * is interrupted. It waits up to {@link #REAPER_CLOSE_WAIT_SECONDS} s for that rollback to end.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        reaper.shutdownNow();
+        reaper.shutdown();
+        try {
+            if (!reaper.awaitTermination(REAPER_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("The reaper of node {} is still rolling back a timed-out transaction {} s after close began;"
+                        + " it was not interrupted (a database call may be in progress), and recovery finishes what"
+                        + " it leaves", nodeId, REAPER_CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the closing thread's own interrupt: go on closing
+        }
         if (!live.isEmpty()) {
             LOG.warn("Transaction manager of node {} closed with {} transaction(s) still running; "
                     + "their prepared branches, if any, are left to recovery", nodeId, live.size());
