@@ -27,6 +27,7 @@ import io.quorumtx.it.support.WrappingStyle;
 import io.quorumtx.jdbc.dblog.DatabaseCommitLog;
 import io.quorumtx.tm.testing.CrashInjector;
 import io.quorumtx.tm.testing.CrashPoint;
+import io.quorumtx.testsupport.Poll;
 
 /**
  * The JVM whose decision branch loses its connection during its one-phase commit, then dies: a
@@ -91,19 +92,13 @@ public final class DbLogLostCommitChild {
     /** Halts the JVM once the loss has happened: the reply swallowed after the row committed, or the request swallowed. */
     private static void haltOnceLost(Lose lose, CuttableProxy proxy, ServerBank carrier, String prefix,
             String gtrid) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         try {
-            while (System.nanoTime() < deadline) {
-                boolean lost = lose == Lose.REQUEST ? proxy.swallowedRequestBytes() > 0
-                        : proxy.swallowedReplyBytes() > 0 && "C".equals(decision(carrier, prefix, gtrid));
-                if (lost) {
-                    RealDbCrashChild.emit("CRASH LOST_COMMIT_" + lose + " " + gtrid);
-                    Runtime.getRuntime().halt(RealDbCrashChild.CRASH_EXIT);
-                }
-                Thread.sleep(5);
-            }
-            RealDbCrashChild.emit("NOLOSS " + gtrid);
-        } catch (Exception e) {
+            Poll.until("the " + lose + " of " + gtrid + " is lost", Duration.ofSeconds(60),
+                    () -> lose == Lose.REQUEST ? proxy.swallowedRequestBytes() > 0
+                            : proxy.swallowedReplyBytes() > 0 && "C".equals(decision(carrier, prefix, gtrid)));
+            RealDbCrashChild.emit("CRASH LOST_COMMIT_" + lose + " " + gtrid);
+            Runtime.getRuntime().halt(RealDbCrashChild.CRASH_EXIT);
+        } catch (Exception e) { // the deadline passed (ConditionTimeoutException) or the check failed
             RealDbCrashChild.emit("NOLOSS " + gtrid + " " + e);
         }
         Runtime.getRuntime().halt(1);
